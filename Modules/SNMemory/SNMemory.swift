@@ -1,0 +1,1 @@
+// SNMemory: placeholder until its issue lands; see Package.swift.

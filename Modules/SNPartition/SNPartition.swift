@@ -1,0 +1,1 @@
+// SNPartition: placeholder until its issue lands; see Package.swift.

@@ -1,0 +1,1 @@
+// SNPool: placeholder until its issue lands; see Package.swift.

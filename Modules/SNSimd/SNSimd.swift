@@ -1,0 +1,1 @@
+// SNSimd: placeholder until its issue lands; see Package.swift.

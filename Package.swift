@@ -1,0 +1,128 @@
+// swift-tools-version: 6.1
+//
+// swift-shared-nothing: one package, one library product per module.
+//
+// Every module is declared once in `modules` below; products are derived from
+// that list, so a user depends on exactly the module they need:
+//
+//     .product(name: "SNChannels", package: "swift-shared-nothing")
+//
+// Targets whose name starts with `C` (C shims, system libraries) or `_`
+// (test support) get no product: they are not public API.
+
+import PackageDescription
+
+/// What a target is, which decides its folder and whether it gets a product.
+enum Kind {
+  /// A public module under `Modules/<Name>` with its own library product.
+  case module
+  /// A C shim or system-library target under `Modules/<Name>`, no product.
+  case shim
+  /// A helper target under `Tests/<Name>`, no product.
+  case testSupport
+  /// A test target under `Tests/<Name>`.
+  case test
+}
+
+let swiftSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+func target(
+  _ name: String,
+  _ kind: Kind,
+  dependencies: [Target.Dependency] = [],
+  exclude: [String] = [],
+  cSettings: [CSetting] = [],
+  linkerSettings: [LinkerSetting] = []
+) -> Target {
+  switch kind {
+  case .module:
+    return .target(
+      name: name, dependencies: dependencies, path: "Modules/\(name)", exclude: exclude,
+      cSettings: nil, swiftSettings: swiftSettings, linkerSettings: linkerSettings)
+  case .shim:
+    return .target(
+      name: name, dependencies: dependencies, path: "Modules/\(name)", exclude: exclude,
+      cSettings: cSettings, linkerSettings: linkerSettings)
+  case .testSupport:
+    return .target(
+      name: name, dependencies: dependencies, path: "Tests/\(name)", exclude: exclude,
+      swiftSettings: swiftSettings)
+  case .test:
+    return .testTarget(
+      name: name, dependencies: dependencies, path: "Tests/\(name)", exclude: exclude,
+      swiftSettings: swiftSettings)
+  }
+}
+
+// MARK: - Shims
+
+let shims: [Target] = [
+  // futex, membarrier, CPU pause, affinity, gettid: what Swift cannot call directly.
+  target("CSNShim", .shim),
+]
+
+// MARK: - SNAtomics and SNChannels
+
+let channelModules: [Target] = [
+  target("SNAtomics", .module, dependencies: ["CSNShim"]),
+  target("SNChannels", .module, dependencies: ["SNAtomics"]),
+  target("_SNTestSupport", .testSupport, dependencies: ["SNAtomics"]),
+  target("SNAtomicsTests", .test, dependencies: ["SNAtomics", "_SNTestSupport"]),
+  target("SNChannelsTests", .test, dependencies: ["SNChannels", "SNAtomics", "_SNTestSupport"]),
+]
+
+// MARK: - SNPartition
+
+let partitionModules: [Target] = [
+  target("SNPartition", .module),
+  // target("SNPartitionTests", .test, dependencies: ["SNPartition"]),
+]
+
+// MARK: - SNPool
+
+let poolModules: [Target] = [
+  target("SNPool", .module, dependencies: ["SNAtomics", "SNChannels", "SNPartition", "CSNShim"]),
+  // target("SNPoolTests", .test, dependencies: ["SNPool", "_SNTestSupport"]),
+]
+
+// MARK: - SNMemory
+
+let memoryModules: [Target] = [
+  target("SNMemory", .module, dependencies: ["CSNShim"]),
+  // target("SNMemoryTests", .test, dependencies: ["SNMemory"]),
+]
+
+// MARK: - SNSimd
+
+let simdModules: [Target] = [
+  target("SNSimd", .module),
+  // target("SNSimdTests", .test, dependencies: ["SNSimd"]),
+]
+
+// MARK: - Umbrella
+
+let umbrella: [Target] = [
+  target(
+    "SharedNothing", .module,
+    dependencies: ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd"]),
+]
+
+let allTargets = shims + channelModules + partitionModules + poolModules + memoryModules
+  + simdModules + umbrella
+
+let publicModules = [
+  "SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd", "SharedNothing",
+]
+
+let package = Package(
+  name: "swift-shared-nothing",
+  platforms: [.macOS(.v15)],
+  products: publicModules.map { .library(name: $0, targets: [$0]) },
+  traits: [
+    .default(enabledTraits: [])
+  ],
+  targets: allTargets
+)
