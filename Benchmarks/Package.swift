@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+//
+// The benchmark suites, kept in a nested package so that the library and a
+// plain `swift test` at the root never build ordo-one/benchmark.
+// Run from the root with `swift package benchmark` (the root's command plugin
+// forwards here), or directly: `swift package --package-path Benchmarks benchmark`.
+
+import PackageDescription
+
+/// One executable per suite, at `Benchmarks/<Suite>/`, named after what it measures.
+func suite(_ name: String, _ modules: [String]) -> Target {
+  .executableTarget(
+    name: name,
+    dependencies: modules.map { .product(name: $0, package: "swift-shared-nothing") } + [
+      .product(name: "Benchmark", package: "benchmark")
+    ],
+    path: "Benchmarks/\(name)",
+    swiftSettings: [.swiftLanguageMode(.v6)],
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+}
+
+let package = Package(
+  name: "benchmarks",
+  platforms: [.macOS(.v15)],
+  dependencies: [
+    // Named explicitly: a bare path dependency takes the checkout folder's name.
+    .package(name: "swift-shared-nothing", path: "../"),
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: [
+    // MARK: - message_passing (SNChannels)
+    suite("MessagePassing", ["SNChannels", "SNAtomics"]),
+    // MARK: - partition (SNPartition)
+    // MARK: - simd (SNSimd)
+    // MARK: - memory (SNMemory)
+    // MARK: - worker_pool (SNPool)
+  ]
+)
