@@ -110,7 +110,11 @@ let umbrella: [Target] = [
     dependencies: ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd"]),
 ]
 
-let allTargets = shims + channelModules + partitionModules + poolModules + memoryModules
+// MARK: - Plugins
+
+let plugins: [Target] = []
+
+let allTargets = plugins + shims + channelModules + partitionModules + poolModules + memoryModules
   + simdModules + umbrella
 
 let publicModules = [
