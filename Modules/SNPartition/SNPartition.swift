@@ -1,1 +1,0 @@
-// SNPartition: placeholder until its issue lands; see Package.swift.

@@ -1,1 +1,0 @@
-// SNSimd: placeholder until its issue lands; see Package.swift.
