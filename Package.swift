@@ -98,8 +98,10 @@ let memoryModules: [Target] = [
 // MARK: - SNSimd
 
 let simdModules: [Target] = [
-  target("SNSimd", .module),
-  // target("SNSimdTests", .test, dependencies: ["SNSimd"]),
+  // AVX2/FMA kernels behind `__attribute__((target))`, picked at load time: no unsafe flags.
+  target("CSNSimd", .shim),
+  target("SNSimd", .module, dependencies: ["CSNSimd"]),
+  target("SNSimdTests", .test, dependencies: ["SNSimd", "CSNSimd"]),
 ]
 
 // MARK: - Umbrella
