@@ -91,8 +91,23 @@ let poolModules: [Target] = [
 // MARK: - SNMemory
 
 let memoryModules: [Target] = [
-  target("SNMemory", .module, dependencies: ["CSNShim"]),
-  // target("SNMemoryTests", .test, dependencies: ["SNMemory"]),
+  // mbind / move_pages via syscall, MADV_POPULATE_WRITE and MAP_HUGE_2MB values.
+  target("CSNMemoryShim", .shim),
+  // Opt-in system libraries, Linux only, behind the `Jemalloc` and `NUMA` traits.
+  // Debian's libjemalloc is unprefixed: linking it replaces malloc for the whole process.
+  .systemLibrary(
+    name: "CJemalloc", path: "Modules/CJemalloc", pkgConfig: "jemalloc",
+    providers: [.apt(["libjemalloc-dev"])]),
+  .systemLibrary(
+    name: "CNuma", path: "Modules/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+  target(
+    "SNMemory", .module,
+    dependencies: [
+      "CSNMemoryShim",
+      .target(name: "CJemalloc", condition: .when(platforms: [.linux], traits: ["Jemalloc"])),
+      .target(name: "CNuma", condition: .when(platforms: [.linux], traits: ["NUMA"])),
+    ]),
+  target("SNMemoryTests", .test, dependencies: ["SNMemory"]),
 ]
 
 // MARK: - SNSimd
@@ -128,7 +143,17 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: publicModules.map { .library(name: $0, targets: [$0]) },
   traits: [
-    .default(enabledTraits: [])
+    .trait(
+      name: "Jemalloc",
+      description:
+        "SNMemory.JemallocArena over the system libjemalloc (Linux; needs libjemalloc-dev). "
+        + "Debian's jemalloc is unprefixed: linking it replaces malloc for the whole process."),
+    .trait(
+      name: "NUMA",
+      description:
+        "SNMemory NUMA placement through the system libnuma (Linux; needs libnuma-dev). "
+        + "Without it the same API uses sysfs and the mbind/move_pages system calls."),
+    .default(enabledTraits: []),
   ],
   targets: allTargets
 )

@@ -1,1 +1,0 @@
-// SNMemory: placeholder until its issue lands; see Package.swift.
