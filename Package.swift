@@ -78,7 +78,7 @@ let channelModules: [Target] = [
 
 let partitionModules: [Target] = [
   target("SNPartition", .module),
-  // target("SNPartitionTests", .test, dependencies: ["SNPartition"]),
+  target("SNPartitionTests", .test, dependencies: ["SNPartition"]),
 ]
 
 // MARK: - SNPool
