@@ -26,7 +26,18 @@
 #include <time.h>
 #include <unistd.h>
 #endif
+#ifdef __APPLE__
+// Darwin's address-wait primitive, the one libc++ uses for std::atomic::wait.
+extern int __ulock_wait(uint32_t operation, void *addr, uint64_t value, uint32_t timeout_us);
+extern int __ulock_wake(uint32_t operation, void *addr, uint64_t wake_value);
+#define CSN_UL_COMPARE_AND_WAIT 1
+#define CSN_ULF_WAKE_ALL 0x00000100
+#endif
 #include <stdint.h>
+#include <pthread.h>
+
+/// Yields the processor to another runnable thread.
+static inline void csn_yield(void) { sched_yield(); }
 
 /// CPU hint for spin-wait loops (`pause` on x86, `yield` on arm64).
 static inline void csn_cpu_relax(void) {
@@ -48,16 +59,8 @@ static inline void csn_full_fence(void) {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/// Whether futex-based parking is available (Linux only).
-static inline int csn_has_futex(void) {
-#ifdef __linux__
-  return 1;
-#else
-  return 0;
-#endif
-}
 
-/// Sleeps while `*addr == expected`. `timeout_ns < 0` waits forever.
+/// Sleeps while `*addr == expected` (futex on Linux, __ulock on Darwin). `timeout_ns < 0` waits forever.
 /// Returns 0 when woken, or an errno: EAGAIN (value differed), ETIMEDOUT, EINTR.
 static inline int csn_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeout_ns) {
 #ifdef __linux__
@@ -69,6 +72,14 @@ static inline int csn_futex_wait(uint32_t *addr, uint32_t expected, int64_t time
   }
   long r = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, tp, 0, 0);
   return r == 0 ? 0 : errno;
+#elif defined(__APPLE__)
+  uint32_t us = 0;
+  if (timeout_ns >= 0) {
+    int64_t t = timeout_ns / 1000;
+    us = t < 1 ? 1 : (t > 0xFFFFFFFFll ? 0xFFFFFFFFu : (uint32_t)t);
+  }
+  int r = __ulock_wait(CSN_UL_COMPARE_AND_WAIT, addr, expected, us);
+  return r >= 0 ? 0 : errno;
 #else
   (void)addr; (void)expected; (void)timeout_ns;
   return ENOSYS;
@@ -79,6 +90,8 @@ static inline int csn_futex_wait(uint32_t *addr, uint32_t expected, int64_t time
 static inline int csn_futex_wake(uint32_t *addr, int count) {
 #ifdef __linux__
   return (int)syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, count, 0, 0, 0);
+#elif defined(__APPLE__)
+  return __ulock_wake(CSN_UL_COMPARE_AND_WAIT | (count > 1 ? CSN_ULF_WAKE_ALL : 0), addr, 0) == 0;
 #else
   (void)addr; (void)count;
   return 0;

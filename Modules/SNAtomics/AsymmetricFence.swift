@@ -1,0 +1,45 @@
+import CSNShim
+
+/// A store-load fence split unevenly between a frequent and a rare side.
+///
+/// Blocking channels need a store-load fence: a sender publishes an element
+/// and then checks whether a receiver sleeps, while the receiver announces it
+/// sleeps and then checks for elements. With an ordinary fence on both sides,
+/// every send would pay an `mfence` (about 30 cycles on x86).
+///
+/// On Linux the process registers for `membarrier(PRIVATE_EXPEDITED)`; the
+/// frequent side (``light()``) then only stops the compiler from reordering,
+/// and the rare side (``heavy()``, about half a microsecond) makes every
+/// running thread of the process execute a full barrier. Where `membarrier`
+/// is unavailable both sides fall back to a full fence. The same scheme is
+/// folly's `asymmetricHeavyBarrier`.
+@frozen
+public struct AsymmetricFence: Sendable {
+  /// Whether ``heavy()`` is a process-wide `membarrier` (so ``light()`` costs
+  /// nothing at run time) rather than a full fence on both sides.
+  public let isAsymmetric: Bool
+
+  @usableFromInline
+  init(isAsymmetric: Bool) { self.isAsymmetric = isAsymmetric }
+
+  /// The process's fence; registering for `membarrier` happens on first use.
+  public static let process = AsymmetricFence(isAsymmetric: csn_membarrier_register() == 0)
+
+  /// The fence for the frequent side: a compiler barrier when asymmetric,
+  /// otherwise a full hardware fence.
+  @inlinable @inline(__always)
+  public func light() {
+    if isAsymmetric { csn_compiler_barrier() } else { csn_full_fence() }
+  }
+
+  /// The fence for the rare side: a process-wide barrier when asymmetric,
+  /// otherwise a full hardware fence.
+  public func heavy() {
+    if isAsymmetric {
+      let result = csn_membarrier()
+      precondition(result == 0, "membarrier failed after registration (errno \(result))")
+    } else {
+      csn_full_fence()
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import CSNShim
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A real operating-system thread, optionally pinned to one CPU.
+///
+/// Shared-nothing workers and benchmark threads need threads they control:
+/// not Swift concurrency tasks, whose cooperative pool must never block.
+/// The body is a `sending` closure, so a non-`Sendable` value it captures
+/// (such as a channel endpoint) is moved into the thread and can no longer be
+/// used by the spawning code: the compiler checks single ownership.
+///
+/// ```swift
+/// var tx = channel.sender
+/// let thread = OSThread.spawn(name: "producer") { tx.trySend(1) }
+/// thread.join()
+/// ```
+public final class OSThread: Sendable {
+  private let handle: Mutex<HandleBox?>
+  private let startInfo: PaddedAtomics<Int>  // [0]: pinned CPU or -1, [1]: pin errno
+
+  private init(handle: HandleBox, startInfo: consuming PaddedAtomics<Int>) {
+    self.handle = Mutex(handle)
+    self.startInfo = startInfo
+  }
+
+  /// Starts a thread running `body`.
+  ///
+  /// - Parameters:
+  ///   - name: A name shown by debuggers and `top -H` (Linux keeps 15 bytes).
+  ///   - cpu: The CPU to pin the thread to before `body` runs, or `nil` to
+  ///     leave it unpinned. A pin the OS refuses leaves the thread unpinned;
+  ///     ``pinnedCPU`` and ``pinError`` tell which happened.
+  ///   - body: The work; runs exactly once.
+  /// - Returns: The running thread; call ``join()`` to wait for it.
+  public static func spawn(
+    name: String? = nil, cpu: Int? = nil, _ body: sending @escaping () -> Void
+  ) -> OSThread {
+    let info = PaddedAtomics<Int>(count: 2, initialValue: -1)
+    let ready = Parker(spinCount: 100)
+    let context = StartContext(
+      body: body, name: name, cpu: cpu, ready: ready, info: UnsafeInfo(base: info.base))
+    let thread = OSThread(handle: HandleBox(start(context)), startInfo: info)
+    // Wait until the thread has pinned itself, so the pin outcome is known.
+    ready.park()
+    return thread
+  }
+
+  /// Waits for the thread to finish. Calling it again returns at once.
+  public func join() {
+    guard let box = handle.withLock({ value -> HandleBox? in
+      let box = value
+      value = nil
+      return box
+    }) else { return }
+    _ = pthread_join(box.thread, nil)
+  }
+
+  /// The CPU the thread was pinned to, or `nil` if it was not pinned (none
+  /// asked for, or the OS refused).
+  public var pinnedCPU: Int? {
+    let cpu = startInfo[0].load(ordering: .acquiring)
+    return cpu >= 0 ? cpu : nil
+  }
+
+  /// The errno of a refused pin request, or `nil`.
+  public var pinError: Int32? {
+    let error = startInfo[1].load(ordering: .acquiring)
+    return error > 0 ? Int32(error) : nil
+  }
+
+  /// The CPUs this process may run on (its affinity mask, which respects
+  /// container cpusets), ascending.
+  public static var allowedCPUs: [Int] {
+    var buffer = [Int32](repeating: 0, count: 1024)
+    let count = Int(csn_allowed_cpus(&buffer, Int32(buffer.count)))
+    guard count > 0 else { return [] }
+    return buffer.prefix(min(count, buffer.count)).map(Int.init)
+  }
+
+  /// The CPU the calling thread runs on now, or `nil` where unknown.
+  public static var currentCPU: Int? {
+    let cpu = csn_current_cpu()
+    return cpu >= 0 ? Int(cpu) : nil
+  }
+
+  /// The kernel's id of the calling thread.
+  public static var currentThreadID: Int64 { csn_gettid() }
+}
+
+// The pthread handle, boxed so the Mutex holds a Sendable value.
+private struct HandleBox: @unchecked Sendable {
+  let thread: pthread_t
+  init(_ thread: pthread_t) { self.thread = thread }
+}
+
+private struct UnsafeInfo: @unchecked Sendable {
+  let base: UnsafeMutableRawPointer
+  func store(_ value: Int, at index: Int) {
+    (base + index * CacheLine.padding).assumingMemoryBound(to: Atomic<Int>.self).pointee
+      .store(value, ordering: .releasing)
+  }
+}
+
+// Everything the new thread needs, handed over once through an unmanaged box.
+private final class StartContext: @unchecked Sendable {
+  let body: () -> Void
+  let name: String?
+  let cpu: Int?
+  let ready: Parker
+  let info: UnsafeInfo
+
+  init(body: @escaping () -> Void, name: String?, cpu: Int?, ready: Parker, info: UnsafeInfo) {
+    self.body = body
+    self.name = name
+    self.cpu = cpu
+    self.ready = ready
+    self.info = info
+  }
+
+  func run() {
+    if let name {
+      #if os(Linux)
+        _ = pthread_setname_np(pthread_self(), String(name.utf8.prefix(15))!)
+      #elseif canImport(Darwin)
+        _ = pthread_setname_np(name)
+      #endif
+    }
+    if let cpu {
+      let error = csn_pin_current_thread(Int32(clamping: cpu))
+      if error == 0 { info.store(cpu, at: 0) } else { info.store(Int(error), at: 1) }
+    }
+    ready.unpark()
+    body()
+  }
+}
+
+private func start(_ context: StartContext) -> pthread_t {
+  let argument = Unmanaged.passRetained(context).toOpaque()
+  #if os(Linux)
+    var thread = pthread_t()
+    let result = pthread_create(
+      &thread, nil,
+      { raw in
+        Unmanaged<StartContext>.fromOpaque(raw!).takeRetainedValue().run()
+        return nil
+      }, argument)
+    precondition(result == 0, "pthread_create failed with \(result)")
+    return thread
+  #else
+    var thread: pthread_t?
+    let result = pthread_create(
+      &thread, nil,
+      { raw in
+        Unmanaged<StartContext>.fromOpaque(raw).takeRetainedValue().run()
+        return nil
+      }, argument)
+    precondition(result == 0, "pthread_create failed with \(result)")
+    return thread!
+  #endif
+}

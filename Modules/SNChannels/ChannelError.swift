@@ -1,0 +1,119 @@
+/// Why a channel operation failed.
+///
+/// Compare with the static members (`error == .closed`); equality looks only
+/// at the kind of failure, not at ``transferred`` or ``requestedCapacity``.
+/// New kinds may be added in later versions.
+public struct ChannelError: Error, Hashable, CustomStringConvertible {
+  @usableFromInline
+  enum Code: Hashable, Sendable {
+    case full, empty, closed, timedOut, invalidCapacity
+  }
+
+  @usableFromInline let code: Code
+
+  /// For a batch operation, how many elements moved before it failed
+  /// (they are in the channel, or in the caller's buffer); 0 otherwise.
+  public let transferred: Int
+
+  /// For ``invalidCapacity``, the capacity that was asked for.
+  public let requestedCapacity: Int?
+
+  @usableFromInline
+  init(_ code: Code, transferred: Int = 0, requestedCapacity: Int? = nil) {
+    self.code = code
+    self.transferred = transferred
+    self.requestedCapacity = requestedCapacity
+  }
+
+  /// The channel had no room (non-blocking send).
+  public static let full = ChannelError(.full)
+  /// The channel had nothing to receive (non-blocking receive).
+  public static let empty = ChannelError(.empty)
+  /// The other side is gone or closed the channel.
+  public static let closed = ChannelError(.closed)
+  /// The deadline passed before the operation could complete.
+  public static let timedOut = ChannelError(.timedOut)
+  /// The capacity asked for is below 1 or above ``ChannelCapacity/maximum``.
+  public static let invalidCapacity = ChannelError(.invalidCapacity)
+
+  @usableFromInline
+  func with(transferred: Int) -> ChannelError {
+    ChannelError(code, transferred: transferred, requestedCapacity: requestedCapacity)
+  }
+
+  /// Whether two errors are the same kind of failure.
+  public static func == (lhs: ChannelError, rhs: ChannelError) -> Bool { lhs.code == rhs.code }
+
+  /// Hashes the kind of failure.
+  public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+  /// A short description of the failure.
+  public var description: String {
+    switch code {
+    case .full: return "channel full"
+    case .empty: return "channel empty"
+    case .closed: return "channel closed"
+    case .timedOut: return "timed out"
+    case .invalidCapacity:
+      return "invalid channel capacity \(requestedCapacity.map(String.init) ?? "?")"
+        + " (must be 1...\(ChannelCapacity.maximum))"
+    }
+  }
+}
+
+/// A send that failed, with the element it could not deliver.
+///
+/// Nothing is dropped: take ``element`` back to retry or dispose of it.
+///
+/// ```swift
+/// do {
+///   try tx.trySend(order)
+/// } catch {
+///   if error.reason == .full { backlog.append(error.element) }
+/// }
+/// ```
+public struct SendError<Element: Sendable>: Error {
+  /// Why the send failed: ``ChannelError/full``, ``ChannelError/closed`` or
+  /// ``ChannelError/timedOut``.
+  public let reason: ChannelError
+  /// The element that was not sent, handed back to the caller.
+  public var element: Element
+
+  /// Creates a send error.
+  ///
+  /// - Parameters:
+  ///   - reason: Why the send failed.
+  ///   - element: The undelivered element.
+  @inlinable
+  public init(reason: ChannelError, element: consuming Element) {
+    self.reason = reason
+    self.element = element
+  }
+}
+
+/// Channel capacity rules.
+///
+/// A requested capacity is rounded up to the next power of two, so that a
+/// slot index is a mask instead of a division: `.spsc(capacity: 1000)` holds
+/// 1024 elements. MPSC and MPMC channels hold at least 2 (their per-slot
+/// sequence numbers need two slots to tell "full" from "empty").
+public enum ChannelCapacity {
+  /// The largest capacity accepted: 2^30 elements.
+  public static let maximum = 1 << 30
+
+  /// The capacity a channel gets for a request.
+  ///
+  /// - Parameters:
+  ///   - requested: The capacity asked for.
+  ///   - minimum: The kind's minimum (1 for SPSC, 2 for MPSC/MPMC).
+  /// - Returns: The power of two that will be used.
+  /// - Throws: ``ChannelError/invalidCapacity`` below 1 or above ``maximum``.
+  public static func rounded(_ requested: Int, minimum: Int = 1) throws(ChannelError) -> Int {
+    guard requested >= 1, requested <= maximum else {
+      throw ChannelError(.invalidCapacity, requestedCapacity: requested)
+    }
+    var capacity = max(minimum, 1)
+    while capacity < requested { capacity <<= 1 }
+    return capacity
+  }
+}

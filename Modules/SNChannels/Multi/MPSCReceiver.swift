@@ -1,0 +1,169 @@
+import SNAtomics
+import Synchronization
+
+/// The receiving endpoint of an MPSC channel.
+///
+/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
+/// another thread only through a `sending` closure. Being alone, it claims
+/// slots with plain stores instead of compare-and-swap. Dropping it (or
+/// calling ``close()``) makes every later send fail with
+/// ``ChannelError/closed``.
+public struct MPSCReceiver<Element: Sendable>: ~Copyable {
+  @usableFromInline let ring: _SlotRing<Element>
+  @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let capacity: Int
+  /// The next position to read; only this endpoint advances it.
+  @usableFromInline var head = 0
+
+  init(_ ring: _SlotRing<Element>) {
+    self.ring = ring
+    sharedHead = ring.control.head
+    capacity = ring.mask + 1
+  }
+
+  deinit { ring.control.releaseReceiver() }
+
+  /// Receives without blocking.
+  ///
+  /// Elements from one sender arrive in the order it sent them.
+  ///
+  /// - Returns: The oldest published element, or `nil` if there is none now
+  ///   (also while the sender that claimed the next slot is still writing it).
+  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  ///   channel is drained.
+  /// - Complexity: O(1); no read-modify-write instruction.
+  @inlinable
+  public mutating func tryReceive() throws(ChannelError) -> Element? {
+    let position = head
+    let sequence = ring.sequence(position)
+    if sequence.pointee.load(ordering: .acquiring) != position &+ 1 {
+      guard ring.control.receiverEvents.isFlagSet else { return nil }
+      if sequence.pointee.load(ordering: .acquiring) != position &+ 1 { throw .closed }
+    }
+    let element = ring.value(position).move()
+    sequence.pointee.store(position &+ capacity, ordering: .releasing)
+    head = position &+ 1
+    sharedHead.pointee.store(position &+ 1, ordering: .relaxed)
+    ring.control.senderEvents.notify(ring.control.fence)
+    return element
+  }
+
+  /// Receives, waiting while the channel is empty: spins briefly, then
+  /// parks (an idle blocked receiver uses no CPU).
+  ///
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  ///   channel is drained.
+  @inlinable
+  public mutating func receive() throws(ChannelError) -> Element {
+    if let element = try tryReceive() { return element }
+    return try receiveSlow(deadline: nil)
+  }
+
+  /// Receives, waiting at most `timeout`.
+  ///
+  /// - Parameter timeout: The longest wait.
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
+    try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Receives, waiting until a ``MonotonicClock`` deadline.
+  ///
+  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
+    try receiveSlow(deadline: deadline)
+  }
+
+  @usableFromInline
+  mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
+    let ring = ring
+    let position = head
+    return try _blockingLoop(
+      events: ring.control.receiverEvents, control: ring.control, deadline: deadline,
+      attempt: { () throws(ChannelError) -> Element? in try tryReceive() },
+      ready: {
+        ring.control.receiverEvents.isFlagSet
+          || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+      })
+  }
+
+  /// Moves up to `maxCount` published elements into `buffer` (appending);
+  /// never blocks.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where received elements are appended.
+  ///   - maxCount: The most elements to take.
+  /// - Returns: How many were appended (0 if none is ready now).
+  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  ///   channel is drained.
+  /// - Complexity: O(number received).
+  @inlinable
+  public mutating func tryReceive(
+    into buffer: inout [Element], maxCount: Int
+  ) throws(ChannelError) -> Int {
+    precondition(maxCount >= 0, "maxCount must not be negative")
+    let position = head
+    var count = 0
+    while count < maxCount,
+      ring.sequence(position &+ count).pointee.load(ordering: .acquiring) == position &+ count &+ 1
+    {
+      count &+= 1
+    }
+    if count == 0 {
+      if maxCount == 0 { return 0 }
+      guard ring.control.receiverEvents.isFlagSet else { return 0 }
+      if ring.sequence(position).pointee.load(ordering: .acquiring) != position &+ 1 {
+        throw .closed
+      }
+      return try tryReceive(into: &buffer, maxCount: maxCount)
+    }
+    buffer.reserveCapacity(buffer.count + count)
+    for offset in 0..<count {
+      buffer.append(ring.value(position &+ offset).move())
+      ring.sequence(position &+ offset).pointee.store(
+        position &+ offset &+ capacity, ordering: .releasing)
+    }
+    head = position &+ count
+    sharedHead.pointee.store(position &+ count, ordering: .relaxed)
+    ring.control.senderEvents.notify(ring.control.fence, count: count)
+    return count
+  }
+
+  /// Moves at least one and up to `maxCount` elements into `buffer`,
+  /// waiting while the channel is empty.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where received elements are appended.
+  ///   - maxCount: The most elements to take; at least 1.
+  /// - Returns: How many were appended (at least 1).
+  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  ///   channel is drained.
+  public mutating func receive(
+    into buffer: inout [Element], maxCount: Int
+  ) throws(ChannelError) -> Int {
+    precondition(maxCount >= 1, "maxCount must be at least 1")
+    let ring = ring
+    let position = head
+    return try _blockingLoop(
+      events: ring.control.receiverEvents, control: ring.control, deadline: nil,
+      attempt: { () throws(ChannelError) -> Int? in
+        let count = try tryReceive(into: &buffer, maxCount: maxCount)
+        return count > 0 ? count : nil
+      },
+      ready: {
+        ring.control.receiverEvents.isFlagSet
+          || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+      })
+  }
+
+  /// Closes the channel for sending: later sends fail with
+  /// ``ChannelError/closed``. Elements already queued can still be received.
+  public mutating func close() { ring.control.closeForSending() }
+
+  /// The channel's counters.
+  public var stats: ChannelStats { ring.control.stats() }
+}

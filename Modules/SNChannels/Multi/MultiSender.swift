@@ -1,0 +1,124 @@
+import SNAtomics
+import Synchronization
+
+/// A sending endpoint of an MPSC or MPMC channel (one type for both: their
+/// senders run the same algorithm).
+///
+/// Noncopyable and `Sendable`: make one per producer with ``clone()`` and
+/// move each to its thread. When the last sender is dropped (or closed), the
+/// receivers drain what was sent and then see ``ChannelError/closed``.
+public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
+  @usableFromInline let ring: _SlotRing<Element>
+
+  init(_ ring: _SlotRing<Element>) { self.ring = ring }
+
+  deinit { ring.control.releaseSender() }
+
+  /// Another sender for the same channel, for another producer.
+  ///
+  /// - Returns: A new sender; the channel stays open while any sender lives.
+  public func clone() -> MultiSender<Element> {
+    ring.control.retainSender()
+    return MultiSender(ring)
+  }
+
+  /// Sends without blocking.
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/full`` or
+  ///   ``ChannelError/closed``, holding `element`. `full` may also be reported
+  ///   while a receiver is still moving an element out of the slot.
+  /// - Complexity: O(1) without contention; one compare-and-swap.
+  @inlinable
+  public func trySend(_ element: consuming Element) throws(SendError<Element>) {
+    switch ring.push(element) {
+    case .sent: return
+    case .full(let element):
+      ring.control.countSendError(.full)
+      throw SendError(reason: .full, element: element)
+    case .closed(let element):
+      ring.control.countSendError(.closed)
+      throw SendError(reason: .closed, element: element)
+    }
+  }
+
+  /// Sends, waiting for room while the channel is full: spins briefly,
+  /// then parks (an idle blocked sender uses no CPU).
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  @inlinable
+  public func send(_ element: consuming Element) throws(SendError<Element>) {
+    switch ring.push(element) {
+    case .sent: return
+    case .full(let element): try ring.sendBlocking(element, deadline: nil)
+    case .closed(let element):
+      ring.control.countSendError(.closed)
+      throw SendError(reason: .closed, element: element)
+    }
+  }
+
+  /// Sends, waiting at most `timeout` for room.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - timeout: The longest wait.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  public func send(_ element: consuming Element, timeout: Duration) throws(SendError<Element>) {
+    try ring.sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Sends, waiting until a ``MonotonicClock`` deadline for room.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  public func send(_ element: consuming Element, deadline: UInt64) throws(SendError<Element>) {
+    try ring.sendBlocking(element, deadline: deadline)
+  }
+
+  /// Sends as many elements of `elements` as fit now, in order, claiming
+  /// their slots with one compare-and-swap; never blocks.
+  ///
+  /// - Parameter elements: The elements to send.
+  /// - Returns: How many were sent: a prefix of `elements`; the rest remain
+  ///   the caller's.
+  /// - Throws: ``ChannelError/closed`` if the receivers are gone (nothing sent).
+  /// - Complexity: O(number sent).
+  @inlinable
+  public func trySend<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) -> Int where C.Element == Element {
+    try ring.trySend(contentsOf: elements)
+  }
+
+  /// Sends every element of `elements` in order (other producers' elements
+  /// may interleave between batches), waiting for room as needed.
+  ///
+  /// - Parameter elements: The elements to send.
+  /// - Throws: ``ChannelError/closed`` if the receivers go away first; its
+  ///   ``ChannelError/transferred`` tells how many were sent before that.
+  public func send<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) where C.Element == Element {
+    try ring.sendBlocking(contentsOf: elements)
+  }
+
+  /// Drops this sender; the same as letting it go out of scope.
+  public consuming func close() {}
+
+  /// The channel's counters.
+  public var stats: ChannelStats { ring.control.stats() }
+
+  /// Whether the receivers are closed or gone (sends would fail).
+  public var isClosed: Bool { ring.control.isClosedForSending }
+}
+
+/// The sender of an MPSC channel.
+public typealias MPSCSender<Element: Sendable> = MultiSender<Element>
+
+/// The sender of an MPMC channel.
+public typealias MPMCSender<Element: Sendable> = MultiSender<Element>

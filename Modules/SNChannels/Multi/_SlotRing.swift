@@ -1,0 +1,305 @@
+import SNAtomics
+import Synchronization
+
+/// The ring behind MPSC and MPMC channels: Dmitry Vyukov's bounded queue,
+/// where every slot carries a sequence number next to its element.
+///
+/// Memory ordering, written out once:
+/// - Slot `i` starts with sequence `i`. A slot at position `p` is free for a
+///   sender when its sequence is `p`, and full for a receiver when it is
+///   `p + 1`.
+/// - A sender claims position `p` by a compare-and-swap of `tail` from `p`
+///   to `p + 1` (relaxed: the claim orders no data), writes the element,
+///   then stores sequence `p + 1` with release. A receiver loads the sequence
+///   with acquire before it reads the element, so it sees it fully written.
+/// - A receiver claims `p` (CAS on `head` for MPMC; a plain store for the
+///   single MPSC receiver), moves the element out, then stores sequence
+///   `p + capacity` with release: the slot is free for the sender of the next
+///   lap, which loads that sequence with acquire before it overwrites.
+/// - Consequence: a sender that has claimed a slot but not yet published it
+///   holds up receivers of that slot only. `tryReceive` may report empty
+///   while such a send is in flight, and `trySend` may report full while a
+///   receive is in flight; the blocking operations wait for them.
+/// - Sleeping uses ``UnsafeEventCount`` with ``AsymmetricFence``, as in the
+///   SPSC ring.
+@usableFromInline
+final class _SlotRing<Element: Sendable>: @unchecked Sendable {
+  @usableFromInline let control: _ChannelControl
+  @usableFromInline let slots: UnsafeMutableRawPointer
+  @usableFromInline let mask: Int
+  @usableFromInline let stride: Int
+  @usableFromInline let valueOffset: Int
+  let allocation: UnsafeMutableRawPointer
+
+  init(capacity: Int, strategy: WaitStrategy, receivers: Int) throws(ChannelError) {
+    let line = CacheLine.padding
+    let alignment = max(MemoryLayout<Atomic<Int>>.alignment, MemoryLayout<Element>.alignment)
+    let offset = (MemoryLayout<Atomic<Int>>.size + alignment - 1) / alignment * alignment
+    let slotSize = offset + MemoryLayout<Element>.size
+    let slotStride = (slotSize + alignment - 1) / alignment * alignment
+    let (bytes, overflow) = capacity.multipliedReportingOverflow(by: slotStride)
+    guard !overflow, bytes <= Int.max - 2 * line else {
+      throw ChannelError(.invalidCapacity, requestedCapacity: capacity)
+    }
+    allocation = .allocate(byteCount: bytes + 2 * line, alignment: max(line, alignment))
+    slots = allocation + line
+    stride = slotStride
+    valueOffset = offset
+    mask = capacity - 1
+    for index in 0..<capacity {
+      (slots + index * slotStride).initializeMemory(as: Atomic<Int>.self, to: Atomic(index))
+    }
+    control = _ChannelControl(
+      capacity: capacity, strategy: strategy, senders: 1, receivers: receivers)
+  }
+
+  deinit {
+    // Every endpoint is gone, so no operation is in flight: a slot holds an
+    // element exactly when its sequence is position + 1.
+    var position = control.head.pointee.load(ordering: .acquiring)
+    let end = control.tail.pointee.load(ordering: .acquiring)
+    while position != end {
+      if sequence(position).pointee.load(ordering: .acquiring) == position &+ 1 {
+        value(position).deinitialize(count: 1)
+      }
+      position &+= 1
+    }
+    allocation.deallocate()
+  }
+
+  @inlinable @inline(__always)
+  func sequence(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
+    (slots + ((position & mask) &* stride)).assumingMemoryBound(to: Atomic<Int>.self)
+  }
+
+  @inlinable @inline(__always)
+  func value(_ position: Int) -> UnsafeMutablePointer<Element> {
+    (slots + ((position & mask) &* stride &+ valueOffset)).assumingMemoryBound(to: Element.self)
+  }
+
+  // MARK: Sending (shared by MPSC and MPMC senders)
+
+  @inlinable
+  func push(_ element: consuming Element) -> _PushResult<Element> {
+    if control.isClosedForSending { return .closed(element) }
+    let tail = control.tail
+    var position = tail.pointee.load(ordering: .relaxed)
+    var backoff = Backoff()
+    while true {
+      let sequence = sequence(position)
+      let difference = sequence.pointee.load(ordering: .acquiring) &- position
+      if difference == 0 {
+        let (exchanged, original) = tail.pointee.weakCompareExchange(
+          expected: position, desired: position &+ 1, ordering: .relaxed)
+        if exchanged {
+          value(position).initialize(to: element)
+          sequence.pointee.store(position &+ 1, ordering: .releasing)
+          control.receiverEvents.notify(control.fence)
+          return .sent
+        }
+        position = original
+        backoff.spin()
+      } else if difference < 0 {
+        return .full(element)
+      } else {
+        position = tail.pointee.load(ordering: .relaxed)
+      }
+    }
+  }
+
+  /// Claims up to `wanted` consecutive free slots with one CAS on `tail`.
+  @inlinable
+  func claimForSending(upTo wanted: Int) -> (position: Int, count: Int) {
+    let tail = control.tail
+    var position = tail.pointee.load(ordering: .relaxed)
+    var backoff = Backoff()
+    while true {
+      var count = 0
+      while count < wanted,
+        sequence(position &+ count).pointee.load(ordering: .acquiring) == position &+ count
+      {
+        count &+= 1
+      }
+      if count == 0 {
+        let difference = sequence(position).pointee.load(ordering: .acquiring) &- position
+        if difference < 0 { return (position, 0) }
+        position = tail.pointee.load(ordering: .relaxed)
+        continue
+      }
+      let (exchanged, original) = tail.pointee.weakCompareExchange(
+        expected: position, desired: position &+ count, ordering: .relaxed)
+      if exchanged { return (position, count) }
+      position = original
+      backoff.spin()
+    }
+  }
+
+  @inlinable
+  func trySend<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) -> Int where C.Element == Element {
+    if control.isClosedForSending {
+      control.countSendError(.closed)
+      throw .closed
+    }
+    let wanted = elements.count
+    if wanted == 0 { return 0 }
+    let (position, count) = claimForSending(upTo: wanted)
+    if count == 0 { return 0 }
+    var index = elements.startIndex
+    for offset in 0..<count {
+      value(position &+ offset).initialize(to: elements[index])
+      sequence(position &+ offset).pointee.store(position &+ offset &+ 1, ordering: .releasing)
+      elements.formIndex(after: &index)
+    }
+    control.receiverEvents.notify(control.fence, count: count)
+    return count
+  }
+
+  /// Whether a sender could make progress now: room at `tail`, or closed.
+  func readyToSend() -> Bool {
+    if control.isClosedForSending { return true }
+    let position = control.tail.pointee.load(ordering: .relaxed)
+    return sequence(position).pointee.load(ordering: .acquiring) &- position >= 0
+  }
+
+  @usableFromInline
+  func sendBlocking(
+    _ element: consuming Element, deadline: UInt64?
+  ) throws(SendError<Element>) {
+    var pending: Element? = element
+    do {
+      _ = try _blockingLoop(
+        events: control.senderEvents, control: control, deadline: deadline,
+        attempt: { () throws(ChannelError) -> Bool? in
+          switch push(pending.take()!) {
+          case .sent: return true
+          case .full(let element):
+            pending = element
+            return nil
+          case .closed(let element):
+            pending = element
+            throw .closed
+          }
+        },
+        ready: readyToSend)
+    } catch {
+      control.countSendError(error.code)
+      throw SendError(reason: error, element: pending.take()!)
+    }
+  }
+
+  func sendBlocking<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) where C.Element == Element {
+    var remaining = elements[...]
+    var sent = 0
+    while !remaining.isEmpty {
+      do {
+        let count = try _blockingLoop(
+          events: control.senderEvents, control: control, deadline: nil,
+          attempt: { () throws(ChannelError) -> Int? in
+            let count = try trySend(contentsOf: remaining)
+            return count > 0 ? count : nil
+          },
+          ready: readyToSend)
+        remaining = remaining.dropFirst(count)
+        sent += count
+      } catch {
+        throw error.with(transferred: sent)
+      }
+    }
+  }
+
+  // MARK: Receiving, many receivers (MPMC)
+
+  @inlinable
+  func popShared() throws(ChannelError) -> Element? {
+    let head = control.head
+    var position = head.pointee.load(ordering: .relaxed)
+    var backoff = Backoff()
+    while true {
+      let sequence = sequence(position)
+      let difference = sequence.pointee.load(ordering: .acquiring) &- (position &+ 1)
+      if difference == 0 {
+        let (exchanged, original) = head.pointee.weakCompareExchange(
+          expected: position, desired: position &+ 1, ordering: .relaxed)
+        if exchanged {
+          let element = value(position).move()
+          sequence.pointee.store(position &+ mask &+ 1, ordering: .releasing)
+          control.senderEvents.notify(control.fence)
+          return element
+        }
+        position = original
+        backoff.spin()
+      } else if difference < 0 {
+        guard control.receiverEvents.isFlagSet else { return nil }
+        // No sender is left, so no send is in flight: empty now is final.
+        let again = head.pointee.load(ordering: .relaxed)
+        if again != position {
+          position = again
+          continue
+        }
+        if sequence.pointee.load(ordering: .acquiring) == position &+ 1 { continue }
+        throw .closed
+      } else {
+        position = head.pointee.load(ordering: .relaxed)
+      }
+    }
+  }
+
+  @inlinable
+  func popShared(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int {
+    precondition(maxCount >= 0, "maxCount must not be negative")
+    if maxCount == 0 { return 0 }
+    let head = control.head
+    var position = head.pointee.load(ordering: .relaxed)
+    var backoff = Backoff()
+    while true {
+      var count = 0
+      while count < maxCount,
+        sequence(position &+ count).pointee.load(ordering: .acquiring) == position &+ count &+ 1
+      {
+        count &+= 1
+      }
+      if count == 0 {
+        let difference =
+          sequence(position).pointee.load(ordering: .acquiring) &- (position &+ 1)
+        if difference < 0 {
+          guard control.receiverEvents.isFlagSet else { return 0 }
+          let again = head.pointee.load(ordering: .relaxed)
+          if again != position {
+            position = again
+            continue
+          }
+          if sequence(position).pointee.load(ordering: .acquiring) == position &+ 1 { continue }
+          throw .closed
+        }
+        position = head.pointee.load(ordering: .relaxed)
+        continue
+      }
+      let (exchanged, original) = head.pointee.weakCompareExchange(
+        expected: position, desired: position &+ count, ordering: .relaxed)
+      if exchanged {
+        buffer.reserveCapacity(buffer.count + count)
+        for offset in 0..<count {
+          buffer.append(value(position &+ offset).move())
+          sequence(position &+ offset).pointee.store(
+            position &+ offset &+ mask &+ 1, ordering: .releasing)
+        }
+        control.senderEvents.notify(control.fence, count: count)
+        return count
+      }
+      position = original
+      backoff.spin()
+    }
+  }
+
+  /// Whether a receiver could make progress now: an element at `head`, or
+  /// no sender left.
+  func readyToReceive() -> Bool {
+    if control.receiverEvents.isFlagSet { return true }
+    let position = control.head.pointee.load(ordering: .relaxed)
+    return sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+  }
+}

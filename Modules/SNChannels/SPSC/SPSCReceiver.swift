@@ -1,0 +1,178 @@
+import SNAtomics
+import Synchronization
+
+/// The receiving endpoint of an SPSC channel.
+///
+/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
+/// another thread only through a `sending` closure. Dropping it (or calling
+/// ``close()``) makes every later send fail with ``ChannelError/closed``;
+/// elements still queued when the channel goes away are destroyed.
+public struct SPSCReceiver<Element: Sendable>: ~Copyable {
+  @usableFromInline let storage: _SPSCStorage<Element>
+  @usableFromInline let buffer: UnsafeMutablePointer<Element>
+  @usableFromInline let mask: Int
+  @usableFromInline let sharedTail: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let senders: UnsafeEventCount
+  @usableFromInline let receivers: UnsafeEventCount
+  @usableFromInline let fence: AsymmetricFence
+  /// The next position to read; only this endpoint writes `head`.
+  @usableFromInline var head = 0
+  /// The sender's `tail` as last seen; refreshed only when the ring looks empty.
+  @usableFromInline var cachedTail = 0
+
+  init(_ storage: _SPSCStorage<Element>) {
+    self.storage = storage
+    buffer = storage.buffer
+    mask = storage.mask
+    sharedTail = storage.control.tail
+    sharedHead = storage.control.head
+    senders = storage.control.senderEvents
+    receivers = storage.control.receiverEvents
+    fence = storage.control.fence
+  }
+
+  deinit {
+    storage.control.closeForSending()
+  }
+
+  /// Receives without blocking.
+  ///
+  /// - Returns: The oldest element, or `nil` if the channel is empty now.
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and every
+  ///   element it sent has been received.
+  /// - Complexity: O(1); no read-modify-write instruction.
+  @inlinable
+  public mutating func tryReceive() throws(ChannelError) -> Element? {
+    let position = head
+    if position == cachedTail {
+      cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+      if position == cachedTail {
+        guard receivers.isFlagSet else { return nil }
+        // Closed: everything sent before the close is visible now.
+        cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+        if position == cachedTail { throw .closed }
+      }
+    }
+    let element = (buffer + (position & mask)).move()
+    head = position &+ 1
+    sharedHead.pointee.store(position &+ 1, ordering: .releasing)
+    senders.notify(fence)
+    return element
+  }
+
+  /// Receives, waiting while the channel is empty: spins briefly, then
+  /// parks (an idle blocked receiver uses no CPU).
+  ///
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  @inlinable
+  public mutating func receive() throws(ChannelError) -> Element {
+    if let element = try tryReceive() { return element }
+    return try receiveSlow(deadline: nil)
+  }
+
+  /// Receives, waiting at most `timeout`.
+  ///
+  /// - Parameter timeout: The longest wait.
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/timedOut``, or ``ChannelError/closed`` once the
+  ///   sender is gone and the channel is drained.
+  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
+    try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Receives, waiting until a ``MonotonicClock`` deadline.
+  ///
+  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Returns: The oldest element.
+  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
+    try receiveSlow(deadline: deadline)
+  }
+
+  @usableFromInline
+  mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
+    let tail = sharedTail
+    let position = head
+    let receivers = receivers
+    return try _blockingLoop(
+      events: receivers, control: storage.control, deadline: deadline,
+      attempt: { () throws(ChannelError) -> Element? in try tryReceive() },
+      ready: { tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet })
+  }
+
+  /// Moves up to `maxCount` queued elements into `buffer` (appending), with
+  /// one update of the shared index; never blocks.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where received elements are appended.
+  ///   - maxCount: The most elements to take.
+  /// - Returns: How many were appended (0 if the channel is empty now).
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  /// - Complexity: O(number received).
+  @inlinable
+  public mutating func tryReceive(
+    into buffer: inout [Element], maxCount: Int
+  ) throws(ChannelError) -> Int {
+    precondition(maxCount >= 0, "maxCount must not be negative")
+    let position = head
+    var available = cachedTail &- position
+    if available < maxCount {
+      cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+      available = cachedTail &- position
+      if available == 0 {
+        guard receivers.isFlagSet else { return 0 }
+        cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+        available = cachedTail &- position
+        if available == 0 { throw .closed }
+      }
+    }
+    let count = min(available, maxCount)
+    if count == 0 { return 0 }
+    buffer.reserveCapacity(buffer.count + count)
+    for offset in 0..<count {
+      buffer.append((self.buffer + ((position &+ offset) & mask)).move())
+    }
+    head = position &+ count
+    sharedHead.pointee.store(position &+ count, ordering: .releasing)
+    senders.notify(fence)
+    return count
+  }
+
+  /// Moves at least one and up to `maxCount` elements into `buffer`,
+  /// waiting while the channel is empty.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where received elements are appended.
+  ///   - maxCount: The most elements to take; at least 1.
+  /// - Returns: How many were appended (at least 1).
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  public mutating func receive(
+    into buffer: inout [Element], maxCount: Int
+  ) throws(ChannelError) -> Int {
+    precondition(maxCount >= 1, "maxCount must be at least 1")
+    let tail = sharedTail
+    let position = head
+    let receivers = receivers
+    return try _blockingLoop(
+      events: receivers, control: storage.control, deadline: nil,
+      attempt: { () throws(ChannelError) -> Int? in
+        let count = try tryReceive(into: &buffer, maxCount: maxCount)
+        return count > 0 ? count : nil
+      },
+      ready: { tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet })
+  }
+
+  /// Closes the channel for sending: later sends fail with
+  /// ``ChannelError/closed``. Elements already queued can still be received.
+  public mutating func close() {
+    storage.control.closeForSending()
+  }
+
+  /// The channel's counters.
+  public var stats: ChannelStats { storage.control.stats() }
+}

@@ -1,0 +1,224 @@
+import SNAtomics
+import Synchronization
+
+/// The sending endpoint of an SPSC channel.
+///
+/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
+/// another thread only through a `sending` closure. Dropping it (or calling
+/// ``close()``) tells the receiver that no more elements will come; the
+/// receiver still gets everything already sent.
+public struct SPSCSender<Element: Sendable>: ~Copyable {
+  @usableFromInline let storage: _SPSCStorage<Element>
+  @usableFromInline let buffer: UnsafeMutablePointer<Element>
+  @usableFromInline let mask: Int
+  @usableFromInline let sharedTail: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let receivers: UnsafeEventCount
+  @usableFromInline let fence: AsymmetricFence
+  /// The next position to write; only this endpoint writes `tail`.
+  @usableFromInline var tail = 0
+  /// The receiver's `head` as last seen; refreshed only when the ring looks full.
+  @usableFromInline var cachedHead = 0
+
+  init(_ storage: _SPSCStorage<Element>) {
+    self.storage = storage
+    buffer = storage.buffer
+    mask = storage.mask
+    sharedTail = storage.control.tail
+    sharedHead = storage.control.head
+    receivers = storage.control.receiverEvents
+    fence = storage.control.fence
+  }
+
+  deinit {
+    storage.control.closeForReceiving()
+  }
+
+  /// Sends without blocking.
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/full`` or
+  ///   ``ChannelError/closed`` (receiver closed or gone), holding `element`.
+  /// - Complexity: O(1); no read-modify-write instruction.
+  @inlinable
+  public mutating func trySend(_ element: consuming Element) throws(SendError<Element>) {
+    switch push(element) {
+    case .sent: return
+    case .full(let element):
+      storage.control.countSendError(.full)
+      throw SendError(reason: .full, element: element)
+    case .closed(let element):
+      storage.control.countSendError(.closed)
+      throw SendError(reason: .closed, element: element)
+    }
+  }
+
+  @inlinable @inline(__always)
+  mutating func push(_ element: consuming Element) -> _PushResult<Element> {
+    if storage.control.isClosedForSending { return .closed(element) }
+    let position = tail
+    if position &- cachedHead > mask {
+      cachedHead = sharedHead.pointee.load(ordering: .acquiring)
+      if position &- cachedHead > mask { return .full(element) }
+    }
+    (buffer + (position & mask)).initialize(to: element)
+    tail = position &+ 1
+    sharedTail.pointee.store(position &+ 1, ordering: .releasing)
+    receivers.notify(fence)
+    return .sent
+  }
+
+  /// Sends, waiting for room while the channel is full: spins briefly,
+  /// then parks (an idle blocked sender uses no CPU).
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  @inlinable
+  public mutating func send(_ element: consuming Element) throws(SendError<Element>) {
+    switch push(element) {
+    case .sent: return
+    case .full(let element): try sendSlow(element, deadline: nil)
+    case .closed(let element):
+      storage.control.countSendError(.closed)
+      throw SendError(reason: .closed, element: element)
+    }
+  }
+
+  /// Sends, waiting at most `timeout` for room.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - timeout: The longest wait.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  public mutating func send(
+    _ element: consuming Element, timeout: Duration
+  ) throws(SendError<Element>) {
+    try sendSlow(element, deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Sends, waiting until the ``MonotonicClock`` deadline for room.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  public mutating func send(
+    _ element: consuming Element, deadline: UInt64
+  ) throws(SendError<Element>) {
+    try sendSlow(element, deadline: deadline)
+  }
+
+  @usableFromInline
+  mutating func sendSlow(_ element: consuming Element, deadline: UInt64?) throws(SendError<Element>) {
+    var pending: Element? = element
+    let control = storage.control
+    let head = sharedHead
+    let position = tail
+    let mask = mask
+    do {
+      _ = try _blockingLoop(
+        events: control.senderEvents, control: control, deadline: deadline,
+        attempt: { () throws(ChannelError) -> Bool? in
+          switch push(pending.take()!) {
+          case .sent: return true
+          case .full(let element):
+            pending = element
+            return nil
+          case .closed(let element):
+            pending = element
+            throw .closed
+          }
+        },
+        ready: {
+          control.isClosedForSending
+            || position &- head.pointee.load(ordering: .acquiring) <= mask
+        })
+    } catch {
+      control.countSendError(error.code)
+      throw SendError(reason: error, element: pending.take()!)
+    }
+  }
+
+  /// Sends as many elements of `elements` as fit now, in order, with one
+  /// update of the shared index; never blocks.
+  ///
+  /// - Parameter elements: The elements to send.
+  /// - Returns: How many were sent: a prefix of `elements`. The rest were not
+  ///   sent and remain the caller's.
+  /// - Throws: ``ChannelError/closed`` if the receiver is gone (nothing sent).
+  /// - Complexity: O(number sent).
+  @inlinable
+  public mutating func trySend<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) -> Int where C.Element == Element {
+    if storage.control.isClosedForSending {
+      storage.control.countSendError(.closed)
+      throw .closed
+    }
+    let wanted = elements.count
+    if wanted == 0 { return 0 }
+    let position = tail
+    var room = mask &+ 1 &- (position &- cachedHead)
+    if room < wanted {
+      cachedHead = sharedHead.pointee.load(ordering: .acquiring)
+      room = mask &+ 1 &- (position &- cachedHead)
+    }
+    let count = min(room, wanted)
+    if count == 0 { return 0 }
+    var index = elements.startIndex
+    for offset in 0..<count {
+      (buffer + ((position &+ offset) & mask)).initialize(to: elements[index])
+      elements.formIndex(after: &index)
+    }
+    tail = position &+ count
+    sharedTail.pointee.store(position &+ count, ordering: .releasing)
+    receivers.notify(fence)
+    return count
+  }
+
+  /// Sends every element of `elements` in order, waiting for room as needed.
+  ///
+  /// - Parameter elements: The elements to send.
+  /// - Throws: ``ChannelError/closed`` if the receiver goes away first; its
+  ///   ``ChannelError/transferred`` tells how many were sent before that.
+  public mutating func send<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) where C.Element == Element {
+    var remaining = elements[...]
+    var sent = 0
+    let control = storage.control
+    let head = sharedHead
+    let mask = mask
+    while !remaining.isEmpty {
+      do {
+        let position = tail
+        let count = try _blockingLoop(
+          events: control.senderEvents, control: control, deadline: nil,
+          attempt: { () throws(ChannelError) -> Int? in
+            let count = try trySend(contentsOf: remaining)
+            return count > 0 ? count : nil
+          },
+          ready: {
+            control.isClosedForSending
+              || position &- head.pointee.load(ordering: .acquiring) <= mask
+          })
+        remaining = remaining.dropFirst(count)
+        sent += count
+      } catch {
+        throw error.with(transferred: sent)
+      }
+    }
+  }
+
+  /// Closes this side: the receiver drains what was sent, then sees
+  /// ``ChannelError/closed``. Same as dropping the sender.
+  public consuming func close() {}
+
+  /// The channel's counters.
+  public var stats: ChannelStats { storage.control.stats() }
+
+  /// Whether the receiver is closed or gone (sends would fail).
+  public var isClosed: Bool { storage.control.isClosedForSending }
+}

@@ -1,0 +1,177 @@
+import SNAtomics
+import Synchronization
+
+/// The shared control block of one channel: indices, wait/close state and
+/// error counters, each group on its own cache line.
+///
+/// Line layout (each line ``CacheLine/padding`` bytes):
+/// 0. `tail`: next position senders write (written by senders).
+/// 1. `head`: next position receivers read (written by receivers).
+/// 2. receiver events: waiting receivers, and the "senders closed" flag.
+///    Read by senders after every send, written only when a receiver sleeps.
+/// 3. sender events: waiting senders, and the "receivers closed" flag.
+///    Read by senders before every send and by receivers after every receive.
+/// 4. live endpoint counts (senders, receivers): touched on clone and drop.
+/// 5. send-error counters: touched only on failures.
+@usableFromInline
+final class _ChannelControl: @unchecked Sendable {
+  @usableFromInline let base: UnsafeMutableRawPointer
+  @usableFromInline let capacity: Int
+  @usableFromInline let strategy: WaitStrategy
+  @usableFromInline let fence: AsymmetricFence
+
+  @usableFromInline static let lineCount = 6
+
+  init(capacity: Int, strategy: WaitStrategy, senders: Int, receivers: Int) {
+    let line = CacheLine.padding
+    base = .allocate(byteCount: Self.lineCount * line, alignment: line)
+    base.initializeMemory(as: UInt8.self, repeating: 0, count: Self.lineCount * line)
+    self.capacity = capacity
+    self.strategy = strategy
+    self.fence = .process
+    for index in 0..<2 { (base + index * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(0)) }
+    for index in 2..<4 {
+      (base + index * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+      (base + index * line + 8).initializeMemory(as: Atomic<UInt32>.self, to: Atomic(0))
+    }
+    (base + 4 * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(senders))
+    (base + 4 * line + 8).initializeMemory(as: Atomic<Int>.self, to: Atomic(receivers))
+    for offset in [0, 8, 16] {
+      (base + 5 * line + offset).initializeMemory(as: Atomic<UInt64>.self, to: Atomic(0))
+    }
+  }
+
+  deinit {
+    // Atomic<Int>/<UInt32>/<UInt64> are trivial: no per-field deinitialisation needed.
+    base.deallocate()
+  }
+
+  @inlinable
+  func atomicInt(line: Int, offset: Int = 0) -> UnsafeMutablePointer<Atomic<Int>> {
+    (base + (line &* CacheLine.padding &+ offset)).assumingMemoryBound(to: Atomic<Int>.self)
+  }
+
+  @inlinable var tail: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 0) }
+  @inlinable var head: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 1) }
+
+  /// Receivers sleep here; the flag means "no more sends will come".
+  @inlinable
+  var receiverEvents: UnsafeEventCount {
+    UnsafeEventCount(
+      state: atomicInt(line: 2),
+      epoch: (base + (2 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self))
+  }
+
+  /// Senders sleep here; the flag means "receivers are closed or gone".
+  @inlinable
+  var senderEvents: UnsafeEventCount {
+    UnsafeEventCount(
+      state: atomicInt(line: 3),
+      epoch: (base + (3 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self))
+  }
+
+  @inlinable var liveSenders: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 4) }
+  @inlinable var liveReceivers: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 4, offset: 8) }
+
+  @usableFromInline
+  func errorCounter(_ code: ChannelError.Code) -> UnsafeMutablePointer<Atomic<UInt64>> {
+    let offset: Int
+    switch code {
+    case .full: offset = 0
+    case .closed: offset = 8
+    default: offset = 16
+    }
+    return (base + 5 * CacheLine.padding + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
+  }
+
+  /// Counts a failed send. Off the hot path: only failures get here.
+  @usableFromInline
+  func countSendError(_ code: ChannelError.Code) {
+    errorCounter(code).pointee.wrappingAdd(1, ordering: .relaxed)
+  }
+
+  /// Whether receivers closed or are all gone (senders must fail).
+  @inlinable
+  var isClosedForSending: Bool {
+    senderEvents.isFlagSetRelaxed
+  }
+
+  /// Marks the channel closed for sending and wakes every waiter on both sides.
+  func closeForSending() {
+    senderEvents.setFlagAndWakeAll()
+    receiverEvents.wake(count: Int(Int32.max))
+  }
+
+  /// Marks that no more sends will come and wakes every waiting receiver.
+  func closeForReceiving() {
+    receiverEvents.setFlagAndWakeAll()
+  }
+
+  /// Drops one sender; the last one closes the channel for receiving.
+  func releaseSender() {
+    if liveSenders.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 {
+      closeForReceiving()
+    }
+  }
+
+  /// Drops one receiver; the last one closes the channel for sending.
+  func releaseReceiver() {
+    if liveReceivers.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 {
+      closeForSending()
+    }
+  }
+
+  /// Adds a sender (for `clone()`).
+  func retainSender() { liveSenders.pointee.wrappingAdd(1, ordering: .relaxed) }
+  /// Adds a receiver (for `clone()`).
+  func retainReceiver() { liveReceivers.pointee.wrappingAdd(1, ordering: .relaxed) }
+
+  /// A snapshot of the counters.
+  func stats() -> ChannelStats {
+    ChannelStats(
+      capacity: capacity,
+      sent: UInt64(truncatingIfNeeded: tail.pointee.load(ordering: .relaxed)),
+      received: UInt64(truncatingIfNeeded: head.pointee.load(ordering: .relaxed)),
+      sendErrors: SendErrorCounts(
+        full: errorCounter(.full).pointee.load(ordering: .relaxed),
+        closed: errorCounter(.closed).pointee.load(ordering: .relaxed),
+        timedOut: errorCounter(.timedOut).pointee.load(ordering: .relaxed)))
+  }
+}
+
+/// Outcome of an internal push: the element comes back on failure.
+@usableFromInline
+@frozen
+enum _PushResult<Element> {
+  case sent
+  case full(Element)
+  case closed(Element)
+}
+
+/// Runs the spin, yield, park loop shared by every blocking operation.
+///
+/// `attempt` tries the operation and returns non-nil when done; `ready`
+/// tells, after the waiter is counted in, whether `attempt` could succeed
+/// now (elements or room, or closed), so the thread must not sleep.
+@inlinable
+func _blockingLoop<Result>(
+  events: UnsafeEventCount, control: _ChannelControl, deadline: UInt64?,
+  attempt: () throws(ChannelError) -> Result?, ready: () -> Bool
+) throws(ChannelError) -> Result {
+  var backoff = Backoff(strategy: control.strategy)
+  while true {
+    if let result = try attempt() { return result }
+    if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
+    if backoff.shouldPark {
+      let key = events.prepareWait(control.fence)
+      if ready() {
+        events.cancelWait()
+      } else {
+        events.wait(key, deadline: deadline)
+      }
+      backoff.reset()
+    } else {
+      backoff.snooze()
+    }
+  }
+}

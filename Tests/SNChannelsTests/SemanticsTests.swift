@@ -1,0 +1,291 @@
+import SNAtomics
+import SNChannels
+import Testing
+import _SNTestSupport
+
+@Suite struct CapacityTests {
+  @Test(arguments: [(1, 1), (2, 2), (3, 4), (5, 8), (1000, 1024), (1024, 1024), (16385, 32768)])
+  func spscRoundsUpToAPowerOfTwo(requested: Int, expected: Int) throws {
+    let channel = try Channel<Int>.spsc(capacity: requested)
+    #expect(channel.sender.stats.capacity == expected)
+  }
+
+  @Test func multiChannelsHoldAtLeastTwo() throws {
+    let mpsc = try Channel<Int>.mpsc(capacity: 1)
+    #expect(mpsc.sender.stats.capacity == 2)
+    let mpmc = try Channel<Int>.mpmc(capacity: 3)
+    #expect(mpmc.receiver.stats.capacity == 4)
+  }
+
+  @Test(arguments: [0, -1, Int.min, ChannelCapacity.maximum + 1, Int.max])
+  func invalidCapacitiesThrowATypedError(requested: Int) {
+    func check(_ result: Result<Void, ChannelError>, _ kind: String) {
+      switch result {
+      case .success: Issue.record("\(kind) accepted capacity \(requested)")
+      case .failure(let error):
+        #expect(error == .invalidCapacity)
+        #expect(error.requestedCapacity == requested)
+      }
+    }
+    check(Result { () throws(ChannelError) in _ = try Channel<Int>.spsc(capacity: requested) }, "spsc")
+    check(Result { () throws(ChannelError) in _ = try Channel<Int>.mpsc(capacity: requested) }, "mpsc")
+    check(Result { () throws(ChannelError) in _ = try Channel<Int>.mpmc(capacity: requested) }, "mpmc")
+  }
+
+  @Test func capacityOneSPSCAlternates() throws {
+    let channel = try Channel<Int>.spsc(capacity: 1)
+    var tx = channel.sender
+    var rx = channel.receiver
+    for value in 0..<10 {
+      try tx.trySend(value)
+      #expect(throws: SendError<Int>.self) { try tx.trySend(-1) }
+      #expect(try rx.tryReceive() == value)
+      #expect(try rx.tryReceive() == nil)
+    }
+  }
+}
+
+/// The same behaviour checks for every channel kind, through one small interface.
+protocol EndpointPair: AnyObject {
+  func trySend(_ value: Tracked) throws(SendError<Tracked>)
+  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>)
+  func tryReceive() throws(ChannelError) -> Tracked?
+  func receive(timeout: Duration) throws(ChannelError) -> Tracked
+  func trySend(batch: [Tracked]) throws(ChannelError) -> Int
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int
+  func dropSender()
+  func closeReceiver()
+  var stats: ChannelStats { get }
+}
+
+final class SPSCPair: EndpointPair {
+  var tx: SPSCSender<Tracked>?
+  var rx: SPSCReceiver<Tracked>
+  init(capacity: Int) throws {
+    let channel = try Channel<Tracked>.spsc(capacity: capacity)
+    let sender = channel.sender
+    tx = consume sender
+    rx = channel.receiver
+  }
+  func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
+  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
+    try tx!.send(value, timeout: timeout)
+  }
+  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
+  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
+    try rx.receive(timeout: timeout)
+  }
+  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
+    try tx!.trySend(contentsOf: batch)
+  }
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
+    try rx.tryReceive(into: &buffer, maxCount: maxCount)
+  }
+  func dropSender() { tx = nil }
+  func closeReceiver() { rx.close() }
+  var stats: ChannelStats { rx.stats }
+}
+
+final class MPSCPair: EndpointPair {
+  var tx: MultiSender<Tracked>?
+  var rx: MPSCReceiver<Tracked>
+  init(capacity: Int) throws {
+    let channel = try Channel<Tracked>.mpsc(capacity: capacity)
+    let sender = channel.sender
+    tx = consume sender
+    rx = channel.receiver
+  }
+  func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
+  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
+    try tx!.send(value, timeout: timeout)
+  }
+  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
+  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
+    try rx.receive(timeout: timeout)
+  }
+  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
+    try tx!.trySend(contentsOf: batch)
+  }
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
+    try rx.tryReceive(into: &buffer, maxCount: maxCount)
+  }
+  func dropSender() { tx = nil }
+  func closeReceiver() { rx.close() }
+  var stats: ChannelStats { rx.stats }
+}
+
+final class MPMCPair: EndpointPair {
+  var tx: MultiSender<Tracked>?
+  var rx: MPMCReceiver<Tracked>
+  init(capacity: Int) throws {
+    let channel = try Channel<Tracked>.mpmc(capacity: capacity)
+    let sender = channel.sender
+    tx = consume sender
+    rx = channel.receiver
+  }
+  func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
+  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
+    try tx!.send(value, timeout: timeout)
+  }
+  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
+  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
+    try rx.receive(timeout: timeout)
+  }
+  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
+    try tx!.trySend(contentsOf: batch)
+  }
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
+    try rx.tryReceive(into: &buffer, maxCount: maxCount)
+  }
+  func dropSender() { tx = nil }
+  func closeReceiver() { rx.close() }
+  var stats: ChannelStats { rx.stats }
+}
+
+enum Kind: String, CaseIterable, CustomTestStringConvertible {
+  case spsc, mpsc, mpmc
+  var testDescription: String { rawValue }
+
+  /// Runs `body` on a fresh channel of this kind, capacity 4.
+  func with(_ body: (any EndpointPair) throws -> Void) throws {
+    switch self {
+    case .spsc:
+      let pair: any EndpointPair = try SPSCPair(capacity: 4)
+      try body(pair)
+    case .mpsc:
+      let pair: any EndpointPair = try MPSCPair(capacity: 4)
+      try body(pair)
+    case .mpmc:
+      let pair: any EndpointPair = try MPMCPair(capacity: 4)
+      try body(pair)
+    }
+  }
+}
+
+@Suite struct SemanticsTests {
+  @Test(arguments: Kind.allCases)
+  func fifoAndFullHandsTheElementBack(kind: Kind) throws {
+    let tracker = LifetimeTracker()
+    try kind.with { pair in
+      for value in 0..<4 { try pair.trySend(tracker.instance(value)) }
+      do throws(SendError<Tracked>) {
+        try pair.trySend(tracker.instance(99))
+        Issue.record("send into a full channel succeeded")
+      } catch {
+        #expect(error.reason == .full)
+        #expect(error.element.payload == 99)
+      }
+      for value in 0..<4 { #expect(try pair.tryReceive()?.payload == value) }
+      #expect(try pair.tryReceive() == nil)
+      let stats = pair.stats
+      #expect(stats.sent == 4 && stats.received == 4 && stats.depth == 0)
+      #expect(stats.sendErrors.full == 1 && stats.sendErrors.total == 1)
+    }
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test(arguments: Kind.allCases)
+  func droppingTheSenderLetsTheReceiverDrainThenClose(kind: Kind) throws {
+    try kind.with { pair in
+      let tracker = LifetimeTracker()
+      try pair.trySend(tracker.instance(1))
+      try pair.trySend(tracker.instance(2))
+      pair.dropSender()
+      #expect(try pair.tryReceive()?.payload == 1)
+      #expect(try pair.receive(timeout: .seconds(5)).payload == 2)
+      #expect(throws: ChannelError.closed) { _ = try pair.tryReceive() }
+      #expect(throws: ChannelError.closed) { _ = try pair.receive(timeout: .seconds(5)) }
+      #expect(tracker.liveCount == 0)
+    }
+  }
+
+  @Test(arguments: Kind.allCases)
+  func closingTheReceiverFailsSendsButKeepsQueuedElements(kind: Kind) throws {
+    let tracker = LifetimeTracker()
+    try kind.with { pair in
+      try pair.trySend(tracker.instance(1))
+      pair.closeReceiver()
+      do throws(SendError<Tracked>) {
+        try pair.trySend(tracker.instance(2))
+        Issue.record("send after close succeeded")
+      } catch {
+        #expect(error.reason == .closed)
+        #expect(error.element.payload == 2)
+      }
+      #expect(throws: SendError<Tracked>.self) {
+        try pair.send(tracker.instance(3), timeout: .seconds(5))
+      }
+      #expect(try pair.tryReceive()?.payload == 1)
+      #expect(pair.stats.sendErrors.closed == 2)
+    }
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test(arguments: Kind.allCases)
+  func timeoutsExpire(kind: Kind) throws {
+    let tracker = LifetimeTracker()
+    try kind.with { pair in
+      var start = MonotonicClock.nanoseconds
+      #expect(throws: ChannelError.timedOut) { _ = try pair.receive(timeout: .milliseconds(40)) }
+      #expect(MonotonicClock.nanoseconds - start >= 39_000_000)
+      for value in 0..<4 { try pair.trySend(tracker.instance(value)) }
+      start = MonotonicClock.nanoseconds
+      do throws(SendError<Tracked>) {
+        try pair.send(tracker.instance(7), timeout: .milliseconds(40))
+        Issue.record("send into a full channel succeeded")
+      } catch {
+        #expect(error.reason == .timedOut)
+        #expect(error.element.payload == 7)
+      }
+      #expect(MonotonicClock.nanoseconds - start >= 39_000_000)
+      #expect(pair.stats.sendErrors.timedOut == 1)
+    }
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test(arguments: Kind.allCases)
+  func batchesMoveWhatFitsInOrder(kind: Kind) throws {
+    let tracker = LifetimeTracker()
+    try kind.with { pair in
+      let batch = (0..<6).map { tracker.instance($0) }
+      let first = try pair.trySend(batch: batch)
+      let whileFull = try pair.trySend(batch: batch)
+      #expect(first == 4 && whileFull == 0)
+      var received: [Tracked] = []
+      let three = try pair.tryReceive(into: &received, maxCount: 3)
+      #expect(three == 3)
+      #expect(received.map(\.payload) == [0, 1, 2])
+      let rest = try pair.trySend(batch: Array(batch[4...]))
+      #expect(rest == 2)
+      let drained = try pair.tryReceive(into: &received, maxCount: 10)
+      #expect(drained == 3)
+      #expect(received.map(\.payload) == [0, 1, 2, 3, 4, 5])
+      let none = try pair.tryReceive(into: &received, maxCount: 10)
+      #expect(none == 0)
+      pair.dropSender()
+      #expect(throws: ChannelError.closed) { _ = try pair.tryReceive(into: &received, maxCount: 1) }
+    }
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test(arguments: Kind.allCases)
+  func queuedElementsAreDestroyedWithTheChannel(kind: Kind) throws {
+    let tracker = LifetimeTracker()
+    try kind.with { pair in
+      for value in 0..<3 { try pair.trySend(tracker.instance(value)) }
+      _ = try pair.tryReceive()
+      #expect(tracker.liveCount == 2)
+    }
+    #expect(tracker.createdCount == 3)
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test func stringsSurviveTheTrip() throws {
+    let channel = try Channel<String>.mpsc(capacity: 8)
+    let tx = channel.sender
+    var rx = channel.receiver
+    let text = String(repeating: "shared-nothing ", count: 10)
+    for index in 0..<5 { try tx.trySend("\(index): \(text)") }
+    for index in 0..<5 { #expect(try rx.tryReceive() == "\(index): \(text)") }
+  }
+}
