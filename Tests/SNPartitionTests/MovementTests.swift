@@ -5,6 +5,11 @@ import Testing
 /// 1/N on remove, all of them to (or from) the changed worker.
 @Suite("Key movement on add and remove")
 struct MovementTests {
+  /// 400k keys: at N = 64 about 6,150 keys move, so ±5% is over 3.9 standard
+  /// deviations of the sampling noise; 1M keys would make debug runs slow.
+  let hashes = Array(millionHashes.prefix(400_000))
+  /// Exact-restore checks compare every key, so a smaller sample proves as much.
+  let restoreHashes = Array(millionHashes.prefix(100_000))
   /// Fraction of keys whose owner id changed, and whether every move involved `worker`.
   func compare(_ before: [Int], _ after: [Int], changed worker: Int) -> (Double, Bool) {
     var moved = 0
@@ -21,18 +26,17 @@ struct MovementTests {
     let before = try JumpHashPartitioner(workers: workers)
     let grown = before.addingWorker()
     let (added, onlyNew) = compare(
-      ownerIDs(before, millionHashes), ownerIDs(grown, millionHashes), changed: workers)
+      ownerIDs(before, hashes), ownerIDs(grown, hashes), changed: workers)
     let ideal = 1 / Double(workers + 1)
     #expect(added / ideal > 0.95 && added / ideal < 1.05, "\(added) vs \(ideal)")
     #expect(onlyNew)
     let shrunk = try grown.removingWorker(id: workers)
-    #expect(ownerIDs(shrunk, millionHashes) == ownerIDs(before, millionHashes))
+    #expect(ownerIDs(shrunk, restoreHashes) == ownerIDs(before, restoreHashes))
     #expect(throws: PartitionError.unsupportedRemoval) { try grown.removingWorker(id: 0) }
   }
 
   @Test("AnchorHash: ideal movement, arbitrary removal, exact restore", arguments: [8, 64])
   func anchor(workers: Int) throws {
-    let hashes = millionHashes
     let before = try AnchorHashPartitioner(workers: workers)
     let beforeOwners = ownerIDs(before, hashes)
     let grown = try before.addingWorker(id: 1000)
@@ -42,7 +46,8 @@ struct MovementTests {
     #expect(added / idealAdd > 0.95 && added / idealAdd < 1.05, "\(added)")
     #expect(onlyNew)
     // Add then remove restores the exact previous mapping.
-    #expect(ownerIDs(try grown.removingWorker(id: 1000), hashes) == beforeOwners)
+    let restoreOwners = ownerIDs(before, restoreHashes)
+    #expect(ownerIDs(try grown.removingWorker(id: 1000), restoreHashes) == restoreOwners)
 
     // Remove a worker from the middle: only its keys move, about 1/N of them.
     let victim = workers / 2
@@ -53,12 +58,11 @@ struct MovementTests {
     #expect(lost / idealRemove > 0.95 && lost / idealRemove < 1.05, "\(lost)")
     #expect(onlyVictim)
     // Remove then add back restores it too (the freed bucket is reused).
-    #expect(ownerIDs(try removed.addingWorker(id: victim), hashes) == beforeOwners)
+    #expect(ownerIDs(try removed.addingWorker(id: victim), restoreHashes) == restoreOwners)
   }
 
   @Test("Rendezvous adds and removes any worker ideally")
   func rendezvous() throws {
-    let hashes = Array(millionHashes.prefix(400_000))
     let before = try RendezvousPartitioner(workers: 8)
     let grown = try before.addingWorker(id: 8)
     let (added, onlyNew) = compare(ownerIDs(before, hashes), ownerIDs(grown, hashes), changed: 8)
@@ -72,7 +76,6 @@ struct MovementTests {
 
   @Test("Ring moves only the changed worker's keys")
   func ring() throws {
-    let hashes = Array(millionHashes.prefix(200_000))
     let before = try ConsistentHashPartitioner(workers: 8)
     let grown = try before.addingWorker(id: 8)
     let (added, onlyNew) = compare(ownerIDs(before, hashes), ownerIDs(grown, hashes), changed: 8)
@@ -87,7 +90,7 @@ struct MovementTests {
   func maglev() throws {
     let before = try MaglevPartitioner(workers: 64)
     let grown = try before.addingWorker(id: 64)
-    let added = movedFraction(from: before, to: grown, keyHashes: millionHashes)
+    let added = movedFraction(from: before, to: grown, keyHashes: hashes)
     let ideal = 1 / 65.0
     #expect(added / ideal > 0.95 && added / ideal < 1.5, "\(added)")
   }
@@ -95,7 +98,7 @@ struct MovementTests {
   @Test("Plain hash is not consistent: about half the keys move")
   func hash() throws {
     let before = try HashPartitioner(workers: 8)
-    let moved = movedFraction(from: before, to: before.addingWorker(), keyHashes: millionHashes)
+    let moved = movedFraction(from: before, to: before.addingWorker(), keyHashes: hashes)
     #expect(moved > 0.4 && moved < 0.6, "\(moved)")
   }
 
