@@ -129,7 +129,29 @@ let umbrella: [Target] = [
 
 // MARK: - Plugins
 
-let plugins: [Target] = []
+// `swift package benchmark` at the root: the command plugin drives the nested
+// Benchmarks/ package (ordo-one/benchmark lives only there, so `swift test` and
+// library users never build it) and gates the results with `BenchmarkGate`, a
+// dependency-free tool under Tools/. Not a product: a plugin product with the
+// verb `benchmark` would clash with the harness's own plugin ("2 plugins found").
+let plugins: [Target] = [
+  .target(name: "BenchmarkGateKit", path: "Tools/BenchmarkGateKit", swiftSettings: swiftSettings),
+  .executableTarget(
+    name: "BenchmarkGate", dependencies: ["BenchmarkGateKit"], path: "Tools/BenchmarkGate",
+    swiftSettings: swiftSettings),
+  .testTarget(
+    name: "BenchmarkGateTests", dependencies: ["BenchmarkGateKit"], path: "Tests/BenchmarkGateTests",
+    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+  .plugin(
+    name: "BenchmarkCommand",
+    capability: .command(
+      intent: .custom(
+        verb: "benchmark",
+        description: "Run the suites in Benchmarks/, gate them on the baselines, chart them")
+    ),
+    dependencies: ["BenchmarkGate"],
+    path: "Plugins/BenchmarkCommand"),
+]
 
 let allTargets = plugins + shims + channelModules + partitionModules + poolModules + memoryModules
   + simdModules + umbrella

@@ -35,5 +35,7 @@ let package = Package(
     // MARK: - simd (SNSimd)
     // MARK: - memory (SNMemory)
     // MARK: - worker_pool (SNPool)
+    // MARK: - gate self-test (no library module: exercises the regression gate)
+    suite("GateSelfTest", []),
   ]
 )

@@ -66,7 +66,8 @@ struct BatchAPITests {
     }
   }
 
-  @Test("Int32 sum is exact and widened; min/max match", arguments: [0, 1, 7, 8, 9, 17, 33, 1023, 4097])
+  @Test(
+    "Int32 sum is exact and widened; min/max match", arguments: [0, 1, 7, 8, 9, 17, 33, 1023, 4097])
   func int32(n: Int) {
     var rng = SplitMix64(seed: UInt64(n))
     // Values near the limits: a 32-bit accumulator would overflow.
@@ -80,7 +81,8 @@ struct BatchAPITests {
     #expect(Batch.min(mixed.span) == mixed.min())
   }
 
-  @Test("map applies the closure to every lane, tails included", arguments: [0, 1, 7, 8, 9, 23, 1025])
+  @Test(
+    "map applies the closure to every lane, tails included", arguments: [0, 1, 7, 8, 9, 23, 1025])
   func map(n: Int) throws {
     var rng = SplitMix64(seed: 9)
     let x = randomFloats(n, &rng)

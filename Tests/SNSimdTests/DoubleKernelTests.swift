@@ -16,19 +16,31 @@ struct DoubleTierKernels: CustomStringConvertible {
   func scale(_ x: UnsafePointer<Double>, _ a: Double, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
     avx2 ? sn_simd_scale_f64(y, x, a, n) : Portable.scale(x, a, y, n)
   }
-  func add(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, _ n: Int) {
+  func add(
+    _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>,
+    _ n: Int
+  ) {
     avx2 ? sn_simd_add_f64(z, x, y, n) : Portable.add(x, y, z, n)
   }
-  func subtract(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, _ n: Int) {
+  func subtract(
+    _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>,
+    _ n: Int
+  ) {
     avx2 ? sn_simd_sub_f64(z, x, y, n) : Portable.subtract(x, y, z, n)
   }
-  func multiply(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>, _ n: Int) {
+  func multiply(
+    _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>,
+    _ n: Int
+  ) {
     avx2 ? sn_simd_mul_f64(z, x, y, n) : Portable.multiply(x, y, z, n)
   }
   func axpy(_ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
     avx2 ? sn_simd_axpy_f64(y, a, x, n) : Portable.axpy(a, x, y, n)
   }
-  func clamp(_ x: UnsafePointer<Double>, _ lo: Double, _ hi: Double, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+  func clamp(
+    _ x: UnsafePointer<Double>, _ lo: Double, _ hi: Double, _ y: UnsafeMutablePointer<Double>,
+    _ n: Int
+  ) {
     avx2 ? sn_simd_clamp_f64(y, x, lo, hi, n) : Portable.clamp(x, lo, hi, y, n)
   }
   func sum(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
@@ -119,7 +131,8 @@ struct DoubleKernelTests {
         let sumBound = Double(n + 1) * Double.ulpOfOne * xv.reduce(0) { $0 + abs($1) }
         #expect(close(k.sum(x.base, n), Double(sumWant), tolerance: sumBound), "sum n=\(n)")
         let dotWant = zip(xv, yv).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        let dotBound = Double(n + 1) * Double.ulpOfOne * zip(xv, yv).reduce(0) { $0 + abs($1.0 * $1.1) }
+        let dotBound =
+          Double(n + 1) * Double.ulpOfOne * zip(xv, yv).reduce(0) { $0 + abs($1.0 * $1.1) }
         #expect(close(k.dot(x.base, y.base, n), Double(dotWant), tolerance: dotBound), "dot n=\(n)")
       }
     }
@@ -141,7 +154,8 @@ struct DoubleKernelTests {
     }
   }
 
-  @Test("a NaN anywhere makes min/max NaN and argmin/argmax its first index", arguments: doubleTiers)
+  @Test(
+    "a NaN anywhere makes min/max NaN and argmin/argmax its first index", arguments: doubleTiers)
   func nanPropagation(k: DoubleTierKernels) {
     var rng = SplitMix64(seed: 0x7A7)
     for n in testLengths where n > 0 {
@@ -161,7 +175,9 @@ struct DoubleKernelTests {
     }
   }
 
-  @Test("infinities: min/max find them, sums overflow to them, clamp bounds them", arguments: doubleTiers)
+  @Test(
+    "infinities: min/max find them, sums overflow to them, clamp bounds them",
+    arguments: doubleTiers)
   func infinities(k: DoubleTierKernels) {
     for n in [3, 9, 40, 100] {
       var xv = (0..<n).map { Double($0) }

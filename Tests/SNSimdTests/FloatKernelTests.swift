@@ -16,19 +16,27 @@ struct FloatTierKernels: CustomStringConvertible {
   func scale(_ x: UnsafePointer<Float>, _ a: Float, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
     avx2 ? sn_simd_scale_f32(y, x, a, n) : Portable.scale(x, a, y, n)
   }
-  func add(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
+  func add(
+    _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int
+  ) {
     avx2 ? sn_simd_add_f32(z, x, y, n) : Portable.add(x, y, z, n)
   }
-  func subtract(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
+  func subtract(
+    _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int
+  ) {
     avx2 ? sn_simd_sub_f32(z, x, y, n) : Portable.subtract(x, y, z, n)
   }
-  func multiply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
+  func multiply(
+    _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int
+  ) {
     avx2 ? sn_simd_mul_f32(z, x, y, n) : Portable.multiply(x, y, z, n)
   }
   func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
     avx2 ? sn_simd_axpy_f32(y, a, x, n) : Portable.axpy(a, x, y, n)
   }
-  func clamp(_ x: UnsafePointer<Float>, _ lo: Float, _ hi: Float, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+  func clamp(
+    _ x: UnsafePointer<Float>, _ lo: Float, _ hi: Float, _ y: UnsafeMutablePointer<Float>, _ n: Int
+  ) {
     avx2 ? sn_simd_clamp_f32(y, x, lo, hi, n) : Portable.clamp(x, lo, hi, y, n)
   }
   func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -119,7 +127,8 @@ struct FloatKernelTests {
         let sumBound = Float(n + 1) * Float.ulpOfOne * xv.reduce(0) { $0 + abs($1) }
         #expect(close(k.sum(x.base, n), Float(sumWant), tolerance: sumBound), "sum n=\(n)")
         let dotWant = zip(xv, yv).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        let dotBound = Float(n + 1) * Float.ulpOfOne * zip(xv, yv).reduce(0) { $0 + abs($1.0 * $1.1) }
+        let dotBound =
+          Float(n + 1) * Float.ulpOfOne * zip(xv, yv).reduce(0) { $0 + abs($1.0 * $1.1) }
         #expect(close(k.dot(x.base, y.base, n), Float(dotWant), tolerance: dotBound), "dot n=\(n)")
       }
     }
@@ -161,7 +170,9 @@ struct FloatKernelTests {
     }
   }
 
-  @Test("infinities: min/max find them, sums overflow to them, clamp bounds them", arguments: floatTiers)
+  @Test(
+    "infinities: min/max find them, sums overflow to them, clamp bounds them", arguments: floatTiers
+  )
   func infinities(k: FloatTierKernels) {
     for n in [3, 9, 40, 100] {
       var xv = (0..<n).map { Float($0) }

@@ -27,7 +27,9 @@ let testLengths: [Int] = Array(0..<96) + [127, 128, 129, 255, 1023, 1024, 1025, 
 let testOffsets: [Int] = [0, 1, 3]
 
 /// The tiers this machine can run; the AVX2 one only where the CPU has it.
-let availableTiers: [Batch.Tier] = Batch.Tier.allCases.filter { $0.rawValue <= Batch.Tier.best.rawValue }
+let availableTiers: [Batch.Tier] = Batch.Tier.allCases.filter {
+  $0.rawValue <= Batch.Tier.best.rawValue
+}
 
 /// A heap buffer with `offset` unused elements before the data, freed on
 /// deinit, so tests can hand out unaligned buffers.
