@@ -140,8 +140,8 @@ let plugins: [Target] = [
     name: "BenchmarkGate", dependencies: ["BenchmarkGateKit"], path: "Tools/BenchmarkGate",
     swiftSettings: swiftSettings),
   .testTarget(
-    name: "BenchmarkGateTests", dependencies: ["BenchmarkGateKit"], path: "Tests/BenchmarkGateTests",
-    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    name: "BenchmarkGateTests", dependencies: ["BenchmarkGateKit"],
+    path: "Tests/BenchmarkGateTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
   .plugin(
     name: "BenchmarkCommand",
     capability: .command(
