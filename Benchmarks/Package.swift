@@ -34,6 +34,7 @@ let package = Package(
     // MARK: - partition (SNPartition)
     // MARK: - simd (SNSimd)
     // MARK: - memory (SNMemory)
+    suite("Memory", ["SNMemory"]),
     // MARK: - worker_pool (SNPool)
     // MARK: - gate self-test (no library module: exercises the regression gate)
     suite("GateSelfTest", []),

@@ -3,7 +3,9 @@ import Testing
 
 @Suite("JemallocArena")
 struct JemallocTests {
-  @Test("without the trait, creating an arena is a typed error", .enabled(if: !JemallocArena.isAvailable))
+  @Test(
+    "without the trait, creating an arena is a typed error",
+    .enabled(if: !JemallocArena.isAvailable))
   func unavailable() {
     #expect(JemallocArena.version == nil)
     #expect(throws: SNMemoryError.unavailable) { _ = try JemallocArena() }
@@ -35,12 +37,15 @@ struct JemallocTests {
     arena.unsafeDeallocate(again)
   }
 
-  @Test("memory allocated on one thread is freed on another", .enabled(if: JemallocArena.isAvailable))
+  @Test(
+    "memory allocated on one thread is freed on another", .enabled(if: JemallocArena.isAvailable))
   func crossThreadFree() async throws {
     let arena = try JemallocArena()
     let addresses = (0..<256).map { _ in UInt(bitPattern: arena.unsafeAllocate(byteCount: 64)) }
     await Task.detached {
-      for address in addresses { arena.unsafeDeallocate(UnsafeMutableRawPointer(bitPattern: address)!) }
+      for address in addresses {
+        arena.unsafeDeallocate(UnsafeMutableRawPointer(bitPattern: address)!)
+      }
     }.value
     #expect(arena.statistics.allocated == 0)
   }

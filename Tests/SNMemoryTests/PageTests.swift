@@ -48,7 +48,8 @@ struct PageTests {
     "transparent huge pages really are huge where THP is on (AnonHugePages)",
     .enabled(if: HugePages.transparentMode == .always || HugePages.transparentMode == .madvise))
   func transparentHugeIsMeasured() throws {
-    let region = try MappedRegion(byteCount: HugePages.size, pages: .transparentHuge, prefault: true)
+    let region = try MappedRegion(
+      byteCount: HugePages.size, pages: .transparentHuge, prefault: true)
     #expect(region.pageKind == .transparentHuge)
     // The kernel may fail to find a free 2 MiB frame (fragmented memory); then
     // the region is still usable on small pages, which we report, not hide.

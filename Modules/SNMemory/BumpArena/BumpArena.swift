@@ -153,7 +153,8 @@ public final class BumpArena {
     do {
       try _addChunk(atLeast: byteCount + alignment)
     } catch {
-      fatalError("BumpArena: out of memory mapping a chunk (\(error)); use reserveCapacity to catch it")
+      fatalError(
+        "BumpArena: out of memory mapping a chunk (\(error)); use reserveCapacity to catch it")
     }
     let mask = UInt(alignment - 1)
     let start = (_cursor + mask) & ~mask

@@ -1,3 +1,5 @@
+import CSNMemoryShim
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import CSNMemoryShim
 #if NUMA && os(Linux)
   import CNuma
 #endif

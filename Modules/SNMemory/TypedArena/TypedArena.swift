@@ -73,7 +73,8 @@ public final class TypedArena<Element> {
     let perPage = Swift.max(_PageMapping.pageSize / stride, 1)
     let wanted = Swift.max(initialCapacity, perPage)
     let log2 = Int.bitWidth - (wanted - 1).leadingZeroBitCount
-    let first = try _PageMapping.map(byteCount: (1 << log2) * stride, policy: pages, prefault: false)
+    let first = try _PageMapping.map(
+      byteCount: (1 << log2) * stride, policy: pages, prefault: false)
     self.pages = pages
     _log2InitialCapacity = log2
     _chunks = [first]
