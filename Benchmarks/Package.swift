@@ -33,6 +33,7 @@ let package = Package(
     suite("MessagePassing", ["SNChannels", "SNAtomics"]),
     // MARK: - partition (SNPartition)
     // MARK: - simd (SNSimd)
+    suite("Simd", ["SNSimd"]),
     // MARK: - memory (SNMemory)
     suite("Memory", ["SNMemory"]),
     // MARK: - worker_pool (SNPool)
