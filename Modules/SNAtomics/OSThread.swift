@@ -53,6 +53,39 @@ public final class OSThread: Sendable {
     return thread
   }
 
+  /// Starts a thread that owns `value` and lends it to `body`; the value is
+  /// destroyed on that thread as soon as `body` returns.
+  ///
+  /// Use it for noncopyable resources whose destruction means something,
+  /// such as a channel endpoint (dropping a sender closes the channel):
+  ///
+  /// ```swift
+  /// let channel = try Channel<Int>.spsc(capacity: 64)
+  /// let producer = OSThread.spawn(taking: channel.sender) { tx in
+  ///   for i in 0..<100 { try? tx.send(i) }
+  /// }  // the sender is dropped when the loop ends: the receiver sees the close
+  /// ```
+  ///
+  /// A noncopyable `var` captured by a closure instead lives as long as the
+  /// scope that declared it, so it would outlive the thread.
+  ///
+  /// - Parameters:
+  ///   - name: A name shown by debuggers and `top -H`.
+  ///   - cpu: The CPU to pin the thread to, or `nil`.
+  ///   - value: The value the thread takes over.
+  ///   - body: The work, given the value `inout`.
+  /// - Returns: The running thread.
+  public static func spawn<Value: ~Copyable & Sendable>(
+    name: String? = nil, cpu: Int? = nil, taking value: consuming Value,
+    _ body: @escaping @Sendable (inout Value) -> Void
+  ) -> OSThread {
+    let box = OwnedBox(value)
+    return spawn(name: name, cpu: cpu) {
+      var owned = box.take()
+      body(&owned)
+    }
+  }
+
   /// Waits for the thread to finish. Calling it again returns at once.
   public func join() {
     guard let box = handle.withLock({ value -> HandleBox? in
@@ -93,6 +126,16 @@ public final class OSThread: Sendable {
 
   /// The kernel's id of the calling thread.
   public static var currentThreadID: Int64 { csn_gettid() }
+}
+
+// Carries a noncopyable value into the new thread, which takes it out once.
+private final class OwnedBox<Value: ~Copyable & Sendable>: @unchecked Sendable {
+  private var value: Value?
+  init(_ value: consuming Value) { self.value = consume value }
+  func take() -> Value {
+    guard let value = value.take() else { preconditionFailure("value taken twice") }
+    return value
+  }
 }
 
 // The pthread handle, boxed so the Mutex holds a Sendable value.

@@ -103,7 +103,8 @@ private func threadCPUNanoseconds() -> UInt64 {
     while MonotonicClock.nanoseconds < sleepUntil { usleep(10_000) }
     parker.unpark()
     thread.join()
-    #expect(woke.load(ordering: .acquiring))
+    let didWake = woke.load(ordering: .acquiring)
+    #expect(didWake)
     // 300 ms parked; spinning would have used ~300 ms of CPU.
     #expect(cpuUsed.load(ordering: .relaxed) < 50_000_000)
   }
@@ -141,7 +142,8 @@ private func threadCPUNanoseconds() -> UInt64 {
     ready.store(true, ordering: .releasing)
     events.notify(fence, count: 1)
     thread.join()
-    #expect(done.load(ordering: .acquiring))
+    let finished = done.load(ordering: .acquiring)
+    #expect(finished)
   }
 
   @Test func membarrierIsUsedOnLinux() {

@@ -69,3 +69,51 @@ private func getenvString(_ name: String) -> String? {
   guard let value = getenv(name) else { return nil }
   return String(cString: value)
 }
+
+/// A value written by one thread and read by another after `join()`, which
+/// orders the two; for collecting results from test threads.
+public final class JoinedResult<Value>: @unchecked Sendable {
+  /// The value; write it only on the worker thread, read it only after join.
+  public var value: Value
+
+  /// Creates a result holder with a starting value.
+  ///
+  /// - Parameter value: The starting value.
+  public init(_ value: Value) { self.value = value }
+}
+
+/// Checks that every producer's sequence numbers `0..<perProducer` arrived
+/// exactly once across all consumers' logs.
+///
+/// Each message is `producer << 32 | sequence`.
+///
+/// - Parameters:
+///   - logs: Every consumer's received messages.
+///   - producers: The number of producers.
+///   - perProducer: Messages each producer sent.
+/// - Returns: A description of the first problem, or `nil` if delivery was exactly-once.
+public func exactlyOnceProblem(logs: [[UInt64]], producers: Int, perProducer: Int) -> String? {
+  var seen = [[UInt8]](repeating: [UInt8](repeating: 0, count: perProducer), count: producers)
+  for log in logs {
+    var last = [Int](repeating: -1, count: producers)
+    for message in log {
+      let producer = Int(message >> 32)
+      let sequence = Int(message & 0xFFFF_FFFF)
+      guard producer < producers, sequence < perProducer else {
+        return "unknown message \(producer):\(sequence)"
+      }
+      if sequence <= last[producer] {
+        return "producer \(producer): \(sequence) after \(last[producer]) (order broken)"
+      }
+      last[producer] = sequence
+      if seen[producer][sequence] != 0 { return "producer \(producer): \(sequence) twice" }
+      seen[producer][sequence] = 1
+    }
+  }
+  for producer in 0..<producers {
+    if let missing = seen[producer].firstIndex(of: 0) {
+      return "producer \(producer): \(missing) never arrived"
+    }
+  }
+  return nil
+}

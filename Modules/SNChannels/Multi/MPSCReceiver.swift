@@ -3,12 +3,14 @@ import Synchronization
 
 /// The receiving endpoint of an MPSC channel.
 ///
-/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
-/// another thread only through a `sending` closure. Being alone, it claims
+/// Noncopyable, and every operation is `mutating`: there is exactly one, used
+/// through one `var`, moved to another thread by capturing it in a `sending`
+/// closure (later use in the spawning scope is a compile error). Being alone,
+/// it claims
 /// slots with plain stores instead of compare-and-swap. Dropping it (or
 /// calling ``close()``) makes every later send fail with
 /// ``ChannelError/closed``.
-public struct MPSCReceiver<Element: Sendable>: ~Copyable {
+public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let ring: _SlotRing<Element>
   @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let capacity: Int

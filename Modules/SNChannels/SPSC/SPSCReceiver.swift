@@ -3,11 +3,12 @@ import Synchronization
 
 /// The receiving endpoint of an SPSC channel.
 ///
-/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
-/// another thread only through a `sending` closure. Dropping it (or calling
-/// ``close()``) makes every later send fail with ``ChannelError/closed``;
-/// elements still queued when the channel goes away are destroyed.
-public struct SPSCReceiver<Element: Sendable>: ~Copyable {
+/// Noncopyable, and every operation is `mutating`: there is exactly one, used
+/// through one `var`, moved to another thread by capturing it in a `sending`
+/// closure (later use in the spawning scope is a compile error). Dropping it
+/// (or calling ``close()``) makes every later send fail with
+/// ``ChannelError/closed``; elements still queued when the channel goes away are destroyed.
+public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int

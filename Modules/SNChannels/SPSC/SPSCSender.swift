@@ -3,11 +3,14 @@ import Synchronization
 
 /// The sending endpoint of an SPSC channel.
 ///
-/// Noncopyable and not `Sendable`: there is exactly one, and it moves to
-/// another thread only through a `sending` closure. Dropping it (or calling
+/// Noncopyable, and every operation is `mutating`: there is exactly one, used
+/// through one `var`. Capture that `var` in a `sending` closure
+/// (``OSThread/spawn(name:cpu:_:)``, `Task { }`) to move it to another
+/// thread; any later use in the spawning scope is then a compile error
+/// ("sending ... risks causing data races"). Dropping it (or calling
 /// ``close()``) tells the receiver that no more elements will come; the
 /// receiver still gets everything already sent.
-public struct SPSCSender<Element: Sendable>: ~Copyable {
+public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int
@@ -212,9 +215,14 @@ public struct SPSCSender<Element: Sendable>: ~Copyable {
     }
   }
 
-  /// Closes this side: the receiver drains what was sent, then sees
-  /// ``ChannelError/closed``. Same as dropping the sender.
-  public consuming func close() {}
+  /// Closes the channel from the sending side: the receiver drains what
+  /// was sent, then sees ``ChannelError/closed``; later sends through this
+  /// sender fail with ``ChannelError/closed``. Dropping the sender does the
+  /// same. Calling it again does nothing.
+  public mutating func close() {
+    storage.control.closeForReceiving()
+    storage.control.senderEvents.setFlagAndWakeAll()
+  }
 
   /// The channel's counters.
   public var stats: ChannelStats { storage.control.stats() }

@@ -1,0 +1,147 @@
+import SNAtomics
+import SNChannels
+import Testing
+import _SNTestSupport
+
+/// Exactly-once, per-producer FIFO delivery under real concurrency. Sizes are
+/// `StressSize.messages` (1M in release, 20k in debug and under TSan).
+@Suite struct StressTests {
+  static var total: Int { StressSize.messages }
+
+  @Test(arguments: [1, 64, 1024])
+  func spscBlocking(capacity: Int) throws {
+    let channel = try Channel<UInt64>.spsc(capacity: capacity)
+    let count = Self.total
+    let producer = OSThread.spawn(taking: channel.sender) { tx in
+      for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
+    }
+    var rx = channel.receiver
+    var log: [UInt64] = []
+    log.reserveCapacity(count)
+    while let value = try? rx.receive() { log.append(value) }
+    producer.join()
+    #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
+  }
+
+  @Test func spscTryAndBatch() throws {
+    let channel = try Channel<UInt64>.spsc(capacity: 256)
+    let count = Self.total
+    let producer = OSThread.spawn(taking: channel.sender) { tx in
+      var next = 0
+      while next < count {
+        if next % 3 == 0 {
+          let batch = (next..<min(count, next + 37)).map(UInt64.init)
+          next += try! tx.trySend(contentsOf: batch)
+        } else if (try? tx.trySend(UInt64(next))) != nil {
+          next += 1
+        }
+      }
+    }
+    var rx = channel.receiver
+    var log: [UInt64] = []
+    var buffer: [UInt64] = []
+    while true {
+      buffer.removeAll(keepingCapacity: true)
+      guard let received = try? rx.receive(into: &buffer, maxCount: 50) else { break }
+      #expect(received == buffer.count)
+      log.append(contentsOf: buffer)
+    }
+    producer.join()
+    #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
+  }
+
+  @Test(arguments: [2, 1024])
+  func mpscFourProducers(capacity: Int) throws {
+    let channel = try Channel<UInt64>.mpsc(capacity: capacity)
+    let tx = channel.sender
+    var rx = channel.receiver
+    let producers = 4
+    let each = Self.total / producers
+    var threads: [OSThread] = []
+    for producer in 0..<producers {
+      threads.append(
+        OSThread.spawn(taking: tx.clone()) { mine in
+          for sequence in 0..<each {
+            let message = UInt64(producer) << 32 | UInt64(sequence)
+            if sequence % 2 == 0 {
+              try! mine.send(message)
+            } else {
+              try! mine.send(contentsOf: CollectionOfOne(message))
+            }
+          }
+        })
+    }
+    tx.close()
+    var log: [UInt64] = []
+    log.reserveCapacity(each * producers)
+    var buffer: [UInt64] = []
+    while true {
+      buffer.removeAll(keepingCapacity: true)
+      guard (try? rx.receive(into: &buffer, maxCount: 16)) != nil else { break }
+      log.append(contentsOf: buffer)
+    }
+    for thread in threads { thread.join() }
+    #expect(exactlyOnceProblem(logs: [log], producers: producers, perProducer: each) == nil)
+  }
+
+  @Test(arguments: [2, 1024])
+  func mpmcFourByFour(capacity: Int) throws {
+    let channel = try Channel<UInt64>.mpmc(capacity: capacity)
+    let tx = channel.sender
+    let rx = channel.receiver
+    let producers = 4
+    let consumers = 4
+    let each = Self.total / producers
+    var threads: [OSThread] = []
+    let logs = (0..<consumers).map { _ in JoinedResult<[UInt64]>([]) }
+    for consumer in 0..<consumers {
+      let result = logs[consumer]
+      threads.append(
+        OSThread.spawn(taking: rx.clone()) { mine in
+          var buffer: [UInt64] = []
+          while true {
+            if consumer % 2 == 0 {
+              guard let value = try? mine.receive() else { break }
+              result.value.append(value)
+            } else {
+              buffer.removeAll(keepingCapacity: true)
+              guard (try? mine.receive(into: &buffer, maxCount: 8)) != nil else { break }
+              result.value.append(contentsOf: buffer)
+            }
+          }
+        })
+    }
+    for producer in 0..<producers {
+      threads.append(
+        OSThread.spawn(taking: tx.clone()) { mine in
+          for sequence in 0..<each {
+            try! mine.send(UInt64(producer) << 32 | UInt64(sequence))
+          }
+        })
+    }
+    tx.close()
+    _ = consume rx
+    for thread in threads { thread.join() }
+    #expect(
+      exactlyOnceProblem(logs: logs.map(\.value), producers: producers, perProducer: each) == nil)
+  }
+
+  @Test func classReferencesAreReleasedExactlyOnce() throws {
+    let tracker = LifetimeTracker()
+    do {
+      let channel = try Channel<Tracked>.mpmc(capacity: 64)
+      let tx = channel.sender
+      let count = Self.total / 10
+      let consumer = OSThread.spawn(taking: channel.receiver) { rx in
+        var sum = 0
+        while let value = try? rx.receive() { sum &+= value.payload }
+        precondition(sum == count * (count - 1) / 2, "payload sum \(sum)")
+      }
+      for index in 0..<count { try tx.send(tracker.instance(index)) }
+      tx.close()
+      consumer.join()
+    }
+    #expect(tracker.createdCount == Self.total / 10)
+    #expect(tracker.liveCount == 0)
+  }
+}
