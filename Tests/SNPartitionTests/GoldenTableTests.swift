@@ -90,7 +90,10 @@ struct GoldenTableTests {
     let ids = [40, 10, 30, 20]
     let shuffled = [20, 40, 10, 30]
     let pairs: [(any Partitioner, any Partitioner)] = [
-      (try ConsistentHashPartitioner(workerIDs: ids), try ConsistentHashPartitioner(workerIDs: shuffled)),
+      (
+        try ConsistentHashPartitioner(workerIDs: ids),
+        try ConsistentHashPartitioner(workerIDs: shuffled)
+      ),
       (try MaglevPartitioner(workerIDs: ids), try MaglevPartitioner(workerIDs: shuffled)),
       (try RendezvousPartitioner(workerIDs: ids), try RendezvousPartitioner(workerIDs: shuffled)),
     ]

@@ -114,7 +114,8 @@ struct HasherVectorTests {
     for (key, expected) in cases {
       let value = key.withStableBytes { StableHash.kafkaMurmur2($0) }
       #expect(value == expected, "\(key)")
-      #expect(KeyHasher.kafkaMurmur2.hash(key) == UInt64(UInt32(bitPattern: expected) & 0x7FFF_FFFF))
+      #expect(
+        KeyHasher.kafkaMurmur2.hash(key) == UInt64(UInt32(bitPattern: expected) & 0x7FFF_FFFF))
     }
   }
 

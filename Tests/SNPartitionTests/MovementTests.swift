@@ -69,7 +69,8 @@ struct MovementTests {
     #expect(added * 9 > 0.95 && added * 9 < 1.05, "\(added)")
     #expect(onlyNew)
     let removed = try before.removingWorker(id: 3)
-    let (lost, onlyVictim) = compare(ownerIDs(before, hashes), ownerIDs(removed, hashes), changed: 3)
+    let (lost, onlyVictim) = compare(
+      ownerIDs(before, hashes), ownerIDs(removed, hashes), changed: 3)
     #expect(lost * 8 > 0.95 && lost * 8 < 1.05, "\(lost)")
     #expect(onlyVictim)
   }
@@ -90,6 +91,9 @@ struct MovementTests {
   func maglev() throws {
     let before = try MaglevPartitioner(workers: 64)
     let grown = try before.addingWorker(id: 64)
+    // The table keeps its size: a resized table would reshuffle every key.
+    #expect(grown.tableSize == before.tableSize)
+    #expect(try grown.removingWorker(id: 64).tableSize == before.tableSize)
     let added = movedFraction(from: before, to: grown, keyHashes: hashes)
     let ideal = 1 / 65.0
     #expect(added / ideal > 0.95 && added / ideal < 1.5, "\(added)")

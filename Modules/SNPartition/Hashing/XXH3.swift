@@ -135,7 +135,9 @@ private func _xxh3Medium(
   // 129...240 bytes: 8 rounds, avalanche, then the rest at a 3-byte secret offset.
   for round in 0..<8 { acc &+= mix16(input, 16 * round, secret, 16 * round, seed) }
   acc = _xxh3Avalanche(acc)
-  for round in 8..<(count / 16) { acc &+= mix16(input, 16 * round, secret, 16 * (round - 8) + 3, seed) }
+  for round in 8..<(count / 16) {
+    acc &+= mix16(input, 16 * round, secret, 16 * (round - 8) + 3, seed)
+  }
   acc &+= mix16(input, count - 16, secret, 136 - 17, seed)
   return _xxh3Avalanche(acc)
 }

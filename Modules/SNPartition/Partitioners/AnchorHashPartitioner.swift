@@ -114,7 +114,8 @@ public struct AnchorHashPartitioner: Partitioner {
           // Rehash within the working set as it was when `bucket` left, then
           // follow successors out of buckets removed after that point.
           let limit = removedAt[bucket]
-          let rehash = _mix64(keyHash &+ UInt64(truncatingIfNeeded: bucket) &* 0xD6E8_FEB8_6659_FD93)
+          let rehash = _mix64(
+            keyHash &+ UInt64(truncatingIfNeeded: bucket) &* 0xD6E8_FEB8_6659_FD93)
           var candidate = _reduce(rehash, UInt64(truncatingIfNeeded: limit))
           while removedAt[candidate] >= limit { candidate = Int(successor[candidate]) }
           bucket = candidate

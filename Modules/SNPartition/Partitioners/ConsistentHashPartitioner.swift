@@ -38,7 +38,8 @@ public struct ConsistentHashPartitioner: Partitioner {
   public init(
     workers: Int, virtualNodes: Int = defaultVirtualNodes, keyHasher: KeyHasher = .default
   ) throws(PartitionError) {
-    try self.init(workerIDs: try _denseIDs(workers), virtualNodes: virtualNodes, keyHasher: keyHasher)
+    try self.init(
+      workerIDs: try _denseIDs(workers), virtualNodes: virtualNodes, keyHasher: keyHasher)
   }
 
   /// Creates a ring over the given worker ids.
@@ -58,7 +59,8 @@ public struct ConsistentHashPartitioner: Partitioner {
   ) throws(PartitionError) {
     try _validateWorkerIDs(workerIDs)
     guard virtualNodes >= 1 else { throw .invalidVirtualNodes }
-    guard workerIDs.count.multipliedReportingOverflow(by: virtualNodes).partialValue < Int(Int32.max)
+    guard
+      workerIDs.count.multipliedReportingOverflow(by: virtualNodes).partialValue < Int(Int32.max)
     else { throw .tooManyWorkers }
     var entries: [(point: UInt64, id: Int, index: Int32)] = []
     entries.reserveCapacity(workerIDs.count * virtualNodes)

@@ -86,20 +86,23 @@ public struct MaglevPartitioner: Partitioner {
     let skips = order.map {
       Int(_workerSeed(workerIDs[$0], salt: 0x4D47_534B) % (modulus - 1)) + 1
     }
-    var nextStep = [Int](repeating: 0, count: order.count)
+    // Each worker walks its permutation offset, offset + skip, … (mod M); M prime
+    // makes every walk visit every slot. Advancing by addition with one
+    // conditional subtraction avoids a multiply and a division per step.
+    var position = offsets
     var table = [Int32](repeating: -1, count: size)
     var filled = 0
-    // Turn by turn, each worker claims the next free slot of its permutation
-    // (offset + j·skip) mod M; M prime makes every permutation complete.
+    // Turn by turn, each worker claims the next free slot on its walk.
     fill: while true {
       for turn in order.indices {
-        var slot = (offsets[turn] + nextStep[turn] * skips[turn]) % size
+        var slot = position[turn]
         while table[slot] >= 0 {
-          nextStep[turn] += 1
-          slot = (offsets[turn] + nextStep[turn] * skips[turn]) % size
+          slot += skips[turn]
+          if slot >= size { slot -= size }
         }
         table[slot] = Int32(order[turn])
-        nextStep[turn] += 1
+        slot += skips[turn]
+        position[turn] = slot >= size ? slot - size : slot
         filled += 1
         if filled == size { break fill }
       }
@@ -119,15 +122,19 @@ public struct MaglevPartitioner: Partitioner {
     }
   }
 
-  /// A partitioner with one more worker (table rebuilt at the same size unless
-  /// the default size grew).
+  /// A partitioner with one more worker; the table keeps its size.
+  ///
+  /// Keeping M is what keeps movement near the ideal: a table of another size
+  /// would reshuffle every key. Size the table for the most workers you expect
+  /// (M ≥ 100 × that count) when you build the first partitioner.
   ///
   /// - Parameter id: The new worker's id.
   /// - Returns: The new partitioner; the new worker gets the last index.
-  /// - Throws: ``PartitionError/duplicateWorkerID``.
+  /// - Throws: ``PartitionError/duplicateWorkerID``, or
+  ///   ``PartitionError/invalidTableSize`` if the table has fewer slots than workers.
+  /// - Complexity: O(M log M) to refill the table.
   public func addingWorker(id: Int) throws(PartitionError) -> MaglevPartitioner {
-    let size = max(tableSize, Self.defaultTableSize(workers: workerIDs.count + 1))
-    return try MaglevPartitioner(workerIDs: workerIDs + [id], tableSize: size, keyHasher: keyHasher)
+    try MaglevPartitioner(workerIDs: workerIDs + [id], tableSize: tableSize, keyHasher: keyHasher)
   }
 
   /// A partitioner without worker `id` (table rebuilt at the same size).
