@@ -41,3 +41,4 @@ let package = Package(
     suite("GateSelfTest", []),
   ]
 )
+    suite("Partition", ["SNPartition"]),
