@@ -63,6 +63,12 @@ struct BadInputTests {
     #expect(throws: PartitionError.invalidVirtualNodes) {
       try ConsistentHashPartitioner(workers: 4, virtualNodes: 0)
     }
+    #expect(throws: PartitionError.tooManyWorkers) {
+      try ConsistentHashPartitioner(workers: 4, virtualNodes: Int.max / 2)
+    }
+    #expect(throws: PartitionError.tooManyWorkers) {
+      try ConsistentHashPartitioner(workers: 1 << 20, virtualNodes: 1 << 12)
+    }
     #expect(throws: PartitionError.invalidTableSize) {
       try MaglevPartitioner(workers: 4, tableSize: 100)
     }

@@ -59,9 +59,8 @@ public struct ConsistentHashPartitioner: Partitioner {
   ) throws(PartitionError) {
     try _validateWorkerIDs(workerIDs)
     guard virtualNodes >= 1 else { throw .invalidVirtualNodes }
-    guard
-      workerIDs.count.multipliedReportingOverflow(by: virtualNodes).partialValue < Int(Int32.max)
-    else { throw .tooManyWorkers }
+    let (points, overflow) = workerIDs.count.multipliedReportingOverflow(by: virtualNodes)
+    guard !overflow, points < Int(Int32.max) else { throw .tooManyWorkers }
     var entries: [(point: UInt64, id: Int, index: Int32)] = []
     entries.reserveCapacity(workerIDs.count * virtualNodes)
     for (index, id) in workerIDs.enumerated() {
