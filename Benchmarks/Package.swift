@@ -8,10 +8,10 @@
 import PackageDescription
 
 /// One executable per suite, at `Benchmarks/<Suite>/`, named after what it measures.
-func suite(_ name: String, _ modules: [String]) -> Target {
+func suite(_ name: String, _ modules: [String], extra: [Target.Dependency] = []) -> Target {
   .executableTarget(
     name: name,
-    dependencies: modules.map { .product(name: $0, package: "swift-shared-nothing") } + [
+    dependencies: modules.map { .product(name: $0, package: "swift-shared-nothing") } + extra + [
       .product(name: "Benchmark", package: "benchmark")
     ],
     path: "Benchmarks/\(name)",
@@ -30,8 +30,23 @@ let package = Package(
   ],
   targets: [
     // MARK: - message_passing (SNChannels)
-    suite("MessagePassing", ["SNChannels", "SNAtomics"]),
+    .target(
+      name: "MessagePassingWorkloads",
+      dependencies: [
+        .product(name: "SNChannels", package: "swift-shared-nothing"),
+        .product(name: "SNAtomics", package: "swift-shared-nothing"),
+      ],
+      path: "Benchmarks/MessagePassingWorkloads",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+    suite("MessagePassing", ["SNChannels", "SNAtomics"], extra: ["MessagePassingWorkloads"]),
+    // The same workloads as plain lines beside ../shared/peers (C++ queues), for ratios.
+    .executableTarget(
+      name: "ChannelPeers",
+      dependencies: ["MessagePassingWorkloads"],
+      path: "Benchmarks/ChannelPeers",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     // MARK: - partition (SNPartition)
+    suite("Partition", ["SNPartition"]),
     // MARK: - simd (SNSimd)
     suite("Simd", ["SNSimd"]),
     // MARK: - memory (SNMemory)
@@ -41,4 +56,3 @@ let package = Package(
     suite("GateSelfTest", []),
   ]
 )
-    suite("Partition", ["SNPartition"]),

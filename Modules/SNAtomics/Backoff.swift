@@ -58,6 +58,11 @@ public struct Backoff: Sendable {
     strategy.parks && step > strategy.spinExponent &+ strategy.yieldCount
   }
 
+  /// One CPU spin-wait hint (`pause` on x86, `yield` on arm64): put it in
+  /// any loop that polls memory another thread will change.
+  @inlinable @inline(__always)
+  public static func pause() { csn_cpu_relax() }
+
   /// Starts over from the shortest wait.
   @inlinable
   public mutating func reset() { step = 0 }

@@ -30,8 +30,10 @@ import Synchronization
 /// The type is a pair of pointers: whoever owns the words keeps them alive.
 @frozen
 public struct UnsafeEventCount: @unchecked Sendable {
-  @usableFromInline let state: UnsafeMutablePointer<Atomic<Int>>
-  @usableFromInline let epoch: UnsafeMutablePointer<Atomic<UInt32>>
+  /// The flag and waiter-count word.
+  public let state: UnsafeMutablePointer<Atomic<Int>>
+  /// The futex word bumped on every wake-up.
+  public let epoch: UnsafeMutablePointer<Atomic<UInt32>>
 
   /// The `state` flag bit (bit 0).
   public static let flagBit = 1

@@ -29,7 +29,7 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``ChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(1) without contention; one compare-and-swap.
-  @inlinable
+  @inlinable @inline(__always)
   public func tryReceive() throws(ChannelError) -> Element? {
     try ring.popShared()
   }

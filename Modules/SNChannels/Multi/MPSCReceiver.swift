@@ -14,6 +14,9 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let ring: _SlotRing<Element>
   @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let capacity: Int
+  @usableFromInline let senders: UnsafeEventCount
+  @usableFromInline let receivers: UnsafeEventCount
+  @usableFromInline let fence: AsymmetricFence
   /// The next position to read; only this endpoint advances it.
   @usableFromInline var head = 0
 
@@ -21,6 +24,9 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     self.ring = ring
     sharedHead = ring.control.head
     capacity = ring.mask + 1
+    senders = ring.senderEvents
+    receivers = ring.receiverEvents
+    fence = ring.fence
   }
 
   deinit { ring.control.releaseReceiver() }
@@ -34,19 +40,19 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Throws: ``ChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(1); no read-modify-write instruction.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func tryReceive() throws(ChannelError) -> Element? {
     let position = head
     let sequence = ring.sequence(position)
     if sequence.pointee.load(ordering: .acquiring) != position &+ 1 {
-      guard ring.control.receiverEvents.isFlagSet else { return nil }
+      guard receivers.isFlagSet else { return nil }
       if sequence.pointee.load(ordering: .acquiring) != position &+ 1 { throw .closed }
     }
     let element = ring.value(position).move()
     sequence.pointee.store(position &+ capacity, ordering: .releasing)
     head = position &+ 1
     sharedHead.pointee.store(position &+ 1, ordering: .relaxed)
-    ring.control.senderEvents.notify(ring.control.fence)
+    senders.notify(fence)
     return element
   }
 

@@ -29,16 +29,16 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
   ///   ``ChannelError/closed``, holding `element`. `full` may also be reported
   ///   while a receiver is still moving an element out of the slot.
   /// - Complexity: O(1) without contention; one compare-and-swap.
-  @inlinable
+  @inlinable @inline(__always)
   public func trySend(_ element: consuming Element) throws(SendError<Element>) {
     switch ring.push(element) {
     case .sent: return
     case .full(let element):
       ring.control.countSendError(.full)
-      throw SendError(reason: .full, element: element)
+      throw SendError(reason: ChannelError(.full), element: element)
     case .closed(let element):
       ring.control.countSendError(.closed)
-      throw SendError(reason: .closed, element: element)
+      throw SendError(reason: ChannelError(.closed), element: element)
     }
   }
 
@@ -54,7 +54,7 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
     case .full(let element): try ring.sendBlocking(element, deadline: nil)
     case .closed(let element):
       ring.control.countSendError(.closed)
-      throw SendError(reason: .closed, element: element)
+      throw SendError(reason: ChannelError(.closed), element: element)
     }
   }
 

@@ -29,6 +29,13 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   @usableFromInline let mask: Int
   @usableFromInline let stride: Int
   @usableFromInline let valueOffset: Int
+  /// The word whose flag bit says "receivers closed": read before every send.
+  @usableFromInline let closedWord: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let tailIndex: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let headIndex: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let receiverEvents: UnsafeEventCount
+  @usableFromInline let senderEvents: UnsafeEventCount
+  @usableFromInline let fence: AsymmetricFence
   let allocation: UnsafeMutableRawPointer
 
   init(capacity: Int, strategy: WaitStrategy, receivers: Int) throws(ChannelError) {
@@ -51,6 +58,12 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     }
     control = _ChannelControl(
       capacity: capacity, strategy: strategy, senders: 1, receivers: receivers)
+    closedWord = control.senderEvents.state
+    tailIndex = control.tail
+    headIndex = control.head
+    receiverEvents = control.receiverEvents
+    senderEvents = control.senderEvents
+    fence = control.fence
   }
 
   deinit {
@@ -79,10 +92,12 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
 
   // MARK: Sending (shared by MPSC and MPMC senders)
 
-  @inlinable
+  @inlinable @inline(__always)
   func push(_ element: consuming Element) -> _PushResult<Element> {
-    if control.isClosedForSending { return .closed(element) }
-    let tail = control.tail
+    if closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0 {
+      return .closed(element)
+    }
+    let tail = tailIndex
     var position = tail.pointee.load(ordering: .relaxed)
     var backoff = Backoff()
     while true {
@@ -94,7 +109,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
         if exchanged {
           value(position).initialize(to: element)
           sequence.pointee.store(position &+ 1, ordering: .releasing)
-          control.receiverEvents.notify(control.fence)
+          receiverEvents.notify(fence)
           return .sent
         }
         position = original
@@ -213,9 +228,9 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
 
   // MARK: Receiving, many receivers (MPMC)
 
-  @inlinable
+  @inlinable @inline(__always)
   func popShared() throws(ChannelError) -> Element? {
-    let head = control.head
+    let head = headIndex
     var position = head.pointee.load(ordering: .relaxed)
     var backoff = Backoff()
     while true {
@@ -227,13 +242,13 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
         if exchanged {
           let element = value(position).move()
           sequence.pointee.store(position &+ mask &+ 1, ordering: .releasing)
-          control.senderEvents.notify(control.fence)
+          senderEvents.notify(fence)
           return element
         }
         position = original
         backoff.spin()
       } else if difference < 0 {
-        guard control.receiverEvents.isFlagSet else { return nil }
+        guard receiverEvents.isFlagSet else { return nil }
         // No sender is left, so no send is in flight: empty now is final.
         let again = head.pointee.load(ordering: .relaxed)
         if again != position {

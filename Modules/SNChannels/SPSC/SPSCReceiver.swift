@@ -43,7 +43,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Throws: ``ChannelError/closed`` once the sender is gone and every
   ///   element it sent has been received.
   /// - Complexity: O(1); no read-modify-write instruction.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func tryReceive() throws(ChannelError) -> Element? {
     let position = head
     if position == cachedTail {

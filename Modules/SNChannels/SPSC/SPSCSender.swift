@@ -17,6 +17,8 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let sharedTail: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let receivers: UnsafeEventCount
+  /// The word whose flag bit says "receivers closed": read before every send.
+  @usableFromInline let closedWord: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let fence: AsymmetricFence
   /// The next position to write; only this endpoint writes `tail`.
   @usableFromInline var tail = 0
@@ -30,6 +32,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     sharedTail = storage.control.tail
     sharedHead = storage.control.head
     receivers = storage.control.receiverEvents
+    closedWord = storage.control.senderEvents.state
     fence = storage.control.fence
   }
 
@@ -43,22 +46,24 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Throws: ``SendError`` with ``ChannelError/full`` or
   ///   ``ChannelError/closed`` (receiver closed or gone), holding `element`.
   /// - Complexity: O(1); no read-modify-write instruction.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func trySend(_ element: consuming Element) throws(SendError<Element>) {
     switch push(element) {
     case .sent: return
     case .full(let element):
       storage.control.countSendError(.full)
-      throw SendError(reason: .full, element: element)
+      throw SendError(reason: ChannelError(.full), element: element)
     case .closed(let element):
       storage.control.countSendError(.closed)
-      throw SendError(reason: .closed, element: element)
+      throw SendError(reason: ChannelError(.closed), element: element)
     }
   }
 
   @inlinable @inline(__always)
   mutating func push(_ element: consuming Element) -> _PushResult<Element> {
-    if storage.control.isClosedForSending { return .closed(element) }
+    if closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0 {
+      return .closed(element)
+    }
     let position = tail
     if position &- cachedHead > mask {
       cachedHead = sharedHead.pointee.load(ordering: .acquiring)
@@ -83,7 +88,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     case .full(let element): try sendSlow(element, deadline: nil)
     case .closed(let element):
       storage.control.countSendError(.closed)
-      throw SendError(reason: .closed, element: element)
+      throw SendError(reason: ChannelError(.closed), element: element)
     }
   }
 
