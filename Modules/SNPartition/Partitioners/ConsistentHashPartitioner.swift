@@ -61,19 +61,29 @@ public struct ConsistentHashPartitioner: Partitioner {
     guard virtualNodes >= 1 else { throw .invalidVirtualNodes }
     let (points, overflow) = workerIDs.count.multipliedReportingOverflow(by: virtualNodes)
     guard !overflow, points < Int(Int32.max) else { throw .tooManyWorkers }
-    var entries: [(point: UInt64, id: Int, index: Int32)] = []
-    entries.reserveCapacity(workerIDs.count * virtualNodes)
+    // Each entry packs (point, rank of the worker's id, worker index) into one
+    // UInt128, so a plain integer sort orders the ring, breaks (vanishingly
+    // rare) point ties by id rather than by input order, and runs several times
+    // faster than sorting tuples with a closure.
+    var rank = [Int](repeating: 0, count: workerIDs.count)
+    for (position, index) in workerIDs.indices.sorted(by: { workerIDs[$0] < workerIDs[$1] })
+      .enumerated()
+    {
+      rank[index] = position
+    }
+    var entries: [UInt128] = []
+    entries.reserveCapacity(points)
     for (index, id) in workerIDs.enumerated() {
       let seed = _workerSeed(id, salt: 0x5249_4E47)  // "RING"
+      let tag = UInt128(UInt64(rank[index]) << 32 | UInt64(index))
       for replica in 0..<virtualNodes {
         let point = _mix64(seed &+ UInt64(replica) &* 0x9E37_79B9_7F4A_7C15)
-        entries.append((point, id, Int32(index)))
+        entries.append(UInt128(point) << 64 | tag)
       }
     }
-    // Ties (vanishingly rare) are broken by id so the ring never depends on input order.
-    entries.sort { $0.point != $1.point ? $0.point < $1.point : $0.id < $1.id }
-    self._points = entries.map(\.point)
-    self._owners = entries.map(\.index)
+    entries.sort()
+    self._points = entries.map { UInt64(truncatingIfNeeded: $0 >> 64) }
+    self._owners = entries.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     self.workerIDs = workerIDs
     self.virtualNodes = virtualNodes
     self.keyHasher = keyHasher
