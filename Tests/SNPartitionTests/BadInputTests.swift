@@ -50,6 +50,12 @@ struct BadInputTests {
     #expect(throws: PartitionError.weightCountMismatch) {
       try RendezvousPartitioner(workerIDs: [0, 1, 2], weights: [1, 2])
     }
+    #expect(throws: PartitionError.invalidWeight) {
+      try MaglevPartitioner(workerIDs: [0, 1], weights: [1, -2])
+    }
+    #expect(throws: PartitionError.weightCountMismatch) {
+      try MaglevPartitioner(workerIDs: [0, 1], weights: [1, 2]).addingWorker(id: 2)
+    }
     #expect(throws: PartitionError.invalidWeight) { try RoundRobinPartitioner(weights: [3, 0]) }
     #expect(throws: PartitionError.invalidWeight) { try RoundRobinPartitioner(weights: [-1]) }
     #expect(throws: PartitionError.noWorkers) { try RoundRobinPartitioner(weights: []) }

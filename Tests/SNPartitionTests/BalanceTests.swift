@@ -64,6 +64,28 @@ struct BalanceTests {
     }
   }
 
+  @Test("Weighted Maglev gives each worker its share of the weight")
+  func weightedMaglev() throws {
+    let weights: [Double] = [1, 2, 3, 4]
+    let partitioner = try MaglevPartitioner(workerIDs: [7, 3, 9, 1], weights: weights)
+    let counts = loads(partitioner, Array(millionHashes.prefix(400_000)))
+    for (index, weight) in weights.enumerated() {
+      let relative = Double(counts[index]) / (400_000 * weight / 10)
+      #expect(relative > 0.97 && relative < 1.03, "worker \(index): \(relative)")
+    }
+    // Equal weights build the unweighted table.
+    let equal = try MaglevPartitioner(workerIDs: [7, 3, 9, 1], weights: [2, 2, 2, 2])
+    let plain = try MaglevPartitioner(workerIDs: [7, 3, 9, 1])
+    #expect(equal.weights == nil)
+    #expect(
+      sampleHashes(1000).allSatisfy { equal.worker(forKeyHash: $0) == plain.worker(forKeyHash: $0) }
+    )
+    // Adding a weighted worker keeps the others' weights.
+    let grown = try partitioner.addingWorker(id: 11, weight: 5)
+    #expect(grown.weights == [1, 2, 3, 4, 5])
+    #expect(try grown.removingWorker(id: 3).weights == [1, 3, 4, 5])
+  }
+
   @Test("Round robin is perfectly even, weighted round robin exactly proportional")
   func roundRobin() throws {
     let plain = try RoundRobinPartitioner(workers: 7)
