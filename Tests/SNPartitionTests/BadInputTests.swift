@@ -56,6 +56,12 @@ struct BadInputTests {
     #expect(throws: PartitionError.weightCountMismatch) {
       try MaglevPartitioner(workerIDs: [0, 1], weights: [1, 2]).addingWorker(id: 2)
     }
+    #expect(throws: PartitionError.invalidWeight) {
+      try ConsistentHashPartitioner(workerIDs: [0, 1], weights: [0, 1])
+    }
+    #expect(throws: PartitionError.weightCountMismatch) {
+      try ConsistentHashPartitioner(workerIDs: [0, 1], weights: [1])
+    }
     #expect(throws: PartitionError.invalidWeight) { try RoundRobinPartitioner(weights: [3, 0]) }
     #expect(throws: PartitionError.invalidWeight) { try RoundRobinPartitioner(weights: [-1]) }
     #expect(throws: PartitionError.noWorkers) { try RoundRobinPartitioner(weights: []) }

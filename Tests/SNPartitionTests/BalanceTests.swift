@@ -64,6 +64,23 @@ struct BalanceTests {
     }
   }
 
+  @Test("A weighted ring gives each worker roughly its share of the weight")
+  func weightedRing() throws {
+    let weights: [Double] = [1, 2, 4]
+    let ring = try ConsistentHashPartitioner(
+      workerIDs: [5, 6, 7], virtualNodes: 1000, weights: weights)
+    let counts = loads(ring, Array(millionHashes.prefix(200_000)))
+    for (index, weight) in weights.enumerated() {
+      // 1000·w points per worker: the share's noise is about 1/√(1000·w) ≈ 3%.
+      let relative = Double(counts[index]) / (200_000 * weight / 7)
+      #expect(relative > 0.88 && relative < 1.12, "worker \(index): \(relative)")
+    }
+    #expect(try ConsistentHashPartitioner(workerIDs: [5, 6], weights: [1, 1]).weights == nil)
+    let grown = try ring.addingWorker(id: 8)
+    #expect(grown.weights == [1, 2, 4, 1])
+    #expect(try grown.removingWorker(id: 6).weights == [1, 4, 1])
+  }
+
   @Test("Weighted Maglev gives each worker its share of the weight")
   func weightedMaglev() throws {
     let weights: [Double] = [1, 2, 3, 4]

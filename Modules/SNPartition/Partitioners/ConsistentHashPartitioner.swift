@@ -19,8 +19,10 @@ public struct ConsistentHashPartitioner: Partitioner {
   public let keyHasher: KeyHasher
   /// The ids of the workers, in index order.
   public let workerIDs: [Int]
-  /// Points on the ring per worker.
+  /// Points on the ring per worker of weight 1.
   public let virtualNodes: Int
+  /// The weights, one per worker; `nil` when unweighted.
+  public let weights: [Double]?
   /// Ring points in ascending order.
   @usableFromInline let _points: [UInt64]
   /// `_owners[i]` is the worker index owning `_points[i]`.
@@ -42,25 +44,43 @@ public struct ConsistentHashPartitioner: Partitioner {
       workerIDs: try _denseIDs(workers), virtualNodes: virtualNodes, keyHasher: keyHasher)
   }
 
-  /// Creates a ring over the given worker ids.
+  /// Creates a ring over the given worker ids, optionally weighted.
   ///
-  /// A worker's points depend only on its id, so the same ids give the same
-  /// ring in any order and on any machine.
+  /// A worker's points depend only on its id (and weight), so the same ids give
+  /// the same ring in any order and on any machine. A worker of weight w gets
+  /// `max(1, round(w × virtualNodes))` points, so its share is roughly
+  /// proportional to w, with the ring's usual 1/√points noise. Weights are
+  /// multipliers, not normalised, so adding a worker never moves the others'
+  /// points.
   ///
   /// - Parameters:
   ///   - workerIDs: Unique worker ids, at least one.
-  ///   - virtualNodes: Points per worker, at least 1; 150 by default.
+  ///   - virtualNodes: Points per worker of weight 1, at least 1; 150 by default.
+  ///   - weights: One finite, positive weight per worker, or `nil` for equal shares.
   ///   - keyHasher: The stable key hash; XXH64 with the routing seed by default.
   /// - Throws: ``PartitionError/noWorkers``, ``PartitionError/duplicateWorkerID``,
-  ///   ``PartitionError/invalidVirtualNodes``.
-  /// - Complexity: O(V·N log(V·N)) to build.
+  ///   ``PartitionError/invalidVirtualNodes``, ``PartitionError/weightCountMismatch``,
+  ///   ``PartitionError/invalidWeight``, ``PartitionError/tooManyWorkers``.
+  /// - Complexity: O(P log P) to build, for P points in total.
   public init(
-    workerIDs: [Int], virtualNodes: Int = defaultVirtualNodes, keyHasher: KeyHasher = .default
+    workerIDs: [Int], virtualNodes: Int = defaultVirtualNodes, weights: [Double]? = nil,
+    keyHasher: KeyHasher = .default
   ) throws(PartitionError) {
     try _validateWorkerIDs(workerIDs)
     guard virtualNodes >= 1 else { throw .invalidVirtualNodes }
-    let (points, overflow) = workerIDs.count.multipliedReportingOverflow(by: virtualNodes)
-    guard !overflow, points < Int(Int32.max) else { throw .tooManyWorkers }
+    if let weights { try _validateWeights(weights, workerCount: workerIDs.count) }
+    let weights = weights.flatMap { $0.allSatisfy { $0 == 1 } ? nil : $0 }
+    let limit = Double(Int32.max)
+    var pointCounts: [Int] = []
+    var points = 0
+    for index in workerIDs.indices {
+      let scaled = (weights.map { $0[index] } ?? 1) * Double(virtualNodes)
+      guard scaled < limit else { throw .tooManyWorkers }
+      let count = max(1, Int(scaled.rounded()))
+      pointCounts.append(count)
+      points += count
+      guard points < Int(Int32.max) else { throw .tooManyWorkers }
+    }
     // Each entry packs (point, rank of the worker's id, worker index) into one
     // UInt128, so a plain integer sort orders the ring, breaks (vanishingly
     // rare) point ties by id rather than by input order, and runs several times
@@ -76,7 +96,7 @@ public struct ConsistentHashPartitioner: Partitioner {
     for (index, id) in workerIDs.enumerated() {
       let seed = _workerSeed(id, salt: 0x5249_4E47)  // "RING"
       let tag = UInt128(UInt64(rank[index]) << 32 | UInt64(index))
-      for replica in 0..<virtualNodes {
+      for replica in 0..<pointCounts[index] {
         let point = _mix64(seed &+ UInt64(replica) &* 0x9E37_79B9_7F4A_7C15)
         entries.append(UInt128(point) << 64 | tag)
       }
@@ -86,6 +106,7 @@ public struct ConsistentHashPartitioner: Partitioner {
     self._owners = entries.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     self.workerIDs = workerIDs
     self.virtualNodes = virtualNodes
+    self.weights = weights
     self.keyHasher = keyHasher
   }
 
@@ -114,12 +135,21 @@ public struct ConsistentHashPartitioner: Partitioner {
 
   /// A ring with one more worker; only the keys its points capture move.
   ///
-  /// - Parameter id: The new worker's id.
+  /// - Parameters:
+  ///   - id: The new worker's id.
+  ///   - weight: Its weight; `nil` means 1.
   /// - Returns: The new partitioner; the new worker gets the last index.
-  /// - Throws: ``PartitionError/duplicateWorkerID`` if `id` is already present.
-  public func addingWorker(id: Int) throws(PartitionError) -> ConsistentHashPartitioner {
-    try ConsistentHashPartitioner(
-      workerIDs: workerIDs + [id], virtualNodes: virtualNodes, keyHasher: keyHasher)
+  /// - Throws: ``PartitionError/duplicateWorkerID`` if `id` is already present,
+  ///   ``PartitionError/invalidWeight`` for a bad weight.
+  public func addingWorker(id: Int, weight: Double? = nil) throws(PartitionError)
+    -> ConsistentHashPartitioner
+  {
+    let newWeights: [Double]? =
+      weights == nil && weight == nil
+      ? nil : (weights ?? Array(repeating: 1, count: workerIDs.count)) + [weight ?? 1]
+    return try ConsistentHashPartitioner(
+      workerIDs: workerIDs + [id], virtualNodes: virtualNodes, weights: newWeights,
+      keyHasher: keyHasher)
   }
 
   /// A ring without worker `id`; only its keys move.
@@ -132,7 +162,10 @@ public struct ConsistentHashPartitioner: Partitioner {
     guard let position = workerIDs.firstIndex(of: id) else { throw .unknownWorker }
     var remaining = workerIDs
     remaining.remove(at: position)
+    var remainingWeights = weights
+    remainingWeights?.remove(at: position)
     return try ConsistentHashPartitioner(
-      workerIDs: remaining, virtualNodes: virtualNodes, keyHasher: keyHasher)
+      workerIDs: remaining, virtualNodes: virtualNodes, weights: remainingWeights,
+      keyHasher: keyHasher)
   }
 }
