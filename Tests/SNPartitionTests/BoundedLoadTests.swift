@@ -64,3 +64,22 @@ struct BoundedLoadTests {
     #expect(first.first == (try JumpHashPartitioner(workers: 16)).worker(for: "only-key"))
   }
 }
+
+@Suite("Programmer errors trap with a message")
+struct BoundedLoadCrashTests {
+  @Test("Completing a message that was never assigned traps")
+  func completeWithoutAssign() async {
+    await #expect(processExitsWith: .failure) {
+      let bounded = try BoundedLoadPartitioner(try JumpHashPartitioner(workers: 2))
+      bounded.complete(worker: 0)
+    }
+  }
+
+  @Test("Completing an out-of-range worker traps")
+  func completeOutOfRange() async {
+    await #expect(processExitsWith: .failure) {
+      let bounded = try BoundedLoadPartitioner(try JumpHashPartitioner(workers: 2))
+      bounded.complete(worker: 2)
+    }
+  }
+}
