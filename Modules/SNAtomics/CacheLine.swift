@@ -7,15 +7,16 @@ import CSNShim
 /// prefetch lines in adjacent pairs, and Apple silicon has 128-byte lines, so
 /// 64 bytes of separation still lets two cores fight over one prefetch pair.
 public enum CacheLine {
-  /// The separation, in bytes, between fields written by different threads.
-  ///
+  /// The separation, in bytes, between fields written by different threads:
   /// 128 on x86-64 and arm64, 256 on s390x, 64 elsewhere.
+  public static let padding = paddingForThisArchitecture
+
   #if arch(x86_64) || arch(arm64)
-    public static let padding = 128
+    private static let paddingForThisArchitecture = 128
   #elseif arch(s390x)
-    public static let padding = 256
+    private static let paddingForThisArchitecture = 256
   #else
-    public static let padding = 64
+    private static let paddingForThisArchitecture = 64
   #endif
 
   /// The L1 data cache line size the operating system reports, or `nil`

@@ -88,11 +88,13 @@ public final class OSThread: Sendable {
 
   /// Waits for the thread to finish. Calling it again returns at once.
   public func join() {
-    guard let box = handle.withLock({ value -> HandleBox? in
-      let box = value
-      value = nil
-      return box
-    }) else { return }
+    guard
+      let box = handle.withLock({ value -> HandleBox? in
+        let box = value
+        value = nil
+        return box
+      })
+    else { return }
     _ = pthread_join(box.thread, nil)
   }
 

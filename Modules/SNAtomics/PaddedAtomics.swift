@@ -31,7 +31,8 @@ public struct PaddedAtomics<Value: AtomicRepresentable>: ~Copyable, @unchecked S
   public init(count: Int, initialValue: Value) {
     precondition(count >= 1, "PaddedAtomics needs at least one atomic, not \(count)")
     let stride = CacheLine.padding
-    precondition(MemoryLayout<Atomic<Value>>.size <= stride, "Atomic value larger than a cache line")
+    precondition(
+      MemoryLayout<Atomic<Value>>.size <= stride, "Atomic value larger than a cache line")
     base = .allocate(byteCount: count * stride, alignment: stride)
     self.count = count
     for index in 0..<count {

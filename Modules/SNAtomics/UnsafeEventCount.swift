@@ -27,28 +27,49 @@ import Synchronization
 /// both loads missing both stores); in the second case the notifier bumps
 /// `epoch`, so a waiter that has not reached the futex yet returns at once.
 ///
-/// The type is a pair of pointers: whoever owns the words keeps them alive.
+/// Waiters that cannot sleep on the futex (async tasks, threads waiting on
+/// several event counts at once) register with an ``UnsafeEventCountObserver``
+/// instead: each counts itself into `state` with ``observerUnit`` (bits 32
+/// and up, so ``notify(_:count:)`` still sees "someone waits" with its one
+/// load), and ``wake(count:)`` hands the wake-up to the observer. The futex
+/// is only touched when a thread sleeps on it (bits 1 to 31).
+///
+/// The type is a few pointers: whoever owns the words (and the observer)
+/// keeps them alive.
 @frozen
 public struct UnsafeEventCount: @unchecked Sendable {
   /// The flag and waiter-count word.
   public let state: UnsafeMutablePointer<Atomic<Int>>
   /// The futex word bumped on every wake-up.
   public let epoch: UnsafeMutablePointer<Atomic<UInt32>>
+  /// Who also hears every wake-up, or `nil`. Not retained: the owner of the
+  /// words keeps it alive.
+  public unowned(unsafe) let observer: (any UnsafeEventCountObserver)?
 
   /// The `state` flag bit (bit 0).
   public static let flagBit = 1
-  /// The amount one waiter adds to `state`.
+  /// The amount one futex waiter adds to `state`.
   public static let waiterUnit = 2
+  /// The amount one observer-registered waiter adds to `state`.
+  public static let observerUnit = 1 << 32
+  /// The bits of `state` that count futex waiters.
+  public static let futexWaiterMask = observerUnit - waiterUnit
 
   /// Wraps two initialised atomics owned by the caller.
   ///
   /// - Parameters:
   ///   - state: The flag and waiter-count word, initially 0.
   ///   - epoch: The futex word, any initial value.
+  ///   - observer: An object told about every wake-up, for waiters that
+  ///     count themselves in with ``observerUnit``; not retained.
   @inlinable
-  public init(state: UnsafeMutablePointer<Atomic<Int>>, epoch: UnsafeMutablePointer<Atomic<UInt32>>) {
+  public init(
+    state: UnsafeMutablePointer<Atomic<Int>>, epoch: UnsafeMutablePointer<Atomic<UInt32>>,
+    observer: (any UnsafeEventCountObserver)? = nil
+  ) {
     self.state = state
     self.epoch = epoch
+    self.observer = observer
   }
 
   /// Whether the flag (bit 0 of `state`) is set; an acquiring load.
@@ -88,12 +109,26 @@ public struct UnsafeEventCount: @unchecked Sendable {
     }
   }
 
-  /// Bumps the epoch and wakes up to `count` sleepers, unconditionally.
+  /// Bumps the epoch and wakes up to `count` sleepers, unconditionally;
+  /// with an observer, also passes `count` on to it when observer waiters
+  /// are counted in.
   ///
   /// - Parameter count: How many sleepers to wake at most.
   public func wake(count: Int) {
     epoch.pointee.wrappingAdd(1, ordering: .releasing)
-    _ = csn_futex_wake(epochAddress, Int32(clamping: count))
+    guard let observer else {
+      _ = csn_futex_wake(epochAddress, Int32(clamping: count))
+      return
+    }
+    // This load comes after the caller's fence like the one in `notify`, so
+    // a waiter it misses will see the caller's change in its re-check.
+    let current = state.pointee.load(ordering: .acquiring)
+    if current & Self.futexWaiterMask != 0 {
+      _ = csn_futex_wake(epochAddress, Int32(clamping: count))
+    }
+    if current >= Self.observerUnit {
+      observer.eventCountDidWake(count: count)
+    }
   }
 
   /// Counts the caller in as a waiter and returns the key for ``wait(_:deadline:)``.
@@ -139,6 +174,21 @@ public struct UnsafeEventCount: @unchecked Sendable {
   var epochAddress: UnsafeMutablePointer<UInt32> {
     UnsafeMutableRawPointer(epoch).assumingMemoryBound(to: UInt32.self)
   }
+}
+
+/// An object that hears the wake-ups of an ``UnsafeEventCount``, for waiters
+/// that do not sleep on its futex (async tasks, multi-way waits).
+///
+/// A waiter registers with the observer, then adds
+/// ``UnsafeEventCount/observerUnit`` to `state`, issues
+/// ``AsymmetricFence/heavy()`` and re-checks its condition, exactly as a futex
+/// waiter does; the observer subtracts the unit when it takes the waiter out.
+public protocol UnsafeEventCountObserver: AnyObject, Sendable {
+  /// Called by ``UnsafeEventCount/wake(count:)`` while observer waiters are
+  /// counted in: wake up to `count` of them.
+  ///
+  /// - Parameter count: How many waiters to wake at most.
+  func eventCountDidWake(count: Int)
 }
 
 /// The monotonic clock the blocking operations use for deadlines.

@@ -6,7 +6,7 @@
 public struct ChannelError: Error, Hashable, CustomStringConvertible {
   @usableFromInline
   enum Code: Hashable, Sendable {
-    case full, empty, closed, timedOut, invalidCapacity
+    case full, empty, closed, timedOut, invalidCapacity, cancelled
   }
 
   @usableFromInline let code: Code
@@ -35,6 +35,9 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
   public static let timedOut = ChannelError(.timedOut)
   /// The capacity asked for is below 1 or above ``ChannelCapacity/maximum``.
   public static let invalidCapacity = ChannelError(.invalidCapacity)
+  /// The task was cancelled before the async operation could complete;
+  /// nothing was moved (a send hands its element back).
+  public static let cancelled = ChannelError(.cancelled)
 
   @usableFromInline
   func with(transferred: Int) -> ChannelError {
@@ -54,6 +57,7 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
     case .empty: return "channel empty"
     case .closed: return "channel closed"
     case .timedOut: return "timed out"
+    case .cancelled: return "cancelled"
     case .invalidCapacity:
       return "invalid channel capacity \(requestedCapacity.map(String.init) ?? "?")"
         + " (must be 1...\(ChannelCapacity.maximum))"
@@ -73,8 +77,8 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
 /// }
 /// ```
 public struct SendError<Element: Sendable>: Error {
-  /// Why the send failed: ``ChannelError/full``, ``ChannelError/closed`` or
-  /// ``ChannelError/timedOut``.
+  /// Why the send failed: ``ChannelError/full``, ``ChannelError/closed``,
+  /// ``ChannelError/timedOut`` or (async sends) ``ChannelError/cancelled``.
   public let reason: ChannelError
   /// The element that was not sent, handed back to the caller.
   public var element: Element

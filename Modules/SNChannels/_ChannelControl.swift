@@ -13,12 +13,20 @@ import Synchronization
 ///    Read by senders before every send and by receivers after every receive.
 /// 4. live endpoint counts (senders, receivers): touched on clone and drop.
 /// 5. send-error counters: touched only on failures.
+///
+/// Waiters that do not sleep on a futex (async tasks, `select`) register in
+/// `receiverWaiters` / `senderWaiters`, the observers of the two event
+/// counts: the senders' and receivers' hot paths stay one relaxed load.
 @usableFromInline
 final class _ChannelControl: @unchecked Sendable {
   @usableFromInline let base: UnsafeMutableRawPointer
   @usableFromInline let capacity: Int
   @usableFromInline let strategy: WaitStrategy
   @usableFromInline let fence: AsymmetricFence
+  /// Async and select waiters for "an element or the close arrived".
+  @usableFromInline let receiverWaiters: _WaiterQueue
+  /// Async and select waiters for "room or the close arrived".
+  @usableFromInline let senderWaiters: _WaiterQueue
 
   @usableFromInline static let lineCount = 6
 
@@ -29,7 +37,9 @@ final class _ChannelControl: @unchecked Sendable {
     self.capacity = capacity
     self.strategy = strategy
     self.fence = .process
-    for index in 0..<2 { (base + index * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(0)) }
+    for index in 0..<2 {
+      (base + index * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+    }
     for index in 2..<4 {
       (base + index * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
       (base + index * line + 8).initializeMemory(as: Atomic<UInt32>.self, to: Atomic(0))
@@ -39,6 +49,8 @@ final class _ChannelControl: @unchecked Sendable {
     for offset in [0, 8, 16] {
       (base + 5 * line + offset).initializeMemory(as: Atomic<UInt64>.self, to: Atomic(0))
     }
+    receiverWaiters = _WaiterQueue(state: (base + 2 * line).assumingMemoryBound(to: Atomic<Int>.self))
+    senderWaiters = _WaiterQueue(state: (base + 3 * line).assumingMemoryBound(to: Atomic<Int>.self))
   }
 
   deinit {
@@ -59,7 +71,8 @@ final class _ChannelControl: @unchecked Sendable {
   var receiverEvents: UnsafeEventCount {
     UnsafeEventCount(
       state: atomicInt(line: 2),
-      epoch: (base + (2 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self))
+      epoch: (base + (2 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
+      observer: receiverWaiters)
   }
 
   /// Senders sleep here; the flag means "receivers are closed or gone".
@@ -67,7 +80,8 @@ final class _ChannelControl: @unchecked Sendable {
   var senderEvents: UnsafeEventCount {
     UnsafeEventCount(
       state: atomicInt(line: 3),
-      epoch: (base + (3 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self))
+      epoch: (base + (3 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
+      observer: senderWaiters)
   }
 
   @inlinable var liveSenders: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 4) }

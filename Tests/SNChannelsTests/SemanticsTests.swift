@@ -27,9 +27,12 @@ import _SNTestSupport
         #expect(error.requestedCapacity == requested)
       }
     }
-    check(Result { () throws(ChannelError) in _ = try Channel<Int>.spsc(capacity: requested) }, "spsc")
-    check(Result { () throws(ChannelError) in _ = try Channel<Int>.mpsc(capacity: requested) }, "mpsc")
-    check(Result { () throws(ChannelError) in _ = try Channel<Int>.mpmc(capacity: requested) }, "mpmc")
+    check(
+      Result { () throws(ChannelError) in _ = try Channel<Int>.spsc(capacity: requested) }, "spsc")
+    check(
+      Result { () throws(ChannelError) in _ = try Channel<Int>.mpsc(capacity: requested) }, "mpsc")
+    check(
+      Result { () throws(ChannelError) in _ = try Channel<Int>.mpmc(capacity: requested) }, "mpmc")
   }
 
   @Test func capacityOneSPSCAlternates() throws {

@@ -28,10 +28,15 @@ func reportHop(_ peer: String, _ samples: [Int]) {
 }
 
 if want("spsc") {
-  report("sn-spsc", "spsc-1024", messages, spsc(capacity: 1024, messages: messages, mode: .spin))
+  // Alternate ours and the reference ring so a change of the VM's regime
+  // mid-run hits both alike.
+  for _ in 0..<2 {
+    report(
+      "swift-ref-ring", "spsc-1024", messages, referenceSPSC(capacity: 1024, messages: messages))
+    report("sn-spsc", "spsc-1024", messages, spsc(capacity: 1024, messages: messages, mode: .spin))
+  }
   report(
     "sn-spsc-batch", "spsc-1024", messages, spsc(capacity: 1024, messages: messages, mode: .batch))
-  report("swift-ref-ring", "spsc-1024", messages, referenceSPSC(capacity: 1024, messages: messages))
 }
 if want("mpmc-1p1c") {
   report(
@@ -42,7 +47,8 @@ if want("mpsc") {
   for mode in [Mode.spin, .blocking, .batch] {
     report(
       "sn-mpsc-\(mode.rawValue)", "mpsc-2p1c-1024", messages,
-      multi(mpmc: false, producers: 2, consumers: 1, capacity: 1024, messages: messages, mode: mode))
+      multi(mpmc: false, producers: 2, consumers: 1, capacity: 1024, messages: messages, mode: mode)
+    )
   }
 }
 if want("mpmc-2p2c") || filter == "mpmc" {

@@ -16,7 +16,8 @@ import SNChannels
 let throughput = BenchmarkMetric.custom("Mmsg/s", polarity: .prefersLarger, useScalingFactor: false)
 let ratio = BenchmarkMetric.custom(
   "time / reference x1000", polarity: .prefersSmaller, useScalingFactor: false)
-let oneWay = BenchmarkMetric.custom("one-way ns", polarity: .prefersSmaller, useScalingFactor: false)
+let oneWay = BenchmarkMetric.custom(
+  "one-way ns", polarity: .prefersSmaller, useScalingFactor: false)
 let latencyRatio = BenchmarkMetric.custom(
   "p50 / bare p50 x1000", polarity: .prefersSmaller, useScalingFactor: false)
 

@@ -37,30 +37,37 @@ public func channelPingPong(kind: String, rounds: Int) -> [Int] {
 
 /// The endpoints ping-pong needs, whatever the kind.
 public protocol PingSender: ~Copyable, Sendable {
+  /// Tries to send `value`; `false` if the channel is full.
   mutating func ping(_ value: UInt64) -> Bool
 }
 /// The receiving half for ping-pong.
 public protocol PingReceiver: ~Copyable, Sendable {
+  /// Tries to receive; `nil` if nothing is there.
   mutating func pong() -> UInt64?
 }
 
 extension SPSCSender: PingSender where Element == UInt64 {
+  /// Tries to send `value`.
   @inline(__always) public mutating func ping(_ value: UInt64) -> Bool {
     (try? trySend(value)) != nil
   }
 }
 extension MultiSender: PingSender where Element == UInt64 {
+  /// Tries to send `value`.
   @inline(__always) public mutating func ping(_ value: UInt64) -> Bool {
     (try? trySend(value)) != nil
   }
 }
 extension SPSCReceiver: PingReceiver where Element == UInt64 {
+  /// Tries to receive.
   @inline(__always) public mutating func pong() -> UInt64? { (try? tryReceive()) ?? nil }
 }
 extension MPSCReceiver: PingReceiver where Element == UInt64 {
+  /// Tries to receive.
   @inline(__always) public mutating func pong() -> UInt64? { (try? tryReceive()) ?? nil }
 }
 extension MPMCReceiver: PingReceiver where Element == UInt64 {
+  /// Tries to receive.
   @inline(__always) public mutating func pong() -> UInt64? { (try? tryReceive()) ?? nil }
 }
 

@@ -38,16 +38,19 @@ public final class ReferenceRing: @unchecked Sendable {
   let slots: UnsafeMutablePointer<UInt64>
   let mask: Int
 
+  /// Creates a ring of `capacity` (a power of two) slots.
   public init(capacity: Int) {
     slots = .allocate(capacity: capacity)
     mask = capacity - 1
   }
   deinit { slots.deallocate() }
 
+  /// The sending side.
   public struct Producer: @unchecked Sendable {
     let ring: ReferenceRing
     var tail = 0
     var cachedHead = 0
+    /// Sends `value`; `false` if full.
     @inline(__always)
     public mutating func push(_ value: UInt64) -> Bool {
       if tail &- cachedHead > ring.mask {
@@ -61,10 +64,12 @@ public final class ReferenceRing: @unchecked Sendable {
     }
   }
 
+  /// The receiving side.
   public struct Consumer: @unchecked Sendable {
     let ring: ReferenceRing
     var head = 0
     var cachedTail = 0
+    /// Receives; `nil` if empty.
     @inline(__always)
     public mutating func pop() -> UInt64? {
       if head == cachedTail {
@@ -78,7 +83,9 @@ public final class ReferenceRing: @unchecked Sendable {
     }
   }
 
+  /// The producer handle (use one).
   public var producer: Producer { Producer(ring: self) }
+  /// The consumer handle (use one).
   public var consumer: Consumer { Consumer(ring: self) }
 }
 

@@ -119,7 +119,8 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   }
 
   @usableFromInline
-  mutating func sendSlow(_ element: consuming Element, deadline: UInt64?) throws(SendError<Element>) {
+  mutating func sendSlow(_ element: consuming Element, deadline: UInt64?) throws(SendError<Element>)
+  {
     var pending: Element? = element
     let control = storage.control
     let head = sharedHead

@@ -1,0 +1,56 @@
+"""Turns peer=... case=... lines into a markdown table of medians and ratios.
+
+Usage: table.py LINES_FILE ROUNDS
+"""
+import collections
+import statistics
+import sys
+
+lines = open(sys.argv[1]).read().split("\n")
+rounds = sys.argv[2]
+runs = collections.defaultdict(list)
+for line in lines:
+    fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+    if "peer" not in fields:
+        continue
+    case = fields["case"].replace("-1024", "").replace("-unbounded-token", "")
+    key = (case, fields["peer"])
+    if "ns_per_hop" in fields:
+        runs[key].append(float(fields["ns_per_hop"]))
+    else:
+        runs[key].append(float(fields["mps"]))
+
+cases = collections.OrderedDict()
+for (case, peer), values in runs.items():
+    cases.setdefault(case, {})[peer] = statistics.median(values)
+
+print(f"| case | SNChannels (median of {rounds}) | best peer (median) | ours / best peer |")
+print("|---|---|---|---|")
+for case, peers in cases.items():
+    ours = {p: v for p, v in peers.items() if p.startswith("sn-") or p.startswith("swift-")}
+    theirs = {p: v for p, v in peers.items() if p not in ours}
+    latency = case == "pingpong"
+    if latency:
+        # For ping-pong compare against the bare atomics floor and the best queue.
+        floor = peers.get("bare-atomics")
+        sn = peers.get("sn-spsc")
+        queues = {p: v for p, v in theirs.items() if p != "bare-atomics"}
+        if sn is None:
+            continue
+        if floor:
+            print(f"| pingpong one-way vs bare atomics (C++) | sn-spsc {sn:.0f} ns | bare-atomics {floor:.0f} ns | {sn / floor:.2f} × (lower is better) |")
+        if queues:
+            best = min(queues, key=queues.get)
+            print(f"| pingpong one-way vs queues | sn-spsc {sn:.0f} ns | {best} {queues[best]:.0f} ns | {sn / queues[best]:.2f} × (lower is better) |")
+        continue
+    if not ours or not theirs:
+        continue
+    best = max(theirs, key=theirs.get)
+    for label, names in (
+        ("one element per call", [p for p in ours if not p.startswith("swift-") and "batch" not in p]),
+        ("batch API", [p for p in ours if "batch" in p]),
+    ):
+        if not names:
+            continue
+        mine = max(names, key=ours.get)
+        print(f"| {case}, {label} | {mine} {ours[mine] / 1e6:.1f} M msg/s | {best} {theirs[best] / 1e6:.1f} M msg/s | {ours[mine] / theirs[best]:.2f} × |")
