@@ -13,6 +13,7 @@ import Synchronization
 /// the counts per worker differ by at most one (per weight unit). Relaxed
 /// ordering is enough: the ticket carries no data, it only has to be unique.
 /// Copies of a partitioner share the cursor.
+@frozen
 public struct RoundRobinPartitioner: Partitioner {
   /// The longest weighted schedule accepted: 1,048,576 slots (4 MiB).
   public static let maximumScheduleLength = 1 << 20
