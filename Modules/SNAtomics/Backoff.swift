@@ -90,6 +90,7 @@ public struct WaitStrategy: Sendable, Hashable {
   ///   - spinExponent: Spin rounds go up to `2^spinExponent` pauses (at most 16).
   ///   - yieldCount: Yields after spinning.
   ///   - parks: Whether to park afterwards.
+  @inlinable
   public init(spinExponent: UInt32, yieldCount: UInt32, parks: Bool) {
     precondition(spinExponent <= 16, "spinExponent \(spinExponent) is above 16")
     self.spinExponent = spinExponent
@@ -98,12 +99,21 @@ public struct WaitStrategy: Sendable, Hashable {
   }
 
   /// Spin about 1–2 k pauses in total, yield a few times, then park.
-  public static let `default` = WaitStrategy(spinExponent: 7, yieldCount: 4, parks: true)
+  @inlinable
+  public static var `default`: WaitStrategy {
+    WaitStrategy(spinExponent: 7, yieldCount: 4, parks: true)
+  }
 
   /// Park almost at once: least CPU while idle, slowest wake-up.
-  public static let lowCPU = WaitStrategy(spinExponent: 2, yieldCount: 1, parks: true)
+  @inlinable
+  public static var lowCPU: WaitStrategy {
+    WaitStrategy(spinExponent: 2, yieldCount: 1, parks: true)
+  }
 
   /// Spin and yield forever, never sleep: lowest latency, burns a core while
   /// idle. Only for threads that own a dedicated core.
-  public static let busySpin = WaitStrategy(spinExponent: 7, yieldCount: 0, parks: false)
+  @inlinable
+  public static var busySpin: WaitStrategy {
+    WaitStrategy(spinExponent: 7, yieldCount: 0, parks: false)
+  }
 }
