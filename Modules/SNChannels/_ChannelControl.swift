@@ -49,8 +49,10 @@ final class _ChannelControl: @unchecked Sendable {
     for offset in [0, 8, 16] {
       (base + 5 * line + offset).initializeMemory(as: Atomic<UInt64>.self, to: Atomic(0))
     }
-    receiverWaiters = _WaiterQueue(state: (base + 2 * line).assumingMemoryBound(to: Atomic<Int>.self))
-    senderWaiters = _WaiterQueue(state: (base + 3 * line).assumingMemoryBound(to: Atomic<Int>.self))
+    receiverWaiters = _WaiterQueue(
+      state: (base + 2 * line).assumingMemoryBound(to: Atomic<Int>.self))
+    senderWaiters = _WaiterQueue(
+      state: (base + 3 * line).assumingMemoryBound(to: Atomic<Int>.self))
   }
 
   deinit {
@@ -96,6 +98,15 @@ final class _ChannelControl: @unchecked Sendable {
     default: offset = 16
     }
     return (base + 5 * CacheLine.padding + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
+  }
+
+  /// Counts a failed send of the only sender (SPSC): a plain load and store,
+  /// so a sender spinning on a full ring does not issue a locked instruction
+  /// per retry.
+  @usableFromInline
+  func countSendErrorFromOwner(_ code: ChannelError.Code) {
+    let counter = errorCounter(code)
+    counter.pointee.store(counter.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
   }
 
   /// Counts a failed send. Off the hot path: only failures get here.

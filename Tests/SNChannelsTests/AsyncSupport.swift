@@ -1,0 +1,72 @@
+import SNAtomics
+import SNChannels
+import Synchronization
+
+/// Starts a task that owns `value` (a noncopyable endpoint) and drops it
+/// when `body` returns, as `OSThread.spawn(taking:)` does for threads.
+func spawnTask<Value: ~Copyable & Sendable, Result: Sendable>(
+  taking value: consuming Value,
+  _ body: @escaping @Sendable (inout Value) async -> Result
+) -> Task<Result, Never> {
+  let box = TaskBox(value)
+  return Task {
+    var owned = box.take()
+    return await body(&owned)
+  }
+}
+
+/// Starts a task that takes `value` over, for bodies that consume it.
+func spawnTask<Value: ~Copyable & Sendable, Result: Sendable>(
+  owning value: consuming Value,
+  _ body: @escaping @Sendable (consuming Value) async -> Result
+) -> Task<Result, Never> {
+  let box = TaskBox(value)
+  return Task { await body(box.take()) }
+}
+
+private final class TaskBox<Value: ~Copyable & Sendable>: @unchecked Sendable {
+  private var value: Value?
+  init(_ value: consuming Value) { self.value = consume value }
+  func take() -> Value {
+    guard let value = value.take() else { preconditionFailure("value taken twice") }
+    return value
+  }
+}
+
+/// Message counts for the async stress tests: at least 100k (the issue's
+/// floor), more in release; `SN_ASYNC_MESSAGES` overrides.
+enum AsyncStressSize {
+  static var messages: Int {
+    if let text = Environment.value("SN_ASYNC_MESSAGES"), let value = Int(text), value > 0 {
+      return value
+    }
+    #if DEBUG
+      return 100_000
+    #else
+      return 1_000_000
+    #endif
+  }
+}
+
+enum Environment {
+  static func value(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+  }
+}
+
+/// Polls `condition` (yielding the task) until it holds or about 10 s pass.
+func eventually(_ condition: () -> Bool) async -> Bool {
+  let deadline = MonotonicClock.deadline(after: .seconds(10))
+  while !condition() {
+    if MonotonicClock.nanoseconds > deadline { return false }
+    try? await Task.sleep(for: .microseconds(200))
+  }
+  return true
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

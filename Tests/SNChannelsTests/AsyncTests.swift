@@ -1,0 +1,172 @@
+import SNAtomics
+import SNChannels
+import Synchronization
+import Testing
+import _SNTestSupport
+
+/// Async send/receive: exactly-once delivery between tasks, `AsyncSequence`
+/// iteration, and mixed sync/async use. Sizes: `AsyncStressSize.messages`
+/// (100k in debug and under TSan, 1M in release).
+@Suite struct AsyncTests {
+  static var total: Int { AsyncStressSize.messages }
+
+  @Test(arguments: [1, 64, 1024])
+  func spscTaskToTask(capacity: Int) async throws {
+    let channel = try Channel<UInt64>.spsc(capacity: capacity)
+    let count = Self.total
+    let producer = spawnTask(taking: channel.sender) { tx in
+      for sequence in 0..<count { try! await tx.send(UInt64(sequence)) }
+    }
+    let consumer = spawnTask(taking: channel.receiver) { rx -> [UInt64] in
+      var log: [UInt64] = []
+      log.reserveCapacity(count)
+      while let value = try? await rx.receive() { log.append(value) }
+      return log
+    }
+    await producer.value
+    let log = await consumer.value
+    #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
+  }
+
+  @Test(arguments: [2, 256])
+  func mpscFourTasks(capacity: Int) async throws {
+    let channel = try Channel<UInt64>.mpsc(capacity: capacity)
+    let tx = channel.sender
+    let producers = 4
+    let each = Self.total / producers
+    var tasks: [Task<Void, Never>] = []
+    for producer in 0..<producers {
+      tasks.append(
+        spawnTask(taking: tx.clone()) { mine in
+          for sequence in 0..<each {
+            try! await mine.send(UInt64(producer) << 32 | UInt64(sequence))
+          }
+        })
+    }
+    tx.close()
+    // The sequence form: iteration ends when every sender is gone.
+    let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
+      var log: [UInt64] = []
+      let messages = rx.messages()
+      do {
+        for try await value in messages { log.append(value) }
+      } catch {
+        Issue.record("iteration failed: \(error)")
+      }
+      return log
+    }
+    for task in tasks { await task.value }
+    let log = await consumer.value
+    #expect(exactlyOnceProblem(logs: [log], producers: producers, perProducer: each) == nil)
+  }
+
+  @Test(arguments: [2, 256])
+  func mpmcTwoByTwo(capacity: Int) async throws {
+    let channel = try Channel<UInt64>.mpmc(capacity: capacity)
+    let tx = channel.sender
+    let rx = channel.receiver
+    let producers = 2
+    let each = Self.total / producers
+    var consumers: [Task<[UInt64], Never>] = []
+    for consumer in 0..<2 {
+      consumers.append(
+        spawnTask(taking: rx.clone()) { mine -> [UInt64] in
+          var log: [UInt64] = []
+          if consumer == 0 {
+            while let value = try? await mine.receive() { log.append(value) }
+          } else {
+            let messages = mine.clone().messages()
+            do { for try await value in messages { log.append(value) } } catch {
+              Issue.record("iteration failed: \(error)")
+            }
+          }
+          return log
+        })
+    }
+    _ = consume rx
+    var producerTasks: [Task<Void, Never>] = []
+    for producer in 0..<producers {
+      producerTasks.append(
+        spawnTask(taking: tx.clone()) { mine in
+          for sequence in 0..<each {
+            try! await mine.send(UInt64(producer) << 32 | UInt64(sequence))
+          }
+        })
+    }
+    tx.close()
+    for task in producerTasks { await task.value }
+    var logs: [[UInt64]] = []
+    for task in consumers { logs.append(await task.value) }
+    #expect(exactlyOnceProblem(logs: logs, producers: producers, perProducer: each) == nil)
+  }
+
+  /// A pinned-style OS thread sends with the blocking API; a task receives.
+  @Test func syncThreadToAsyncTask() async throws {
+    let channel = try Channel<UInt64>.spsc(capacity: 64)
+    let count = Self.total
+    let producer = OSThread.spawn(taking: channel.sender) { tx in
+      for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
+    }
+    let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
+      var log: [UInt64] = []
+      let messages = rx.messages()
+      do { for try await value in messages { log.append(value) } } catch {
+        Issue.record("iteration failed: \(error)")
+      }
+      return log
+    }
+    let log = await consumer.value
+    producer.join()
+    #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
+  }
+
+  /// Tasks send; an OS thread receives with the blocking API; and an async
+  /// sender shares the channel with a blocking one.
+  @Test func asyncTasksToSyncThread() async throws {
+    let channel = try Channel<UInt64>.mpsc(capacity: 64)
+    let tx = channel.sender
+    let each = Self.total / 2
+    let log = JoinedResult<[UInt64]>([])
+    let consumer = OSThread.spawn(taking: channel.receiver) { rx in
+      while let value = try? rx.receive() { log.value.append(value) }
+    }
+    let syncProducer = OSThread.spawn(taking: tx.clone()) { mine in
+      for sequence in 0..<each { try! mine.send(1 << 32 | UInt64(sequence)) }
+    }
+    let asyncProducer = spawnTask(taking: tx.clone()) { mine in
+      for sequence in 0..<each { try! await mine.send(UInt64(sequence)) }
+    }
+    tx.close()
+    await asyncProducer.value
+    syncProducer.join()
+    consumer.join()
+    #expect(exactlyOnceProblem(logs: [log.value], producers: 2, perProducer: each) == nil)
+  }
+
+  @Test func elementsLeftInADroppedChannelAreReleased() async throws {
+    let tracker = LifetimeTracker()
+    do {
+      let channel = try Channel<Tracked>.spsc(capacity: 16)
+      var tx = channel.sender
+      for index in 0..<10 { try await tx.send(tracker.instance(index)) }
+      var rx = channel.receiver
+      #expect(try await rx.receive().payload == 0)
+    }
+    #expect(tracker.createdCount == 10)
+    #expect(tracker.liveCount == 0)
+  }
+
+  @Test func closedChannelFailsAsyncSendWithTheElement() async throws {
+    let tracker = LifetimeTracker()
+    let channel = try Channel<Tracked>.mpsc(capacity: 4)
+    let tx = channel.sender
+    _ = consume channel.receiver
+    do {
+      try await tx.send(tracker.instance(7))
+      Issue.record("send to a closed channel succeeded")
+    } catch {
+      #expect(error.reason == .closed)
+      #expect(error.element.payload == 7)
+    }
+  }
+}
