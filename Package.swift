@@ -84,8 +84,18 @@ let partitionModules: [Target] = [
 // MARK: - SNPool
 
 let poolModules: [Target] = [
-  target("SNPool", .module, dependencies: ["SNAtomics", "SNChannels", "SNPartition", "CSNShim"]),
-  // target("SNPoolTests", .test, dependencies: ["SNPool", "_SNTestSupport"]),
+  // Only SNPool uses the server-ecosystem packages below: latency histograms,
+  // swift-metrics export, swift-log warnings and swift-service-lifecycle `Service`.
+  target(
+    "SNPool", .module,
+    dependencies: [
+      "SNAtomics", "SNChannels", "SNPartition", "CSNShim",
+      .product(name: "Histogram", package: "hdrhistogram-swift"),
+      .product(name: "Logging", package: "swift-log"),
+      .product(name: "Metrics", package: "swift-metrics"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    ]),
+  target("SNPoolTests", .test, dependencies: ["SNPool", "SNPartition", "_SNTestSupport"]),
 ]
 
 // MARK: - SNMemory
@@ -176,6 +186,13 @@ let package = Package(
         "SNMemory NUMA placement through the system libnuma (Linux; needs libnuma-dev). "
         + "Without it the same API uses sysfs and the mbind/move_pages system calls."),
     .default(enabledTraits: []),
+  ],
+  // Used by SNPool alone (see its target); the other modules build with the toolchain only.
+  dependencies: [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: allTargets
 )

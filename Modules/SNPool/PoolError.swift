@@ -1,0 +1,145 @@
+/// Why a pool could not be built, started or used.
+///
+/// A struct over a private code so that cases can be added without breaking
+/// `switch` statements; compare with the static members
+/// (`error == .noWorkers`). Equality looks only at the kind of failure.
+public struct PoolError: Error, Hashable, CustomStringConvertible {
+  private enum Code: Hashable {
+    case noWorkers
+    case invalidQueueCapacity
+    case invalidBatchSize
+    case tooManyPinnedWorkers
+    case invalidCPU
+    case partitionerMismatch
+    case invalidPartitioner
+    case queueFull
+    case timedOut
+    case shutDown
+    case cancelled
+    case alreadyStarted
+  }
+
+  private let code: Code
+
+  /// Extra detail for the description (the offending value), if any.
+  public let detail: String?
+
+  private init(_ code: Code, detail: String? = nil) {
+    self.code = code
+    self.detail = detail
+  }
+
+  /// The configuration asked for fewer than one worker.
+  public static let noWorkers = PoolError(.noWorkers)
+  /// A worker's queue capacity is below 1 or above the channel maximum.
+  public static let invalidQueueCapacity = PoolError(.invalidQueueCapacity)
+  /// A worker's batch size is below 1.
+  public static let invalidBatchSize = PoolError(.invalidBatchSize)
+  /// CPU affinity is on and there are more workers than CPUs this process
+  /// may run on.
+  public static let tooManyPinnedWorkers = PoolError(.tooManyPinnedWorkers)
+  /// An explicit CPU list names a CPU outside the process's allowed set, or
+  /// names one twice.
+  public static let invalidCPU = PoolError(.invalidCPU)
+  /// The partitioner routes to a different number of workers than the pool has.
+  public static let partitionerMismatch = PoolError(.partitionerMismatch)
+  /// The partitioner could not be built (see ``detail``).
+  public static let invalidPartitioner = PoolError(.invalidPartitioner)
+  /// The worker's queue was full (fail-fast backpressure).
+  public static let queueFull = PoolError(.queueFull)
+  /// The worker's queue stayed full until the timeout passed.
+  public static let timedOut = PoolError(.timedOut)
+  /// The pool is shutting down or has stopped: it accepts no more messages.
+  public static let shutDown = PoolError(.shutDown)
+  /// The submitting task was cancelled while it waited for room.
+  public static let cancelled = PoolError(.cancelled)
+  /// ``WorkerPool/start()`` was called on a pool that was already started.
+  public static let alreadyStarted = PoolError(.alreadyStarted)
+
+  /// The same kind of failure with a detail attached.
+  ///
+  /// - Parameter detail: The offending value, for the description.
+  /// - Returns: A copy carrying `detail`.
+  func with(detail: String) -> PoolError { PoolError(code, detail: detail) }
+
+  /// Whether two errors are the same kind of failure.
+  public static func == (lhs: PoolError, rhs: PoolError) -> Bool { lhs.code == rhs.code }
+
+  /// Hashes the kind of failure.
+  public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+  /// A short description of the failure.
+  public var description: String {
+    let text: String
+    switch code {
+    case .noWorkers: text = "a pool needs at least one worker"
+    case .invalidQueueCapacity: text = "queue capacity must be at least 1"
+    case .invalidBatchSize: text = "batch size must be at least 1"
+    case .tooManyPinnedWorkers: text = "more pinned workers than CPUs this process may use"
+    case .invalidCPU: text = "CPU list names a CPU outside the allowed set, or twice"
+    case .partitionerMismatch: text = "the partitioner's worker count differs from the pool's"
+    case .invalidPartitioner: text = "the partitioner could not be built"
+    case .queueFull: text = "the worker's queue is full"
+    case .timedOut: text = "the worker's queue stayed full until the timeout"
+    case .shutDown: text = "the pool is shutting down"
+    case .cancelled: text = "the submitting task was cancelled"
+    case .alreadyStarted: text = "the pool was already started"
+    }
+    guard let detail else { return "PoolError: \(text)" }
+    return "PoolError: \(text) (\(detail))"
+  }
+}
+
+/// A submission that failed, with the message it could not deliver.
+///
+/// Nothing is dropped: take ``message`` back to retry, divert or count it.
+///
+/// ```swift
+/// do {
+///   try pool.send(order, key: order.account)
+/// } catch {
+///   if error.reason == .queueFull { overflow.append(error.message) }
+/// }
+/// ```
+public struct SubmitError<Message: Sendable>: Error {
+  /// Why the message was not accepted: ``PoolError/queueFull``,
+  /// ``PoolError/timedOut``, ``PoolError/shutDown`` or ``PoolError/cancelled``.
+  public let reason: PoolError
+  /// The worker the message was routed to.
+  public let workerIndex: Int
+  /// The message, handed back to the caller.
+  public var message: Message
+
+  /// Creates a submit error.
+  ///
+  /// - Parameters:
+  ///   - reason: Why the message was not accepted.
+  ///   - workerIndex: The worker it was routed to.
+  ///   - message: The undelivered message.
+  public init(reason: PoolError, workerIndex: Int, message: Message) {
+    self.reason = reason
+    self.workerIndex = workerIndex
+    self.message = message
+  }
+}
+
+/// A batch submission that could not deliver every message.
+///
+/// The messages in ``rejected`` were not accepted and are the caller's again;
+/// every other message of the batch was accepted.
+public struct BatchSubmitError<Message: Sendable>: Error {
+  /// Why the first rejection happened.
+  public let reason: PoolError
+  /// The messages that were not accepted, in submission order per worker.
+  public var rejected: [Message]
+
+  /// Creates a batch submit error.
+  ///
+  /// - Parameters:
+  ///   - reason: Why messages were rejected.
+  ///   - rejected: The rejected messages.
+  public init(reason: PoolError, rejected: [Message]) {
+    self.reason = reason
+    self.rejected = rejected
+  }
+}

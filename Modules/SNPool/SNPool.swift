@@ -1,1 +1,0 @@
-// SNPool: placeholder until its issue lands; see Package.swift.

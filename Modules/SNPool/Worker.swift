@@ -1,0 +1,208 @@
+import SNAtomics
+import SNChannels
+
+/// The code a pool runs on each of its threads.
+///
+/// A worker value is shared by every thread of the pool (it is `Sendable`
+/// and should be immutable: configuration only). Mutable data lives in
+/// ``State``: the pool makes one per worker with ``makeState(workerIndex:)``
+/// on that worker's own thread, passes it `inout` to the handlers, and hands
+/// it back at shutdown. No other thread touches it in between, so it needs no
+/// locks and need not be `Sendable`.
+///
+/// ```swift
+/// struct WordCounter: Worker {
+///   func makeState(workerIndex: Int) -> [String: Int] { [:] }
+///   func handleMessage(
+///     _ envelope: Envelope<String>, state: inout [String: Int],
+///     context: inout WorkerContext<Self>
+///   ) {
+///     state[envelope.message, default: 0] += 1
+///   }
+/// }
+/// ```
+public protocol Worker: Sendable {
+  /// The data one worker owns.
+  associatedtype State
+  /// What senders submit.
+  associatedtype Message: Sendable
+  /// What the worker emits into the pool's results channel; `Never` if it
+  /// emits nothing.
+  associatedtype Output: Sendable = Never
+
+  /// Makes the state of worker `workerIndex`; called on that worker's
+  /// thread at start, and again after a restart
+  /// (``WorkerErrorPolicy/restartWorker``).
+  ///
+  /// - Parameter workerIndex: The worker, in `0..<workerCount`.
+  /// - Returns: The fresh state.
+  func makeState(workerIndex: Int) -> State
+
+  /// Handles one message.
+  ///
+  /// - Parameters:
+  ///   - envelope: The message and its routing metadata.
+  ///   - state: This worker's state.
+  ///   - context: The worker's identity, results channel and queue.
+  /// - Throws: Anything; the pool's ``WorkerErrorPolicy`` decides what follows.
+  func handleMessage(
+    _ envelope: Envelope<Message>, state: inout State, context: inout WorkerContext<Self>
+  ) throws
+
+  /// Periodic and batch work: runs after each drained batch, when
+  /// ``WorkerConfiguration/tickInterval`` passes without messages, and once
+  /// more at shutdown (``WorkerContext/isShuttingDown`` is then `true`).
+  ///
+  /// A tick may take queued messages itself with
+  /// ``WorkerContext/tryReceiveMessage()`` to process them as one batch.
+  /// The default does nothing.
+  ///
+  /// - Parameters:
+  ///   - state: This worker's state.
+  ///   - context: The worker's identity, results channel and queue.
+  /// - Throws: Anything; the pool's ``WorkerErrorPolicy`` decides what follows.
+  func tick(state: inout State, context: inout WorkerContext<Self>) throws
+}
+
+extension Worker {
+  /// Does nothing.
+  ///
+  /// - Parameters:
+  ///   - state: Unused.
+  ///   - context: Unused.
+  @inlinable
+  public func tick(state: inout State, context: inout WorkerContext<Self>) throws {}
+}
+
+/// A message with its routing metadata.
+@frozen
+public struct Envelope<Message: Sendable>: Sendable {
+  /// The message.
+  public var message: Message
+  /// The stable hash of the key the message was routed by, or `nil` when it
+  /// was sent to a worker directly or broadcast.
+  public var keyHash: UInt64?
+  /// When it was submitted (``MonotonicClock`` nanoseconds), or 0 unless
+  /// ``PoolConfiguration/recordsQueueDelay`` is on.
+  public var submittedAt: UInt64
+
+  /// Creates an envelope.
+  ///
+  /// - Parameters:
+  ///   - message: The message.
+  ///   - keyHash: The routing key's hash, if any.
+  ///   - submittedAt: Submission time in ``MonotonicClock`` nanoseconds, or 0.
+  @inlinable
+  public init(_ message: Message, keyHash: UInt64? = nil, submittedAt: UInt64 = 0) {
+    self.message = message
+    self.keyHash = keyHash
+    self.submittedAt = submittedAt
+  }
+}
+
+/// What a worker's handlers can see and do besides their state: who they
+/// are, emit results, and take more messages from their own queue.
+///
+/// Noncopyable: it owns the worker's queue receiver, and exists only on the
+/// worker's thread.
+public struct WorkerContext<W: Worker>: ~Copyable {
+  /// This worker's index, in `0..<workerCount`.
+  public let workerIndex: Int
+  /// How many workers the pool has.
+  public let workerCount: Int
+  /// The CPU this worker is pinned to, or `nil` if it is not pinned.
+  public let pinnedCPU: Int?
+  /// Whether the pool is shutting down: `true` during the final tick.
+  public var isShuttingDown: Bool { _isShuttingDown }
+  @usableFromInline var _isShuttingDown = false
+
+  @usableFromInline var inbox: MPSCReceiver<Envelope<W.Message>>
+  @usableFromInline let results: MultiSender<W.Output>
+  @usableFromInline let counters: _WorkerCounters
+  /// Set once the queue reported closed (every message drained).
+  @usableFromInline var inboxClosed = false
+
+  @usableFromInline
+  init(
+    workerIndex: Int, workerCount: Int, pinnedCPU: Int?,
+    inbox: consuming MPSCReceiver<Envelope<W.Message>>, results: consuming MultiSender<W.Output>,
+    counters: _WorkerCounters
+  ) {
+    self.workerIndex = workerIndex
+    self.workerCount = workerCount
+    self.pinnedCPU = pinnedCPU
+    self.inbox = inbox
+    self.results = results
+    self.counters = counters
+  }
+
+  /// Takes the next queued message without waiting, for processing in a
+  /// batch inside ``Worker/tick(state:context:)``.
+  ///
+  /// A message taken this way counts as received and processed: the
+  /// worker has taken responsibility for it.
+  ///
+  /// - Returns: The oldest queued message, or `nil` if none is ready.
+  @inlinable
+  public mutating func tryReceiveMessage() -> Envelope<W.Message>? {
+    guard !inboxClosed else { return nil }
+    do {
+      guard let envelope = try inbox.tryReceive() else { return nil }
+      counters.received.addFromOwner()
+      counters.processed.addFromOwner()
+      return envelope
+    } catch {
+      inboxClosed = true
+      return nil
+    }
+  }
+
+  /// Takes up to `maxCount` queued messages without waiting, appending them
+  /// to `buffer`; they count as received and processed.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where the messages are appended.
+  ///   - maxCount: The most to take.
+  /// - Returns: How many were appended.
+  @inlinable
+  public mutating func tryReceiveMessages(
+    into buffer: inout [Envelope<W.Message>], maxCount: Int
+  ) -> Int {
+    guard !inboxClosed else { return 0 }
+    do {
+      let count = try inbox.tryReceive(into: &buffer, maxCount: maxCount)
+      counters.received.addFromOwner(UInt64(count))
+      counters.processed.addFromOwner(UInt64(count))
+      return count
+    } catch {
+      inboxClosed = true
+      return 0
+    }
+  }
+
+  /// Emits a result into the pool's results channel, waiting while it is
+  /// full.
+  ///
+  /// Someone must read ``WorkerPool/takeResults()``'s receiver, or a full
+  /// results channel stalls this worker.
+  ///
+  /// - Parameter output: The result.
+  /// - Throws: ``SendError`` with ``ChannelError/closed`` (holding `output`)
+  ///   if the results receiver was dropped.
+  @inlinable
+  public func emit(_ output: consuming W.Output) throws(SendError<W.Output>) {
+    try results.send(output)
+    counters.emitted.addFromOwner()
+  }
+
+  /// Emits a result without waiting.
+  ///
+  /// - Parameter output: The result.
+  /// - Throws: ``SendError`` with ``ChannelError/full`` or
+  ///   ``ChannelError/closed``, holding `output`.
+  @inlinable
+  public func tryEmit(_ output: consuming W.Output) throws(SendError<W.Output>) {
+    try results.trySend(output)
+    counters.emitted.addFromOwner()
+  }
+}

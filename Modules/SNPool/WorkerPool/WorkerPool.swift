@@ -1,0 +1,251 @@
+import Histogram
+import Logging
+import SNAtomics
+import SNChannels
+import SNPartition
+import Synchronization
+
+/// A pool of OS threads, one per worker, each owning its state and fed
+/// through its own bounded queue; messages are routed by key through a
+/// partitioner.
+///
+/// ```swift
+/// let pool = try WorkerPool(
+///   worker: WordCounter(),
+///   configuration: PoolConfiguration().withNumWorkers(2).withCPUAffinity(true))
+/// try pool.start()
+/// for word in words { try pool.send(word, key: word) }
+/// let termination = pool.shutdown()  // drains every accepted message
+/// let total = termination.states.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) }
+/// ```
+///
+/// Wiring: one multi-producer, single-consumer channel per worker. Any
+/// thread may submit; each worker reads only its own queue. Submissions
+/// follow ``PoolConfiguration/backpressure`` when a queue is full. Async
+/// submissions suspend instead of blocking, so they never hold a thread of
+/// the cooperative pool.
+///
+/// Call ``shutdown()`` (or ``stop()``) before the last reference goes away:
+/// worker threads keep the pool alive until then.
+public final class WorkerPool<W: Worker>: @unchecked Sendable {
+  /// The worker all threads run.
+  public let worker: W
+  /// The configuration the pool was built with.
+  public let configuration: PoolConfiguration
+  /// The router from key hash to worker index.
+  public let partitioner: any Partitioner
+  /// The CPU each worker is asked to pin to (`nil`: not pinned).
+  public let plannedCPUs: [Int?]
+
+  @usableFromInline let slots: [_WorkerSlot<W.Message>]
+  @usableFromInline let backpressure: BackpressurePolicy.Kind
+  @usableFromInline let recordsQueueDelay: Bool
+  /// Set for an immediate stop; workers check it between batches.
+  @usableFromInline let stopRequested = Atomic<Bool>(false)
+  let runLoop: @Sendable (WorkerPool<W>, Int) -> Void
+  let results: _Results<W.Output>
+  let lifecycle = Mutex(_Lifecycle<W>())
+  @usableFromInline let remains: [_WorkerRemains<W>]
+
+  /// Creates a pool and checks its configuration; ``start()`` launches the
+  /// threads.
+  ///
+  /// - Parameters:
+  ///   - worker: The worker every thread runs.
+  ///   - configuration: Worker count, affinity, routing, backpressure, …
+  /// - Throws: ``PoolError/noWorkers``, ``PoolError/invalidQueueCapacity``,
+  ///   ``PoolError/invalidBatchSize``, ``PoolError/tooManyPinnedWorkers``,
+  ///   ``PoolError/invalidCPU``, ``PoolError/invalidPartitioner`` or
+  ///   ``PoolError/partitionerMismatch``.
+  @inlinable
+  public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
+    // Created here, in the caller's module, so the worker loop is
+    // specialised for the concrete worker type.
+    try self.init(
+      _worker: worker, configuration: configuration,
+      runLoop: { pool, index in pool._runWorker(index) })
+  }
+
+  @usableFromInline
+  init(
+    _worker worker: W, configuration: PoolConfiguration,
+    runLoop: @escaping @Sendable (WorkerPool<W>, Int) -> Void
+  ) throws(PoolError) {
+    let count = configuration.workerCount
+    guard count >= 1 else { throw PoolError.noWorkers.with(detail: "workerCount \(count)") }
+    let capacity = configuration.worker.queueCapacity
+    guard capacity >= 1, capacity <= ChannelCapacity.maximum else {
+      throw PoolError.invalidQueueCapacity.with(detail: "queueCapacity \(capacity)")
+    }
+    guard configuration.resultsCapacity >= 1,
+      configuration.resultsCapacity <= ChannelCapacity.maximum
+    else {
+      throw PoolError.invalidQueueCapacity.with(
+        detail: "resultsCapacity \(configuration.resultsCapacity)")
+    }
+    guard configuration.worker.batchSize >= 1 else {
+      throw PoolError.invalidBatchSize.with(detail: "batchSize \(configuration.worker.batchSize)")
+    }
+    plannedCPUs = try Self.planCPUs(configuration)
+    do {
+      partitioner = try configuration.partitioner.make(count)
+    } catch {
+      throw PoolError.invalidPartitioner.with(detail: "\(error)")
+    }
+    guard partitioner.workerCount == count else {
+      throw PoolError.partitionerMismatch.with(
+        detail: "partitioner routes to \(partitioner.workerCount) workers, pool has \(count)")
+    }
+    var slots: [_WorkerSlot<W.Message>] = []
+    for _ in 0..<count {
+      do {
+        slots.append(
+          try _WorkerSlot(
+            capacity: capacity, strategy: configuration.worker.idleStrategy.channelStrategy))
+      } catch {
+        throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+      }
+    }
+    do {
+      // A worker that emits nothing still gets a (tiny) channel.
+      results = try _Results(capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
+    } catch {
+      throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+    }
+    self.slots = slots
+    self.remains = slots.map { _ in _WorkerRemains<W>() }
+    self.worker = worker
+    self.configuration = configuration
+    self.backpressure = configuration.backpressure.kind
+    self.recordsQueueDelay = configuration.recordsQueueDelay
+    self.runLoop = runLoop
+  }
+
+  /// The number of workers.
+  public var workerCount: Int { slots.count }
+
+  /// Launches one OS thread per worker (pinned if configured).
+  ///
+  /// Messages sent before `start()` wait in the queues (a blocking send to a
+  /// full queue waits until the workers run).
+  ///
+  /// - Throws: ``PoolError/alreadyStarted`` if the pool was started (or shut
+  ///   down) before.
+  public func start() throws(PoolError) {
+    let proceed = lifecycle.withLock { state -> Bool in
+      guard case .created = state.phase else { return false }
+      state.phase = .running
+      return true
+    }
+    guard proceed else { throw .alreadyStarted }
+    spawnThreads()
+  }
+
+  func spawnThreads() {
+    var threads: [OSThread] = []
+    for index in slots.indices {
+      let name = "\(configuration.name.prefix(10))-\(index)"
+      threads.append(
+        OSThread.spawn(name: name) { [self] in
+          runLoop(self, index)
+        })
+    }
+    lifecycle.withLock { $0.threads = threads }
+  }
+
+  /// Takes the receiver of the results channel that workers emit into with
+  /// ``WorkerContext/emit(_:)``; only the first call gets it.
+  ///
+  /// The channel closes (the receiver sees ``ChannelError/closed`` after
+  /// draining) once the pool has terminated. Receiving is synchronous: the
+  /// channel module has no async API yet, so read it from a thread of your
+  /// own, not from a Swift concurrency task.
+  ///
+  /// - Returns: The receiver, or `nil` if it was taken already.
+  public func takeResults() -> MPSCReceiver<W.Output>? {
+    results.takeReceiver()
+  }
+
+  /// A snapshot of every worker's counters and latency percentiles.
+  public var statistics: PoolStatistics {
+    var workers: [WorkerStatistics] = []
+    var processing = _LatencyRecorder.makeHistogram()
+    var delay = _LatencyRecorder.makeHistogram()
+    for (index, slot) in slots.enumerated() {
+      let counters = slot.counters
+      let channel = slot.channelStats
+      let pin = counters.pin.load(ordering: .acquiring)
+      let workerProcessing = counters.processingLatency.withLock { $0 }
+      let workerDelay = counters.queueDelay.withLock { $0 }
+      processing.add(workerProcessing)
+      delay.add(workerDelay)
+      workers.append(
+        WorkerStatistics(
+          workerIndex: index, received: counters.received.value,
+          processed: counters.processed.value, errors: counters.errors.value,
+          restarts: counters.restarts.value, ticks: counters.ticks.value,
+          emitted: counters.emitted.value, rejected: counters.rejected.value,
+          queueDepth: channel.map { max(0, Int(truncatingIfNeeded: $0.sent &- counters.received.value)) } ?? 0,
+          queueCapacity: slot.capacity,
+          pinnedCPU: pin >= 0 ? pin : nil,
+          pinError: pin < 0 && pin != Int.min ? Int32(-pin) : nil,
+          processingLatency: LatencySummary(workerProcessing),
+          queueDelay: LatencySummary(workerDelay)))
+    }
+    return PoolStatistics(
+      workers: workers, processingLatency: LatencySummary(processing),
+      queueDelay: LatencySummary(delay))
+  }
+
+  /// Chooses a CPU per worker: the explicit list, or distinct physical
+  /// cores of the allowed set first, then their hyperthread siblings.
+  static func planCPUs(_ configuration: PoolConfiguration) throws(PoolError) -> [Int?] {
+    let count = configuration.workerCount
+    guard configuration.cpuAffinity else { return Array(repeating: nil, count: count) }
+    let allowed = OSThread.allowedCPUs
+    if let cpus = configuration.cpus {
+      guard cpus.count >= count, Set(cpus).count == cpus.count,
+        cpus.allSatisfy({ allowed.contains($0) })
+      else {
+        throw PoolError.invalidCPU.with(detail: "cpus \(cpus), allowed \(allowed)")
+      }
+      return cpus.prefix(count).map { $0 }
+    }
+    guard count <= allowed.count else {
+      throw PoolError.tooManyPinnedWorkers.with(
+        detail: "\(count) workers, \(allowed.count) allowed CPUs \(allowed)")
+    }
+    let order = CPUTopology.current().placementOrder(for: allowed)
+    return order.prefix(count).map { $0 }
+  }
+}
+
+/// The results channel: the pool keeps one sender (each worker clones it)
+/// until termination, and the user takes the receiver.
+final class _Results<Output: Sendable>: @unchecked Sendable {
+  private struct Ends: ~Copyable {
+    var sender: MultiSender<Output>?
+    var receiver: MPSCReceiver<Output>?
+  }
+
+  private let state: Mutex<Ends>
+
+  init(capacity: Int) throws(ChannelError) {
+    let channel = try Channel<Output>.mpsc(capacity: capacity)
+    let sender = channel.sender
+    let receiver = channel.receiver
+    state = Mutex(Ends(sender: consume sender, receiver: consume receiver))
+  }
+
+  func cloneSender() -> MultiSender<Output>? {
+    state.withLock { state in state.sender?.clone() }
+  }
+
+  func takeReceiver() -> MPSCReceiver<Output>? {
+    state.withLock { state in state.receiver.take() }
+  }
+
+  func closeSender() {
+    state.withLock { state in state.sender = nil }
+  }
+}

@@ -1,0 +1,181 @@
+import SNAtomics
+import SNChannels
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A send attempt's outcome; the envelope comes back on rejection.
+@usableFromInline
+enum _SendOutcome<Message: Sendable> {
+  case sent
+  case rejected(PoolError, Envelope<Message>)
+}
+
+/// Everything the pool keeps for one worker: the intake gate, the sender of
+/// the worker's queue, its counters, and the box its final state comes
+/// back in.
+///
+/// The intake gate makes shutdown lose nothing. Every submission enters the
+/// gate (one fetch-add), sends, and leaves it (one fetch-sub). Shutdown sets
+/// the closed bit, so later submissions bounce with ``PoolError/shutDown``,
+/// then waits until the in-flight count is zero. Only then is the sender
+/// dropped, which closes the channel: the worker drains what is queued and
+/// sees "closed". A submission that entered before the bit was set has
+/// therefore either failed (and handed its message back) or been published
+/// before the channel closed. The release of the fetch-sub pairs with the
+/// acquire load that sees zero, so the sender is dropped strictly after its
+/// last use (no data race on `sender`).
+@usableFromInline
+final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
+  @usableFromInline static var closedBit: Int { 1 << 62 }
+
+  @usableFromInline let gate = PaddedAtomics<Int>(count: 1, initialValue: 0)
+  /// Written only by shutdown, after the gate is closed and idle.
+  @usableFromInline var sender: MultiSender<Envelope<Message>>?
+  /// Taken once by the worker thread at start.
+  var receiver: MPSCReceiver<Envelope<Message>>?
+  @usableFromInline let counters = _WorkerCounters()
+  let capacity: Int
+  /// The channel's counters when it was closed (the sender is gone after that).
+  let finalChannelStats = Mutex<ChannelStats?>(nil)
+
+  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
+    let channel = try Channel<Envelope<Message>>.mpsc(capacity: capacity, waitStrategy: strategy)
+    let sender = channel.sender
+    let receiver = channel.receiver
+    self.capacity = sender.stats.capacity
+    self.sender = consume sender
+    self.receiver = consume receiver
+  }
+
+  /// Enters the gate; `false` once shutdown closed it.
+  @inlinable @inline(__always)
+  func enter() -> Bool {
+    let old = gate[0].wrappingAdd(1, ordering: .acquiring).oldValue
+    if old & Self.closedBit != 0 {
+      gate[0].wrappingSubtract(1, ordering: .releasing)
+      return false
+    }
+    return true
+  }
+
+  @inlinable @inline(__always)
+  func leave() {
+    gate[0].wrappingSubtract(1, ordering: .releasing)
+  }
+
+  /// Sends `envelope` following `policy`; blocks only for `.block` and
+  /// `.timeout`.
+  @inlinable
+  func send(
+    _ envelope: Envelope<Message>, policy: BackpressurePolicy.Kind
+  ) -> _SendOutcome<Message> {
+    guard enter() else {
+      counters.rejected.add()
+      return .rejected(.shutDown, envelope)
+    }
+    defer { leave() }
+    do {
+      switch policy {
+      case .failFast: try sender!.trySend(envelope)
+      case .block: try sender!.send(envelope)
+      case .timeout(let duration): try sender!.send(envelope, timeout: duration)
+      }
+      return .sent
+    } catch {
+      counters.rejected.add()
+      return .rejected(Self.reason(error.reason), error.element)
+    }
+  }
+
+  /// One non-blocking attempt, for async senders: `nil` when sent, else
+  /// the reason and the envelope.
+  @inlinable
+  func trySend(_ envelope: Envelope<Message>) -> (PoolError, Envelope<Message>)? {
+    guard enter() else { return (.shutDown, envelope) }
+    defer { leave() }
+    do {
+      try sender!.trySend(envelope)
+      return nil
+    } catch {
+      return (Self.reason(error.reason), error.element)
+    }
+  }
+
+  /// Sends a batch with one gate entry: all of it for `.block`, what fits
+  /// (then the rest element by element with the policy) otherwise.
+  /// Returns the envelopes not accepted and the reason.
+  @inlinable
+  func send(
+    contentsOf envelopes: [Envelope<Message>], policy: BackpressurePolicy.Kind
+  ) -> (PoolError, ArraySlice<Envelope<Message>>)? {
+    guard enter() else {
+      counters.rejected.add(UInt64(envelopes.count))
+      return (.shutDown, envelopes[...])
+    }
+    defer { leave() }
+    var sent = 0
+    do {
+      switch policy {
+      case .block:
+        try sender!.send(contentsOf: envelopes)
+        return nil
+      case .failFast, .timeout:
+        sent = try sender!.trySend(contentsOf: envelopes)
+      }
+    } catch {
+      sent += error.transferred
+      counters.rejected.add(UInt64(envelopes.count - sent))
+      return (.shutDown, envelopes[sent...])
+    }
+    while sent < envelopes.count {
+      do {
+        switch policy {
+        case .timeout(let duration): try sender!.send(envelopes[sent], timeout: duration)
+        default: try sender!.trySend(envelopes[sent])
+        }
+        sent += 1
+      } catch {
+        counters.rejected.add(UInt64(envelopes.count - sent))
+        return (Self.reason(error.reason), envelopes[sent...])
+      }
+    }
+    return nil
+  }
+
+  @inlinable
+  static func reason(_ error: ChannelError) -> PoolError {
+    if error == .full { return .queueFull }
+    if error == .timedOut { return .timedOut }
+    return .shutDown
+  }
+
+  /// Closes the gate: later submissions fail with ``PoolError/shutDown``.
+  func closeGate() {
+    gate[0].bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing)
+  }
+
+  /// Waits for submissions already inside the gate to finish, then drops
+  /// the sender, which closes the worker's queue.
+  func closeQueueWhenIdle() {
+    var backoff = Backoff(strategy: .lowCPU)
+    while gate[0].load(ordering: .acquiring) != Self.closedBit {
+      if backoff.shouldPark { usleep(200) } else { backoff.snooze() }
+    }
+    if let stats = sender?.stats { finalChannelStats.withLock { $0 = stats } }
+    sender = nil
+  }
+
+  /// The queue's counters, read through the sender while the pool runs.
+  var channelStats: ChannelStats? {
+    guard enter() else { return finalChannelStats.withLock { $0 } }
+    defer { leave() }
+    return sender?.stats
+  }
+}
