@@ -1,0 +1,338 @@
+import SNAtomics
+import Synchronization
+
+/// A receiving endpoint that ``Select`` can wait on together with others:
+/// ``SPSCReceiver``, ``MPSCReceiver`` and ``MPMCReceiver``.
+public protocol SelectableReceiver: ~Copyable {
+  /// The type of the elements received.
+  associatedtype Element: Sendable
+
+  /// Receives without blocking.
+  ///
+  /// - Returns: An element, or `nil` if none is ready now.
+  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
+  mutating func tryReceive() throws(ChannelError) -> Element?
+
+  /// The channel side `select` registers its waiter with.
+  var selectSource: SelectSource { get }
+}
+
+/// The receiving side of a channel, as ``Select`` waits on it. Opaque: only
+/// the library's receivers make one.
+public struct SelectSource: Sendable {
+  let control: _ChannelControl
+}
+
+extension SPSCReceiver: SelectableReceiver {
+  /// The channel side `select` registers its waiter with.
+  public var selectSource: SelectSource { SelectSource(control: storage.control) }
+}
+
+extension MPSCReceiver: SelectableReceiver {
+  /// The channel side `select` registers its waiter with.
+  public var selectSource: SelectSource { SelectSource(control: ring.control) }
+}
+
+extension MPMCReceiver: SelectableReceiver {
+  /// The channel side `select` registers its waiter with.
+  public var selectSource: SelectSource { SelectSource(control: ring.control) }
+}
+
+/// Which of two receivers ``Select`` took an element from, with the element.
+@frozen
+public enum Selected2<First: Sendable, Second: Sendable>: Sendable {
+  /// From the first receiver.
+  case first(First)
+  /// From the second receiver.
+  case second(Second)
+}
+
+/// Which of three receivers ``Select`` took an element from, with the element.
+@frozen
+public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Sendable {
+  /// From the first receiver.
+  case first(First)
+  /// From the second receiver.
+  case second(Second)
+  /// From the third receiver.
+  case third(Third)
+}
+
+/// Receives from whichever of several channels has an element first, as
+/// Go's `select` and crossbeam's `select!` do.
+///
+/// ```swift
+/// switch try await Select.receive(from: &orders, &control) {
+/// case .first(let order): book.apply(order)
+/// case .second(let command): handle(command)
+/// }
+/// ```
+///
+/// Fairness: every call starts its scan at a different receiver (round
+/// robin), so a receiver that always has elements cannot starve the others.
+/// A receiver that is closed and drained drops out of the selection; when
+/// all are, `select` throws ``ChannelError/closed``.
+///
+/// Waiting: the sync forms spin, yield, then park the thread; the async forms
+/// suspend the task. Either way one waiter is registered with every receiver
+/// and the first element (or close) anywhere wakes it.
+public enum Select {
+  /// Receives from `first` or `second`, waiting while both are empty.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver (of any kind and element type).
+  /// - Returns: The element and which receiver it came from.
+  /// - Throws: ``ChannelError/closed`` once both are closed and drained.
+  public static func receive<A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable>(
+    from first: inout A, _ second: inout B
+  ) throws(ChannelError) -> Selected2<A.Element, B.Element> {
+    var result: Selected2<A.Element, B.Element>?
+    try _selectBlocking([first.selectSource, second.selectSource]) { (arm) throws(ChannelError) in
+      switch arm {
+      case 0: result = try first.tryReceive().map { .first($0) }
+      default: result = try second.tryReceive().map { .second($0) }
+      }
+      return result != nil
+    }
+    return result!
+  }
+
+  /// Receives from `first`, `second` or `third`, waiting while all are empty.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver.
+  ///   - third: A third receiver.
+  /// - Returns: The element and which receiver it came from.
+  /// - Throws: ``ChannelError/closed`` once all are closed and drained.
+  public static func receive<
+    A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable,
+    C: SelectableReceiver & ~Copyable
+  >(
+    from first: inout A, _ second: inout B, _ third: inout C
+  ) throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element> {
+    var result: Selected3<A.Element, B.Element, C.Element>?
+    try _selectBlocking([first.selectSource, second.selectSource, third.selectSource]) {
+      (arm) throws(ChannelError) in
+      switch arm {
+      case 0: result = try first.tryReceive().map { .first($0) }
+      case 1: result = try second.tryReceive().map { .second($0) }
+      default: result = try third.tryReceive().map { .third($0) }
+      }
+      return result != nil
+    }
+    return result!
+  }
+
+  /// Receives from `first` or `second`, suspending the task while both are
+  /// empty. A cancelled task takes nothing.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver (of any kind and element type).
+  /// - Returns: The element and which receiver it came from.
+  /// - Throws: ``ChannelError/closed`` once both are closed and drained;
+  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  nonisolated(nonsending)
+    public static func receive<
+      A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable
+    >(
+      from first: inout A, _ second: inout B
+    ) async throws(ChannelError) -> Selected2<A.Element, B.Element>
+  {
+    var result: Selected2<A.Element, B.Element>?
+    try await _selectSuspending([first.selectSource, second.selectSource]) {
+      (arm) throws(ChannelError) in
+      switch arm {
+      case 0: result = try first.tryReceive().map { .first($0) }
+      default: result = try second.tryReceive().map { .second($0) }
+      }
+      return result != nil
+    }
+    return result!
+  }
+
+  /// Receives from `first`, `second` or `third`, suspending the task while
+  /// all are empty. A cancelled task takes nothing.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver.
+  ///   - third: A third receiver.
+  /// - Returns: The element and which receiver it came from.
+  /// - Throws: ``ChannelError/closed`` once all are closed and drained;
+  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  nonisolated(nonsending)
+    public static func receive<
+      A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable,
+      C: SelectableReceiver & ~Copyable
+    >(
+      from first: inout A, _ second: inout B, _ third: inout C
+    ) async throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element>
+  {
+    var result: Selected3<A.Element, B.Element, C.Element>?
+    try await _selectSuspending([first.selectSource, second.selectSource, third.selectSource]) {
+      (arm) throws(ChannelError) in
+      switch arm {
+      case 0: result = try first.tryReceive().map { .first($0) }
+      case 1: result = try second.tryReceive().map { .second($0) }
+      default: result = try third.tryReceive().map { .third($0) }
+      }
+      return result != nil
+    }
+    return result!
+  }
+}
+
+/// Where the next `select` starts its scan: round robin across calls.
+private let selectCursor = Atomic<Int>(0)
+
+/// One pass over the arms from a rotating start. Returns the arm that
+/// delivered, or `nil` if all open arms are empty; throws `.closed` when
+/// every arm is closed and drained.
+private func _scan(
+  _ open: inout [Bool], start: Int, attempt: (Int) throws(ChannelError) -> Bool
+) throws(ChannelError) -> Int? {
+  let count = open.count
+  var anyOpen = false
+  for offset in 0..<count {
+    let arm = (start &+ offset) % count
+    guard open[arm] else { continue }
+    do {
+      if try attempt(arm) { return arm }
+      anyOpen = true
+    } catch {
+      if error != .closed { throw error }
+      open[arm] = false
+    }
+  }
+  if !anyOpen { throw .closed }
+  return nil
+}
+
+/// A waiter that fired from arm `tag` but took its element elsewhere (or
+/// nothing) passes the wake-up on, so another waiter of that arm gets it.
+private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [SelectSource]) {
+  if case .fired(let tag) = waiter.phase, tag >= 0, tag != chosen {
+    let control = sources[tag].control
+    control.receiverEvents.notify(control.fence)
+  }
+}
+
+private func _selectBlocking(
+  _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
+) throws(ChannelError) {
+  var open = [Bool](repeating: true, count: sources.count)
+  let start = selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+  var backoff = Backoff(strategy: sources[0].control.strategy)
+  let fence = sources[0].control.fence
+  while true {
+    if try _scan(&open, start: start, attempt: attempt) != nil { return }
+    guard backoff.shouldPark else {
+      backoff.snooze()
+      continue
+    }
+    let parker = Parker(spinCount: 0)
+    let waiter = _Waiter(parker: parker)
+    for arm in sources.indices where open[arm] {
+      sources[arm].control.receiverWaiters.register(waiter, tag: arm)
+    }
+    fence.heavy()
+    var chosen: Int?
+    do {
+      chosen = try _scan(&open, start: start, attempt: attempt)
+    } catch {
+      _ = waiter.fireSelf()
+      for source in sources { source.control.receiverWaiters.deregister(waiter) }
+      throw error
+    }
+    if chosen == nil {
+      while case .waiting = waiter.phase { parker.park() }
+    } else {
+      _ = waiter.fireSelf()
+    }
+    for source in sources { source.control.receiverWaiters.deregister(waiter) }
+    if chosen == nil {
+      do {
+        chosen = try _scan(&open, start: start, attempt: attempt)
+      } catch {
+        _passOn(waiter, chosen: nil, sources: sources)
+        throw error
+      }
+    }
+    // Found nothing after a wake-up: whoever took the element used it.
+    if let chosen {
+      _passOn(waiter, chosen: chosen, sources: sources)
+      return
+    }
+    backoff.reset()
+  }
+}
+
+nonisolated(nonsending)
+  private func _selectSuspending(
+    _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
+  ) async throws(ChannelError)
+{
+  var open = [Bool](repeating: true, count: sources.count)
+  let start = selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+  let fence = sources[0].control.fence
+  while true {
+    if Task.isCancelled { throw .cancelled }
+    if try _scan(&open, start: start, attempt: attempt) != nil { return }
+    let waiter = _Waiter()
+    for arm in sources.indices where open[arm] {
+      sources[arm].control.receiverWaiters.register(waiter, tag: arm)
+    }
+    fence.heavy()
+    var chosen: Int?
+    do {
+      chosen = try _scan(&open, start: start, attempt: attempt)
+    } catch {
+      _ = waiter.fireSelf()
+      for source in sources { source.control.receiverWaiters.deregister(waiter) }
+      _passOn(waiter, chosen: nil, sources: sources)
+      throw error
+    }
+    if chosen == nil {
+      await withTaskCancellationHandler {
+        #if DEBUG
+          await withCheckedContinuation { (continuation: _Continuation) in
+            waiter.suspend(continuation)
+          }
+        #else
+          await withUnsafeContinuation { (continuation: _Continuation) in
+            waiter.suspend(continuation)
+          }
+        #endif
+      } onCancel: {
+        waiter.cancel()
+      }
+    } else {
+      _ = waiter.fireSelf()
+    }
+    for source in sources { source.control.receiverWaiters.deregister(waiter) }
+    if case .cancelled = waiter.phase { throw .cancelled }
+    if chosen == nil, Task.isCancelled {
+      _passOn(waiter, chosen: nil, sources: sources)
+      throw .cancelled
+    }
+    if chosen != nil {
+      _passOn(waiter, chosen: chosen, sources: sources)
+      return
+    }
+    // Woken: the loop's scan takes the element; pass the wake-up on if the
+    // element came from elsewhere.
+    do {
+      if let arm = try _scan(&open, start: start, attempt: attempt) {
+        _passOn(waiter, chosen: arm, sources: sources)
+        return
+      }
+    } catch {
+      _passOn(waiter, chosen: nil, sources: sources)
+      throw error
+    }
+    // Nothing found: whoever took the element used the wake-up.
+  }
+}
