@@ -51,7 +51,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     switch push(element) {
     case .sent: return
     case .full(let element):
-      storage.control.countSendError(.full)
+      storage.control.countSendErrorFromOwner(.full)
       throw SendError(reason: ChannelError(.full), element: element)
     case .closed(let element):
       storage.control.countSendError(.closed)
