@@ -27,6 +27,8 @@ let package = Package(
     // Named explicitly: a bare path dependency takes the checkout folder's name.
     .package(name: "swift-shared-nothing", path: "../"),
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    // Only for the AsyncChannel comparison in message_passing; the library never depends on it.
+    .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
   ],
   targets: [
     // MARK: - message_passing (SNChannels)
@@ -38,7 +40,12 @@ let package = Package(
       ],
       path: "Benchmarks/MessagePassingWorkloads",
       swiftSettings: [.swiftLanguageMode(.v6)]),
-    suite("MessagePassing", ["SNChannels", "SNAtomics"], extra: ["MessagePassingWorkloads"]),
+    suite(
+      "MessagePassing", ["SNChannels", "SNAtomics"],
+      extra: [
+        "MessagePassingWorkloads",
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+      ]),
     // The same workloads as plain lines beside ../shared/peers (C++ queues), for ratios.
     .executableTarget(
       name: "ChannelPeers",
@@ -52,6 +59,7 @@ let package = Package(
     // MARK: - memory (SNMemory)
     suite("Memory", ["SNMemory"]),
     // MARK: - worker_pool (SNPool)
+    suite("WorkerPool", ["SNPool", "SNChannels", "SNPartition", "SNAtomics"]),
     // MARK: - gate self-test (no library module: exercises the regression gate)
     suite("GateSelfTest", []),
   ]

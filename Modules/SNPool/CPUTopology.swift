@@ -33,6 +33,22 @@ public struct CPUTopology: Sendable, Hashable {
     public var numaNode: Int
     /// Hardware threads sharing this CPU's core, itself included.
     public var siblings: [Int]
+
+    /// Creates a CPU description.
+    ///
+    /// - Parameters:
+    ///   - id: The CPU number.
+    ///   - coreID: The core id within its package.
+    ///   - packageID: The package id.
+    ///   - numaNode: The NUMA node.
+    ///   - siblings: Hardware threads of the same core.
+    public init(id: Int, coreID: Int, packageID: Int, numaNode: Int, siblings: [Int]) {
+      self.id = id
+      self.coreID = coreID
+      self.packageID = packageID
+      self.numaNode = numaNode
+      self.siblings = siblings
+    }
   }
 
   /// One CPU cache level as seen from CPU 0.
@@ -45,6 +61,20 @@ public struct CPUTopology: Sendable, Hashable {
     public var size: Int
     /// Coherency line size in bytes.
     public var lineSize: Int
+
+    /// Creates a cache description.
+    ///
+    /// - Parameters:
+    ///   - level: The cache level.
+    ///   - type: `Data`, `Instruction` or `Unified`.
+    ///   - size: Size in bytes.
+    ///   - lineSize: Line size in bytes.
+    public init(level: Int, type: String, size: Int, lineSize: Int) {
+      self.level = level
+      self.type = type
+      self.size = size
+      self.lineSize = lineSize
+    }
   }
 
   /// Every online logical CPU the OS reports, by id.

@@ -177,7 +177,9 @@ struct _LatencyRecorder {
   }
 
   @inlinable
-  mutating func record(processing nanoseconds: UInt64, queueDelay delay: UInt64?, into counters: _WorkerCounters) {
+  mutating func record(
+    processing nanoseconds: UInt64, queueDelay delay: UInt64?, into counters: _WorkerCounters
+  ) {
     processing.append(nanoseconds)
     if let delay { queueDelay.append(delay) }
     if processing.count >= Self.flushThreshold { flush(into: counters) }

@@ -17,7 +17,8 @@ struct PoolTests {
       .withPartitioner(partitioner)
       .withBackpressure(backpressure)
       .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(capacity))
-    return try WorkerPool(worker: RecordingWorker(recordsCPU: recordsCPU), configuration: configuration)
+    return try WorkerPool(
+      worker: RecordingWorker(recordsCPU: recordsCPU), configuration: configuration)
   }
 
   @Test("routing follows the partitioner: each key lands on the worker it maps to")

@@ -232,7 +232,9 @@ extension WorkerPool {
       }
     }
     let slot = slots[index]
-    guard let inbox = slot.receiver.take() else { preconditionFailure("worker \(index) started twice") }
+    guard let inbox = slot.receiver.take() else {
+      preconditionFailure("worker \(index) started twice")
+    }
     guard let results = results.cloneSender() else { preconditionFailure("results closed early") }
     return WorkerContext(
       workerIndex: index, workerCount: slots.count, pinnedCPU: pinned, inbox: inbox,

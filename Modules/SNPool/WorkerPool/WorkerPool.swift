@@ -108,7 +108,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     }
     do {
       // A worker that emits nothing still gets a (tiny) channel.
-      results = try _Results(capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
+      results = try _Results(
+        capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
     } catch {
       throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
     }
@@ -185,7 +186,9 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           processed: counters.processed.value, errors: counters.errors.value,
           restarts: counters.restarts.value, ticks: counters.ticks.value,
           emitted: counters.emitted.value, rejected: counters.rejected.value,
-          queueDepth: channel.map { max(0, Int(truncatingIfNeeded: $0.sent &- counters.received.value)) } ?? 0,
+          queueDepth: channel.map {
+            max(0, Int(truncatingIfNeeded: $0.sent &- counters.received.value))
+          } ?? 0,
           queueCapacity: slot.capacity,
           pinnedCPU: pin >= 0 ? pin : nil,
           pinError: pin < 0 && pin != Int.min ? Int32(-pin) : nil,

@@ -1,0 +1,215 @@
+// worker_pool: the guide's `cargo bench --bench worker_pool`, for SNPool.
+//
+// Messages per second through the pool for 1 and 2 workers (this machine's
+// core count; more on bigger hosts), for a CPU-bound and a trivial handler,
+// affinity on and off, batch submission + batch drain on and off, and the
+// per-message cost of a pool hop against a bare SPSC channel hop.
+//
+// The VM is noisy, so every benchmark also records a ratio of two variants
+// measured back to back in the same iteration (x1000): those are what the
+// README quotes and what a gate should look at.
+
+import Benchmark
+import SNAtomics
+import SNChannels
+import SNPartition
+import SNPool
+
+let throughput = BenchmarkMetric.custom("Mmsg/s", polarity: .prefersLarger, useScalingFactor: false)
+let scaling = BenchmarkMetric.custom(
+  "n workers / 1 worker x1000", polarity: .prefersLarger, useScalingFactor: false)
+let speedup = BenchmarkMetric.custom(
+  "variant / baseline speed x1000", polarity: .prefersLarger, useScalingFactor: false)
+let overhead = BenchmarkMetric.custom(
+  "pool time / bare SPSC time x1000", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// Sums messages: the cheapest possible handler.
+struct TrivialWorker: Worker {
+  func makeState(workerIndex: Int) -> UInt64 { 0 }
+  @inline(__always)
+  func handleMessage(
+    _ envelope: Envelope<UInt64>, state: inout UInt64, context: inout WorkerContext<Self>
+  ) {
+    state &+= envelope.message
+  }
+}
+
+/// About half a microsecond of integer mixing per message.
+struct CPUBoundWorker: Worker {
+  func makeState(workerIndex: Int) -> UInt64 { 0 }
+  func handleMessage(
+    _ envelope: Envelope<UInt64>, state: inout UInt64, context: inout WorkerContext<Self>
+  ) {
+    var x = envelope.message | 1
+    for _ in 0..<400 {
+      x ^= x << 13
+      x ^= x >> 7
+      x ^= x << 17
+    }
+    state &+= x
+  }
+}
+
+func configuration(workers: Int, capacity: Int, batch: Int, affinity: Bool) -> PoolConfiguration {
+  var configuration = PoolConfiguration()
+    .withNumWorkers(workers)
+    .withCPUAffinity(affinity)
+    .withPartitioner(.roundRobin)
+    .withWorkerConfiguration(
+      WorkerConfiguration().withQueueCapacity(capacity).withBatchSize(batch))
+  configuration.latencySampleInterval = 0
+  return configuration
+}
+
+/// CPU-bound throughput: the queues are filled before the threads start, so
+/// the time is the workers' alone (no producer competing for the 2 cores).
+/// Returns nanoseconds from `start()` to the end of `shutdown()`.
+func cpuBound(workers: Int, messages: Int, affinity: Bool) -> UInt64 {
+  let pool = try! WorkerPool(
+    worker: CPUBoundWorker(),
+    configuration: configuration(
+      workers: workers, capacity: messages, batch: 64, affinity: affinity))
+  for value in 0..<messages { try! pool.send(UInt64(value), toWorker: value % workers) }
+  let start = MonotonicClock.nanoseconds
+  try! pool.start()
+  let termination = pool.shutdown()
+  let elapsed = MonotonicClock.nanoseconds - start
+  precondition(termination.statistics.processed == UInt64(messages))
+  return elapsed
+}
+
+/// Trivial-handler throughput with one producer thread (this one) sending
+/// by key; `batched` sends groups of 64 with `send(contentsOf:)` and lets
+/// workers drain 64 at a time, otherwise one message per send and per drain.
+func trivial(workers: Int, messages: Int, batched: Bool, affinity: Bool = false) -> UInt64 {
+  let pool = try! WorkerPool(
+    worker: TrivialWorker(),
+    configuration: configuration(
+      workers: workers, capacity: 1024, batch: batched ? 64 : 1, affinity: affinity))
+  try! pool.start()
+  let start = MonotonicClock.nanoseconds
+  if batched {
+    var chunk: [UInt64] = []
+    chunk.reserveCapacity(64)
+    for value in 0..<UInt64(messages) {
+      chunk.append(value)
+      if chunk.count == 64 {
+        try! pool.send(contentsOf: chunk, key: { $0 })
+        chunk.removeAll(keepingCapacity: true)
+      }
+    }
+    if !chunk.isEmpty { try! pool.send(contentsOf: chunk, key: { $0 }) }
+  } else {
+    for value in 0..<UInt64(messages) { try! pool.send(value, key: value) }
+  }
+  let termination = pool.shutdown()
+  let elapsed = MonotonicClock.nanoseconds - start
+  precondition(termination.statistics.processed == UInt64(messages))
+  return elapsed
+}
+
+/// The same hop without the pool: one producer, one consumer thread, a bare
+/// SPSC channel of the same capacity, blocking send and 64-at-a-time drain.
+func bareSPSC(messages: Int) -> UInt64 {
+  let channel = try! Channel<UInt64>.spsc(capacity: 1024)
+  var tx = channel.sender
+  let start = MonotonicClock.nanoseconds
+  let consumer = OSThread.spawn(taking: channel.receiver) { rx in
+    var sum: UInt64 = 0
+    var buffer: [UInt64] = []
+    buffer.reserveCapacity(64)
+    while let count = try? rx.receive(into: &buffer, maxCount: 64), count > 0 {
+      for value in buffer { sum &+= value }
+      buffer.removeAll(keepingCapacity: true)
+    }
+    precondition(sum > 0)
+  }
+  for value in 0..<UInt64(messages) { try! tx.send(value) }
+  _ = consume tx
+  consumer.join()
+  return MonotonicClock.nanoseconds - start
+}
+
+/// Same as `trivial(workers: 1, …, batched: false)` but with the pool's
+/// default 64-message drain: the configuration a user gets, one send per
+/// message, against `bareSPSC`.
+func poolHop(messages: Int) -> UInt64 {
+  let pool = try! WorkerPool(
+    worker: TrivialWorker(),
+    configuration: configuration(workers: 1, capacity: 1024, batch: 64, affinity: false))
+  try! pool.start()
+  let start = MonotonicClock.nanoseconds
+  for value in 0..<UInt64(messages) { try! pool.send(value, toWorker: 0) }
+  pool.shutdown()
+  return MonotonicClock.nanoseconds - start
+}
+
+func rate(_ messages: Int, _ nanoseconds: UInt64) -> Int {
+  Int(UInt64(messages) * 1000 / max(1, nanoseconds))
+}
+
+let benchmarks: @Sendable () -> Void = {
+  let cores = max(1, OSThread.allowedCPUs.count)
+  let workerCounts = Array(Set([1, 2, cores])).filter { $0 <= max(2, cores) }.sorted()
+  let configurationScaling = Benchmark.Configuration(
+    metrics: [throughput, scaling], warmupIterations: 1, maxDuration: .seconds(3),
+    maxIterations: 8)
+
+  let cpuMessages = 200_000
+  for workers in workerCounts where workers > 1 {
+    for affinity in [false, true] where !affinity || workers <= cores {
+      let name = "cpu-bound/\(workers)-workers/affinity-\(affinity ? "on" : "off")"
+      Benchmark(name, configuration: configurationScaling) { benchmark in
+        for _ in benchmark.scaledIterations {
+          let one = cpuBound(workers: 1, messages: cpuMessages, affinity: affinity)
+          let many = cpuBound(workers: workers, messages: cpuMessages, affinity: affinity)
+          benchmark.measurement(throughput, rate(cpuMessages, many))
+          benchmark.measurement(scaling, Int(one * 1000 / max(1, many)))
+        }
+      }
+    }
+  }
+
+  Benchmark(
+    "cpu-bound/2-workers/affinity-on-vs-off",
+    configuration: .init(
+      metrics: [speedup], warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 8)
+  ) { benchmark in
+    for _ in benchmark.scaledIterations {
+      let off = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: false)
+      let on = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: true)
+      benchmark.measurement(speedup, Int(off * 1000 / max(1, on)))
+    }
+  }
+
+  let trivialMessages = 1_000_000
+  for workers in workerCounts {
+    Benchmark(
+      "trivial/\(workers)-workers/batched-vs-single",
+      configuration: .init(
+        metrics: [throughput, speedup], warmupIterations: 1, maxDuration: .seconds(3),
+        maxIterations: 8)
+    ) { benchmark in
+      for _ in benchmark.scaledIterations {
+        let single = trivial(workers: workers, messages: trivialMessages, batched: false)
+        let batched = trivial(workers: workers, messages: trivialMessages, batched: true)
+        benchmark.measurement(throughput, rate(trivialMessages, batched))
+        benchmark.measurement(speedup, Int(single * 1000 / max(1, batched)))
+      }
+    }
+  }
+
+  Benchmark(
+    "trivial/1-worker/pool-hop-vs-bare-spsc",
+    configuration: .init(
+      metrics: [throughput, overhead], warmupIterations: 1, maxDuration: .seconds(3),
+      maxIterations: 8)
+  ) { benchmark in
+    for _ in benchmark.scaledIterations {
+      let bare = bareSPSC(messages: trivialMessages)
+      let pool = poolHop(messages: trivialMessages)
+      benchmark.measurement(throughput, rate(trivialMessages, pool))
+      benchmark.measurement(overhead, Int(pool * 1000 / max(1, bare)))
+    }
+  }
+}
