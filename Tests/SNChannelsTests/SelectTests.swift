@@ -104,7 +104,7 @@ import _SNTestSupport
   @Test func asyncSelectDeliversEverythingThenCloses() async throws {
     let a = try Channel<UInt64>.mpsc(capacity: 4)
     let b = try Channel<UInt64>.spsc(capacity: 4)
-    let each = 50_000
+    let each = AsyncStressSize.messages / 2
     let producerA = spawnTask(taking: a.sender) { tx in
       for sequence in 0..<each { try! await tx.send(UInt64(sequence)) }
     }

@@ -32,7 +32,7 @@ final class _Waiter: @unchecked Sendable {
     var continuation: _Continuation?
   }
 
-  let state = Mutex(State())
+  let state = _SpinLocked(State())
   /// Set for thread waiters (sync `select`); `nil` for tasks.
   let parker: Parker?
 
@@ -105,7 +105,7 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
   }
 
   let stateWord: UnsafeMutablePointer<Atomic<Int>>
-  let entries = Mutex<[Entry]>([])
+  let entries = _SpinLocked<[Entry]>([])
 
   init(state: UnsafeMutablePointer<Atomic<Int>>) { self.stateWord = state }
 

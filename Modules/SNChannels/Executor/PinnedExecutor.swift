@@ -1,0 +1,157 @@
+import SNAtomics
+import Synchronization
+
+/// A serial executor and task executor that runs every job on one OS thread
+/// of its own, optionally pinned to a CPU: place an actor or a task on a
+/// specific core.
+///
+/// ```swift
+/// let executor = PinnedExecutor(name: "book", cpu: 1)
+///
+/// actor OrderBook {
+///   let executor: PinnedExecutor
+///   nonisolated var unownedExecutor: UnownedSerialExecutor {
+///     executor.asUnownedSerialExecutor()
+///   }
+/// }
+///
+/// Task(executorPreference: executor) { /* runs on the pinned thread */ }
+/// ```
+///
+/// The job queue is this library's MPSC channel: enqueuing is one
+/// compare-and-swap, and the worker spins briefly, then parks on a futex
+/// when idle (it uses no CPU while there is nothing to do). When the channel
+/// is full, jobs go to an unbounded overflow list instead, so `enqueue`
+/// never blocks (a job may enqueue jobs on its own executor). Jobs run in
+/// the order they were enqueued by each enqueuer.
+///
+/// The executor lives until ``shutdown()``: its thread keeps it alive, as
+/// the jobs that reference it must be able to run.
+public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+  private let jobs: MultiSender<UnownedJob>
+  private let overflow = _SpinLocked<[UnownedJob]>([])
+  private let overflowCount = Atomic<Int>(0)
+  private let isShutDown = Atomic<Bool>(false)
+  private let workerThreadID = Atomic<Int64>(-1)
+  private let worker = _SpinLocked<OSThread?>(nil)
+
+  /// Starts the executor's thread.
+  ///
+  /// - Parameters:
+  ///   - name: The thread's name (debuggers, `top -H`).
+  ///   - cpu: The CPU to pin the thread to, or `nil` to leave it unpinned;
+  ///     a pin the OS refuses leaves it unpinned (see ``pinnedCPU``).
+  ///   - capacity: Jobs the lock-free queue holds before jobs overflow
+  ///     into a locked list; rounded up to a power of two.
+  ///   - waitStrategy: How the idle worker waits.
+  public init(
+    name: String = "sn-executor", cpu: Int? = nil, capacity: Int = 1024,
+    waitStrategy: WaitStrategy = .default
+  ) {
+    precondition(capacity >= 1 && capacity <= ChannelCapacity.maximum, "capacity \(capacity)")
+    let channel = try! Channel<UnownedJob>.mpsc(capacity: capacity, waitStrategy: waitStrategy)
+    jobs = channel.sender
+    let receiver = channel.receiver
+    let thread = OSThread.spawn(name: name, cpu: cpu, taking: receiver) { [self] rx in
+      workerThreadID.store(OSThread.currentThreadID, ordering: .releasing)
+      run(&rx)
+    }
+    worker.withLock { $0 = thread }
+  }
+
+  /// The CPU the worker thread is pinned to, or `nil`.
+  public var pinnedCPU: Int? { worker.withLock { $0?.pinnedCPU } }
+
+  /// Whether the calling thread is this executor's worker thread.
+  public var isCurrentThread: Bool {
+    workerThreadID.load(ordering: .acquiring) == OSThread.currentThreadID
+  }
+
+  /// Queues a job to run on the worker thread. Never blocks.
+  ///
+  /// - Parameter job: The job.
+  public func enqueue(_ job: consuming ExecutorJob) {
+    precondition(!isShutDown.load(ordering: .relaxed), "job enqueued on a shut-down PinnedExecutor")
+    let job = UnownedJob(job)
+    if overflowCount.load(ordering: .relaxed) == 0 {
+      do {
+        try jobs.trySend(job)
+        return
+      } catch {}
+    }
+    overflow.withLock { $0.append(job) }
+    overflowCount.wrappingAdd(1, ordering: .releasing)
+    // The worker's wait re-checks `overflowCount`: the usual event-count protocol.
+    jobs.ring.receiverEvents.notify(jobs.ring.fence)
+  }
+
+  /// This executor as an actor's serial executor.
+  ///
+  /// - Returns: An unowned reference to `self`.
+  public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    UnownedSerialExecutor(ordinary: self)
+  }
+
+  /// This executor as a task executor (for `Task(executorPreference:)`).
+  ///
+  /// - Returns: An unowned reference to `self`.
+  public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+    UnownedTaskExecutor(ordinary: self)
+  }
+
+  /// Traps unless called on the worker thread (used by `assumeIsolated`).
+  public func checkIsolated() {
+    precondition(isCurrentThread, "not on the PinnedExecutor's thread")
+  }
+
+  /// Whether the caller runs on the worker thread.
+  ///
+  /// - Returns: `true` on the worker thread.
+  public func isIsolatingCurrentContext() -> Bool? { isCurrentThread }
+
+  /// Stops accepting jobs, lets the worker run every job already queued,
+  /// and waits for its thread to end. Enqueuing afterwards traps.
+  ///
+  /// Call it from outside the executor, once the actors and tasks that use
+  /// it are done.
+  public func shutdown() {
+    precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
+    guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    jobs.ring.control.closeForReceiving()
+    let thread = worker.withLock { $0.take() }
+    thread?.join()
+  }
+
+  private func takeOverflow() -> UnownedJob? {
+    guard overflowCount.load(ordering: .acquiring) > 0 else { return nil }
+    let job = overflow.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    if job != nil { overflowCount.wrappingSubtract(1, ordering: .relaxed) }
+    return job
+  }
+
+  private func run(_ rx: inout MPSCReceiver<UnownedJob>) {
+    let serial = asUnownedSerialExecutor()
+    let task = asUnownedTaskExecutor()
+    let ring = jobs.ring
+    while true {
+      let job: UnownedJob
+      do {
+        job = try _blockingLoop(
+          events: ring.receiverEvents, control: ring.control, deadline: nil,
+          attempt: { () throws(ChannelError) -> UnownedJob? in
+            do throws(ChannelError) {
+              if let job = try rx.tryReceive() { return job }
+            } catch {
+              if let job = takeOverflow() { return job }
+              throw error
+            }
+            return takeOverflow()
+          },
+          ready: { ring.readyToReceive() || self.overflowCount.load(ordering: .relaxed) > 0 })
+      } catch {
+        return  // shut down and drained
+      }
+      job.runSynchronously(isolatedTo: serial, taskExecutor: task)
+    }
+  }
+}
