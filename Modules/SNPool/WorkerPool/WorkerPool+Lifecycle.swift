@@ -112,7 +112,10 @@ extension WorkerPool {
     return terminate(immediate: true)
   }
 
-  private func joinClosers() {
+  /// Joins the helper threads that ran shutdowns; they are done or about to
+  /// return (they resume waiters as their last step), so this waits at most
+  /// a few microseconds.
+  func joinClosers() {
     for closer in lifecycle.withLock({ $0.closers }) { closer.join() }
   }
 
@@ -140,6 +143,7 @@ extension WorkerPool {
       }
       if done { continuation.resume() }
     }
+    joinClosers()
   }
 
   /// Whether the pool has terminated.

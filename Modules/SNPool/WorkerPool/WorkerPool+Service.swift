@@ -10,12 +10,14 @@ extension WorkerPool {
   ///
   /// - Returns: The final states and statistics, as ``shutdown()``.
   public func shutdownGracefully() async -> PoolTermination<W> where W.State: Sendable {
-    await withCheckedContinuation { continuation in
+    let termination = await withCheckedContinuation { continuation in
       let thread = OSThread.spawn(name: "sn-pool-close") { [self] in
-        continuation.resume(returning: _UncheckedTermination(value: shutdown()))
+        continuation.resume(returning: _UncheckedTermination(value: terminate(immediate: false)))
       }
       lifecycle.withLock { $0.closers.append(thread) }
-    }.value
+    }
+    joinClosers()
+    return termination.value
   }
 }
 
