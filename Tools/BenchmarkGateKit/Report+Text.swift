@@ -12,7 +12,10 @@ public enum TextReport {
       digits.removeLast(3)
     }
     let number = (value < 0 ? "-" : "") + digits + grouped
-    return unit.isEmpty || unit == "#" ? number : "\(number) \(unit)"
+    // package-benchmark exports raw counts with the display scale it would
+    // have used ("K", "M", "G") in the unit column: that is not a unit.
+    let isScaleLabel = ["K", "M", "G", "#"].contains(unit)
+    return unit.isEmpty || isScaleLabel ? number : "\(number) \(unit)"
   }
 
   static func format(change: Double?) -> String {
