@@ -55,24 +55,6 @@ struct PoolTests {
     #expect(states.map(\.ids.count) == [500, 500])
   }
 
-  @Test(
-    "exactly-once under each backpressure policy, two producers",
-    arguments: [
-      BackpressurePolicy.block, .failFast, .timeout(.microseconds(50)),
-    ])
-  func exactlyOnce(policy: BackpressurePolicy) throws {
-    let pool = try makePool(workers: 2, capacity: 64, backpressure: policy)
-    try pool.start()
-    let total = stressTotal
-    let rejected = produce(into: pool, total: total, producers: 2)
-    let termination = pool.shutdown()
-    #expect(termination.unprocessed.isEmpty)
-    #expect(expectExactlyOnce(termination.states, total: total))
-    #expect(termination.statistics.processed == UInt64(total))
-    #expect(termination.statistics.rejected == UInt64(rejected))
-    if policy == .block { #expect(rejected == 0) }
-  }
-
   @Test("async submission suspends instead of blocking, and delivers exactly once")
   func asyncSubmission() async throws {
     let pool = try makePool(workers: 2, capacity: 8)
@@ -216,5 +198,32 @@ struct PoolTests {
     try free.start()
     let stats = free.shutdown().statistics
     #expect(stats.workers.allSatisfy { $0.pinnedCPU == nil && $0.pinError == nil })
+  }
+}
+
+/// Exactly-once delivery of `StressSize.messages` keyed messages (1M in
+/// release, 20k in debug and under TSan; `SN_STRESS_MESSAGES` overrides).
+/// Named `…StressTests` so CI's release stress step picks it up.
+@Suite("WorkerPool stress")
+struct PoolStressTests {
+  @Test(
+    "exactly-once under each backpressure policy, two producers",
+    arguments: [
+      BackpressurePolicy.block, .failFast, .timeout(.microseconds(50)),
+    ])
+  func exactlyOnce(policy: BackpressurePolicy) throws {
+    let pool = try WorkerPool(
+      worker: RecordingWorker(),
+      configuration: PoolConfiguration().withNumWorkers(2).withBackpressure(policy)
+        .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(64)))
+    try pool.start()
+    let total = stressTotal
+    let rejected = produce(into: pool, total: total, producers: 2)
+    let termination = pool.shutdown()
+    #expect(termination.unprocessed.isEmpty)
+    #expect(expectExactlyOnce(termination.states, total: total))
+    #expect(termination.statistics.processed == UInt64(total))
+    #expect(termination.statistics.rejected == UInt64(rejected))
+    if policy == .block { #expect(rejected == 0) }
   }
 }

@@ -57,34 +57,31 @@ func expectExactlyOnce(_ states: [RecordingWorker.State], total: Int) -> Bool {
 func produce(
   into pool: WorkerPool<RecordingWorker>, total: Int, producers: Int, keys: Int = 1000
 ) -> Int {
-  let rejected = Atomic<Int>(0)
-  return withExtendedLifetime(rejected) {
-    let counter = RejectCounter()
-    let threads = (0..<producers).map { producer in
-      OSThread.spawn(name: "producer-\(producer)") {
-        var id = producer
-        while id < total {
-          var message = RecordingWorker.Message(id: id, key: id % keys)
-          while true {
-            do throws(SubmitError<RecordingWorker.Message>) {
-              try pool.send(message, key: message.key)
-              break
-            } catch {
-              guard error.reason == .queueFull || error.reason == .timedOut else {
-                fatalError("unexpected \(error.reason)")
-              }
-              counter.add()
-              message = error.message
-              Backoff.pause()
+  let counter = RejectCounter()
+  let threads = (0..<producers).map { producer in
+    OSThread.spawn(name: "producer-\(producer)") {
+      var id = producer
+      while id < total {
+        var message = RecordingWorker.Message(id: id, key: id % keys)
+        while true {
+          do throws(SubmitError<RecordingWorker.Message>) {
+            try pool.send(message, key: message.key)
+            break
+          } catch {
+            guard error.reason == .queueFull || error.reason == .timedOut else {
+              fatalError("unexpected \(error.reason)")
             }
+            counter.add()
+            message = error.message
+            Backoff.pause()
           }
-          id += producers
         }
+        id += producers
       }
     }
-    for thread in threads { thread.join() }
-    return counter.value
   }
+  for thread in threads { thread.join() }
+  return counter.value
 }
 
 final class RejectCounter: Sendable {
