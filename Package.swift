@@ -129,6 +129,27 @@ let simdModules: [Target] = [
   target("SNSimdTests", .test, dependencies: ["SNSimd", "CSNSimd"]),
 ]
 
+// MARK: - Tools: sn
+
+// `sn topology | advise | demo`: the user-facing command-line tool. SNToolKit holds
+// the logic (so tests drive it), `sn` is the entry point; neither is a library
+// product. Only these targets use swift-argument-parser.
+let snTool: [Target] = [
+  .target(
+    name: "SNToolKit",
+    dependencies: [
+      "SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ],
+    path: "Tools/SNTool", swiftSettings: swiftSettings),
+  .executableTarget(
+    name: "sn", dependencies: ["SNToolKit"], path: "Tools/sn", swiftSettings: swiftSettings),
+  .testTarget(
+    name: "SNToolTests",
+    dependencies: ["SNToolKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+    path: "Tests/SNToolTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+]
+
 // MARK: - Umbrella
 
 let umbrella: [Target] = [
@@ -164,7 +185,7 @@ let plugins: [Target] = [
 ]
 
 let allTargets = plugins + shims + channelModules + partitionModules + poolModules + memoryModules
-  + simdModules + umbrella
+  + simdModules + umbrella + snTool
 
 let publicModules = [
   "SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd", "SharedNothing",
@@ -193,6 +214,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),  // sn only
   ],
   targets: allTargets
 )
