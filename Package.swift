@@ -146,7 +146,9 @@ let snTool: [Target] = [
     name: "sn", dependencies: ["SNToolKit"], path: "Tools/sn", swiftSettings: swiftSettings),
   .testTarget(
     name: "SNToolTests",
-    dependencies: ["SNToolKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+    dependencies: [
+      "SNToolKit", "SNPool", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ],
     path: "Tests/SNToolTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
 ]
 
