@@ -138,8 +138,8 @@ final class _WorkerCounters: Sendable {
   @usableFromInline let emitted = RelaxedCounter()
   @usableFromInline let rejected = RelaxedCounter()
   let pin = Atomic<Int>(Int.min)  // CPU, or -errno, or Int.min while unknown / unpinned
-  let processingLatency = Mutex(_LatencyRecorder.makeHistogram())
-  let queueDelay = Mutex(_LatencyRecorder.makeHistogram())
+  let processingLatency = _Lock(_LatencyRecorder.makeHistogram())
+  let queueDelay = _Lock(_LatencyRecorder.makeHistogram())
 
   @usableFromInline init() {}
 }

@@ -125,6 +125,6 @@ public final class PoolMetrics<W: Worker>: Sendable {
 }
 
 final class _MetricState: Sendable {
-  let lock: Mutex<[String: UInt64]>
-  init(workers: Int) { lock = Mutex([:]) }
+  let lock: _Lock<[String: UInt64]>
+  init(workers: Int) { lock = _Lock([:]) }
 }

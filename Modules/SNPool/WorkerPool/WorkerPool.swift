@@ -44,7 +44,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   @usableFromInline let stopRequested = Atomic<Bool>(false)
   let runLoop: @Sendable (WorkerPool<W>, Int) -> Void
   let results: _Results<W.Output>
-  let lifecycle = Mutex(_Lifecycle<W>())
+  let lifecycle = _Lock(_Lifecycle<W>())
   @usableFromInline let remains: [_WorkerRemains<W>]
 
   /// Creates a pool and checks its configuration; ``start()`` launches the
@@ -231,13 +231,13 @@ final class _Results<Output: Sendable>: @unchecked Sendable {
     var receiver: MPSCReceiver<Output>?
   }
 
-  private let state: Mutex<Ends>
+  private let state: _Lock<Ends>
 
   init(capacity: Int) throws(ChannelError) {
     let channel = try Channel<Output>.mpsc(capacity: capacity)
     let sender = channel.sender
     let receiver = channel.receiver
-    state = Mutex(Ends(sender: consume sender, receiver: consume receiver))
+    state = _Lock(Ends(sender: consume sender, receiver: consume receiver))
   }
 
   func cloneSender() -> MultiSender<Output>? {

@@ -37,13 +37,14 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
 
   @usableFromInline let gate = PaddedAtomics<Int>(count: 1, initialValue: 0)
   /// Written only by shutdown, after the gate is closed and idle.
-  @usableFromInline var sender: MultiSender<Envelope<Message>>?
+  /// No dynamic exclusivity checks: the gate already orders every access.
+  @exclusivity(unchecked) @usableFromInline var sender: MultiSender<Envelope<Message>>?
   /// Taken once by the worker thread at start.
   var receiver: MPSCReceiver<Envelope<Message>>?
   @usableFromInline let counters = _WorkerCounters()
   let capacity: Int
   /// The channel's counters when it was closed (the sender is gone after that).
-  let finalChannelStats = Mutex<ChannelStats?>(nil)
+  let finalChannelStats = _Lock<ChannelStats?>(nil)
 
   init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
     let channel = try Channel<Envelope<Message>>.mpsc(capacity: capacity, waitStrategy: strategy)
