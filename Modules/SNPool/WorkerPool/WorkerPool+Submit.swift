@@ -96,6 +96,12 @@ extension WorkerPool {
     contentsOf messages: Messages, key: (W.Message) -> Key
   ) throws(BatchSubmitError<W.Message>) where Messages.Element == W.Message {
     var groups = Array(repeating: [Envelope<W.Message>](), count: slots.count)
+    let expected = messages.underestimatedCount
+    if expected > 0 {
+      // Room for an even share plus slack, so groups rarely reallocate.
+      let share = expected / slots.count + expected / (4 * slots.count) + 8
+      for index in groups.indices { groups[index].reserveCapacity(share) }
+    }
     for message in messages {
       let hash = partitioner.keyHasher.hash(key(message))
       groups[partitioner.worker(forKeyHash: hash)].append(_envelope(message, hash))
