@@ -109,9 +109,9 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     }
   }
 
-  /// Sends a batch with one gate entry: all of it for `.block`, what fits
-  /// (then the rest element by element with the policy) otherwise.
-  /// Returns the envelopes not accepted and the reason.
+  /// Sends a batch with one gate entry, claiming as many slots at a time as
+  /// there is room for; when the queue is full, the next element follows
+  /// the policy. Returns the envelopes not accepted and the reason.
   @inlinable
   func send(
     contentsOf envelopes: [Envelope<Message>], policy: BackpressurePolicy.Kind
@@ -121,25 +121,24 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
       return (.shutDown, envelopes[...])
     }
     defer { leave() }
+    // Claim room with the inlinable non-blocking batch send; wait (or time
+    // out) one element at a time only when the queue is full.
     var sent = 0
-    do {
-      switch policy {
-      case .block:
-        try sender!.send(contentsOf: envelopes)
-        return nil
-      case .failFast, .timeout:
-        sent = try sender!.trySend(contentsOf: envelopes)
-      }
-    } catch {
-      sent += error.transferred
-      counters.rejected.add(UInt64(envelopes.count - sent))
-      return (.shutDown, envelopes[sent...])
-    }
     while sent < envelopes.count {
+      let claimed: Int
+      do {
+        claimed = try sender!.trySend(contentsOf: envelopes[sent...])
+      } catch {
+        counters.rejected.add(UInt64(envelopes.count - sent))
+        return (.shutDown, envelopes[sent...])
+      }
+      sent += claimed
+      guard claimed == 0 else { continue }
       do {
         switch policy {
+        case .block: try sender!.send(envelopes[sent])
         case .timeout(let duration): try sender!.send(envelopes[sent], timeout: duration)
-        default: try sender!.trySend(envelopes[sent])
+        case .failFast: try sender!.trySend(envelopes[sent])
         }
         sent += 1
       } catch {
