@@ -161,7 +161,8 @@ extension WorkerPool {
   func _send(
     _ envelope: Envelope<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
   ) throws(SubmitError<W.Message>) {
-    switch slots[index].send(envelope, policy: policy) {
+    let outcome = slotRefs[index]._withUnsafeGuaranteedRef { $0.send(envelope, policy: policy) }
+    switch outcome {
     case .sent: return
     case .rejected(let reason, let envelope):
       throw SubmitError(reason: reason, workerIndex: index, message: envelope.message)

@@ -38,6 +38,9 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   public let plannedCPUs: [Int?]
 
   @usableFromInline let slots: [_WorkerSlot<W.Message>]
+  /// Unretained references to `slots` (which keeps them alive), so that a
+  /// send reaches its slot without reference-counting traffic.
+  @usableFromInline let slotRefs: UnsafeMutableBufferPointer<Unmanaged<_WorkerSlot<W.Message>>>
   @usableFromInline let backpressure: BackpressurePolicy.Kind
   @usableFromInline let recordsQueueDelay: Bool
   /// Set for an immediate stop; workers check it between batches.
@@ -114,12 +117,18 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
     }
     self.slots = slots
+    slotRefs = .allocate(capacity: slots.count)
+    _ = slotRefs.initialize(from: slots.map { Unmanaged.passUnretained($0) })
     self.remains = slots.map { _ in _WorkerRemains<W>() }
     self.worker = worker
     self.configuration = configuration
     self.backpressure = configuration.backpressure.kind
     self.recordsQueueDelay = configuration.recordsQueueDelay
     self.runLoop = runLoop
+  }
+
+  deinit {
+    slotRefs.deallocate()
   }
 
   /// The number of workers.
