@@ -4,7 +4,7 @@ import Synchronization
 /// The shared control block of one channel: indices, wait/close state and
 /// error counters, each group on its own cache line.
 ///
-/// Line layout (each line ``CacheLine/padding`` bytes):
+/// Line layout (each line ``lineSize`` bytes):
 /// 0. `tail`: next position senders write (written by senders).
 /// 1. `head`: next position receivers read (written by receivers).
 /// 2. receiver events: waiting receivers, and the "senders closed" flag.
@@ -30,8 +30,37 @@ final class _ChannelControl: @unchecked Sendable {
 
   @usableFromInline static let lineCount = 6
 
+  /// Bytes per line of the control block: 128 on every platform (x86-64
+  /// prefetches lines in pairs, Apple silicon has 128-byte lines). A
+  /// compile-time constant, so an endpoint that keeps only `base` reaches
+  /// every index and event word at a fixed offset, with no extra loads.
+  @inlinable static var lineSize: Int { 128 }
+
+  /// The shared `tail` of the block at `base`.
+  @inlinable @inline(__always)
+  static func tail(at base: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
+    base.assumingMemoryBound(to: Atomic<Int>.self)
+  }
+
+  /// The shared `head` of the block at `base`.
+  @inlinable @inline(__always)
+  static func head(at base: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
+    (base + lineSize).assumingMemoryBound(to: Atomic<Int>.self)
+  }
+
+  /// The state word (flag and waiter counts) of the receiver (line 2) or
+  /// sender (line 3) events of the block at `base`. Only the word: waking
+  /// needs the full ``receiverEvents``/``senderEvents``, which carry the
+  /// async waiters.
+  @inlinable @inline(__always)
+  static func eventState(at base: UnsafeMutableRawPointer, line: Int)
+    -> UnsafeMutablePointer<Atomic<Int>>
+  {
+    (base + line &* lineSize).assumingMemoryBound(to: Atomic<Int>.self)
+  }
+
   init(capacity: Int, strategy: WaitStrategy, senders: Int, receivers: Int) {
-    let line = CacheLine.padding
+    let line = Self.lineSize
     base = .allocate(byteCount: Self.lineCount * line, alignment: line)
     base.initializeMemory(as: UInt8.self, repeating: 0, count: Self.lineCount * line)
     self.capacity = capacity
@@ -62,7 +91,7 @@ final class _ChannelControl: @unchecked Sendable {
 
   @inlinable
   func atomicInt(line: Int, offset: Int = 0) -> UnsafeMutablePointer<Atomic<Int>> {
-    (base + (line &* CacheLine.padding &+ offset)).assumingMemoryBound(to: Atomic<Int>.self)
+    (base + (line &* Self.lineSize &+ offset)).assumingMemoryBound(to: Atomic<Int>.self)
   }
 
   @inlinable var tail: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 0) }
@@ -73,7 +102,7 @@ final class _ChannelControl: @unchecked Sendable {
   var receiverEvents: UnsafeEventCount {
     UnsafeEventCount(
       state: atomicInt(line: 2),
-      epoch: (base + (2 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
+      epoch: (base + (2 &* Self.lineSize &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
       observer: receiverWaiters)
   }
 
@@ -82,7 +111,7 @@ final class _ChannelControl: @unchecked Sendable {
   var senderEvents: UnsafeEventCount {
     UnsafeEventCount(
       state: atomicInt(line: 3),
-      epoch: (base + (3 &* CacheLine.padding &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
+      epoch: (base + (3 &* Self.lineSize &+ 8)).assumingMemoryBound(to: Atomic<UInt32>.self),
       observer: senderWaiters)
   }
 
@@ -97,7 +126,7 @@ final class _ChannelControl: @unchecked Sendable {
     case .closed: offset = 8
     default: offset = 16
     }
-    return (base + 5 * CacheLine.padding + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
+    return (base + 5 * Self.lineSize + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
   }
 
   /// Counts a failed send of the only sender (SPSC): a plain load and store,

@@ -12,9 +12,11 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int
-  @usableFromInline let sharedTail: UnsafeMutablePointer<Atomic<Int>>
-  @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
+  /// The control block; every shared word is at a fixed offset from it.
+  @usableFromInline let base: UnsafeMutableRawPointer
+  /// Senders sleep here (with the channel's async waiters as observer).
   @usableFromInline let senders: UnsafeEventCount
+  /// Receivers sleep here (with the channel's async waiters as observer).
   @usableFromInline let receivers: UnsafeEventCount
   @usableFromInline let fence: AsymmetricFence
   /// The next position to read; only this endpoint writes `head`.
@@ -26,12 +28,14 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     self.storage = storage
     buffer = storage.buffer
     mask = storage.mask
-    sharedTail = storage.control.tail
-    sharedHead = storage.control.head
+    base = storage.control.base
     senders = storage.control.senderEvents
     receivers = storage.control.receiverEvents
     fence = storage.control.fence
   }
+
+  @inlinable var sharedTail: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.tail(at: base) }
+  @inlinable var sharedHead: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.head(at: base) }
 
   deinit {
     storage.control.closeForSending()

@@ -14,11 +14,11 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int
-  @usableFromInline let sharedTail: UnsafeMutablePointer<Atomic<Int>>
-  @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
+  /// The control block; every shared word is at a fixed offset from it, so
+  /// the hot path loads one pointer instead of one per word.
+  @usableFromInline let base: UnsafeMutableRawPointer
+  /// Receivers sleep here (with the channel's async waiters as observer).
   @usableFromInline let receivers: UnsafeEventCount
-  /// The word whose flag bit says "receivers closed": read before every send.
-  @usableFromInline let closedWord: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let fence: AsymmetricFence
   /// The next position to write; only this endpoint writes `tail`.
   @usableFromInline var tail = 0
@@ -29,11 +29,16 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     self.storage = storage
     buffer = storage.buffer
     mask = storage.mask
-    sharedTail = storage.control.tail
-    sharedHead = storage.control.head
+    base = storage.control.base
     receivers = storage.control.receiverEvents
-    closedWord = storage.control.senderEvents.state
     fence = storage.control.fence
+  }
+
+  @inlinable var sharedTail: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.tail(at: base) }
+  @inlinable var sharedHead: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.head(at: base) }
+  /// The word whose flag bit says "receivers closed": read before every send.
+  @inlinable var closedWord: UnsafeMutablePointer<Atomic<Int>> {
+    _ChannelControl.eventState(at: base, line: 3)
   }
 
   deinit {
