@@ -129,6 +129,15 @@ final class _ChannelControl: @unchecked Sendable {
     return (base + 5 * Self.lineSize + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
   }
 
+  /// Wakes up one sleeping receiver (a thread or an async waiter); the
+  /// out-of-line half of a send's check for sleepers.
+  @usableFromInline @inline(never)
+  func wakeReceivers() { receiverEvents.wake(count: 1) }
+
+  /// Wakes up one sleeping sender (a thread or an async waiter).
+  @usableFromInline @inline(never)
+  func wakeSenders() { senderEvents.wake(count: 1) }
+
   /// Counts a failed send of the only sender (SPSC): a plain load and store,
   /// so a sender spinning on a full ring does not issue a locked instruction
   /// per retry.

@@ -34,6 +34,17 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     fence = storage.control.fence
   }
 
+  /// After freeing a slot: wakes a sleeping sender, if any. The check is one
+  /// load at a fixed offset from `base`; the wake-up itself is out of line.
+  @inlinable @inline(__always)
+  func notifySenders() {
+    fence.light()
+    let state = _ChannelControl.eventState(at: base, line: 3)
+    if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+      storage.control.wakeSenders()
+    }
+  }
+
   @inlinable var sharedTail: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.tail(at: base) }
   @inlinable var sharedHead: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.head(at: base) }
 
@@ -62,7 +73,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     let element = (buffer + (position & mask)).move()
     head = position &+ 1
     sharedHead.pointee.store(position &+ 1, ordering: .releasing)
-    senders.notify(fence)
+    notifySenders()
     return element
   }
 
@@ -143,7 +154,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     }
     head = position &+ count
     sharedHead.pointee.store(position &+ count, ordering: .releasing)
-    senders.notify(fence)
+    notifySenders()
     return count
   }
 

@@ -34,6 +34,17 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     fence = storage.control.fence
   }
 
+  /// After publishing: wakes a sleeping receiver, if any. The check is one
+  /// load at a fixed offset from `base`; the wake-up itself is out of line.
+  @inlinable @inline(__always)
+  func notifyReceivers() {
+    fence.light()
+    let state = _ChannelControl.eventState(at: base, line: 2)
+    if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+      storage.control.wakeReceivers()
+    }
+  }
+
   @inlinable var sharedTail: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.tail(at: base) }
   @inlinable var sharedHead: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.head(at: base) }
   /// The word whose flag bit says "receivers closed": read before every send.
@@ -77,7 +88,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     (buffer + (position & mask)).initialize(to: element)
     tail = position &+ 1
     sharedTail.pointee.store(position &+ 1, ordering: .releasing)
-    receivers.notify(fence)
+    notifyReceivers()
     return .sent
   }
 
@@ -188,7 +199,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     }
     tail = position &+ count
     sharedTail.pointee.store(position &+ count, ordering: .releasing)
-    receivers.notify(fence)
+    notifyReceivers()
     return count
   }
 
