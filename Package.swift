@@ -210,7 +210,9 @@ let package = Package(
         + "Without it the same API uses sysfs and the mbind/move_pages system calls."),
     .default(enabledTraits: []),
   ],
-  // Used by SNPool alone (see its target); the other modules build with the toolchain only.
+  // The first four are used by SNPool alone and swift-argument-parser by the `sn`
+  // tool alone; SNAtomics, SNChannels, SNPartition, SNMemory and SNSimd build with
+  // the toolchain only (SwiftPM still resolves these packages for every user).
   dependencies: [
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
