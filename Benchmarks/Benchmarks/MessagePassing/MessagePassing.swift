@@ -34,6 +34,7 @@ func measure(_ benchmark: Benchmark, messages: Int, capacity: Int, _ workload: (
 func median(_ samples: [Int]) -> Int { samples.sorted()[samples.count / 2] }
 
 let benchmarks: @Sendable () -> Void = {
+  registerAsyncBenchmarks()
   let configuration = Benchmark.Configuration(
     metrics: [throughput, ratio], warmupIterations: 1, maxDuration: .seconds(2),
     maxIterations: 12)

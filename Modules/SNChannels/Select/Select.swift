@@ -297,15 +297,9 @@ nonisolated(nonsending)
     }
     if chosen == nil {
       await withTaskCancellationHandler {
-        #if DEBUG
-          await withCheckedContinuation { (continuation: _Continuation) in
-            waiter.suspend(continuation)
-          }
-        #else
-          await withUnsafeContinuation { (continuation: _Continuation) in
-            waiter.suspend(continuation)
-          }
-        #endif
+        await withCheckedContinuation { (continuation: _Continuation) in
+          waiter.suspend(continuation)
+        }
       } onCancel: {
         waiter.cancel()
       }
