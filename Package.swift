@@ -61,7 +61,7 @@ func target(
 
 let shims: [Target] = [
   // futex, membarrier, CPU pause, affinity, gettid: what Swift cannot call directly.
-  target("CSNShim", .shim),
+  target("CSNShim", .shim)
 ]
 
 // MARK: - SNAtomics and SNChannels
@@ -157,7 +157,7 @@ let snTool: [Target] = [
 let umbrella: [Target] = [
   target(
     "SharedNothing", .module,
-    dependencies: ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd"]),
+    dependencies: ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd"])
 ]
 
 // MARK: - Plugins
@@ -186,7 +186,8 @@ let plugins: [Target] = [
     path: "Plugins/BenchmarkCommand"),
 ]
 
-let allTargets = plugins + shims + channelModules + partitionModules + poolModules + memoryModules
+let allTargets =
+  plugins + shims + channelModules + partitionModules + poolModules + memoryModules
   + simdModules + umbrella + snTool
 
 let publicModules = [

@@ -26,7 +26,8 @@ let package = Package(
   dependencies: [
     // Named explicitly: a bare path dependency takes the checkout folder's name.
     .package(name: "swift-shared-nothing", path: "../"),
-    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    .package(
+      url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     // Only for the AsyncChannel comparison in message_passing; the library never depends on it.
     .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
   ],
