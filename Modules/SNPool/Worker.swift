@@ -183,8 +183,9 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// Emits a result into the pool's results channel, waiting while it is
   /// full.
   ///
-  /// Someone must read ``WorkerPool/takeResults()``'s receiver, or a full
-  /// results channel stalls this worker.
+  /// Someone must read the results (``WorkerPool/takeAsyncResults()`` or
+  /// ``WorkerPool/takeResults()``), or a full results channel stalls this
+  /// worker.
   ///
   /// - Parameter output: The result.
   /// - Throws: ``SendError`` with ``ChannelError/closed`` (holding `output`)

@@ -167,13 +167,46 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// ``WorkerContext/emit(_:)``; only the first call gets it.
   ///
   /// The channel closes (the receiver sees ``ChannelError/closed`` after
-  /// draining) once the pool has terminated. Receiving is synchronous: the
-  /// channel module has no async API yet, so read it from a thread of your
-  /// own, not from a Swift concurrency task.
+  /// draining) once the pool has terminated. The receiver's blocking
+  /// `receive()` suits a thread of your own; its `async` `receive()`
+  /// suspends instead, or use ``takeAsyncResults()`` to iterate.
   ///
-  /// - Returns: The receiver, or `nil` if it was taken already.
+  /// - Returns: The receiver, or `nil` if it (or the async sequence) was
+  ///   taken already.
   public func takeResults() -> MPSCReceiver<W.Output>? {
     results.takeReceiver()
+  }
+
+  /// Takes the results channel as an `AsyncSequence`: each result emitted
+  /// with ``WorkerContext/emit(_:)`` comes out exactly once, and iteration
+  /// ends (`next()` returns `nil`) once the pool has terminated and every
+  /// emitted result was read.
+  ///
+  /// ```swift
+  /// let results = pool.takeAsyncResults()!
+  /// let reader = Task {
+  ///   var total = 0
+  ///   for try await count in results { total += count }
+  ///   return total  // the loop ended: the pool terminated, all read
+  /// }
+  /// for word in words { try await pool.send(word, key: word) }
+  /// pool.requestShutdown()
+  /// print(try await reader.value)
+  /// ```
+  ///
+  /// Waiting suspends the task, never blocking a thread of the cooperative
+  /// pool. A task cancelled while it waits gets
+  /// ``ChannelError/cancelled`` and takes nothing: the result it would have
+  /// read stays queued for the next `next()` (a new iterator of the same
+  /// sequence continues where the cancelled one stopped). Only one task
+  /// should iterate (the channel has one consumer), so the sequence is not
+  /// `Sendable`.
+  ///
+  /// - Returns: The sequence, or `nil` if the results (sequence or
+  ///   receiver, see ``takeResults()``) were taken already.
+  public func takeAsyncResults() -> MPSCReceiver<W.Output>.Messages? {
+    guard let receiver = results.takeReceiver() else { return nil }
+    return receiver.messages()
   }
 
   /// A snapshot of every worker's counters and latency percentiles.
