@@ -247,6 +247,34 @@ struct BehaviourTests {
       return copy
     }
     #expect(expectExactlyOnce(withoutBroadcast, total: 5000))
+    #expect(withoutBroadcast.allSatisfy { $0.ids == $0.ids.sorted() }, "one producer, in order")
+    #expect(
+      withoutBroadcast.allSatisfy { state in
+        state.ids.allSatisfy { pool.workerIndex(for: $0 % 31) == state.workerIndex }
+      })
+  }
+
+  @Test("fail-fast batch submission over two workers hands back each worker's overflow in order")
+  func batchFailFastTwoWorkers() throws {
+    let pool = try WorkerPool(
+      worker: RecordingWorker(),
+      configuration: PoolConfiguration().withNumWorkers(2).withBackpressure(.failFast)
+        .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16)))
+    let messages = (0..<200).map { RecordingWorker.Message(id: $0, key: $0) }
+    var rejected: [RecordingWorker.Message] = []
+    do throws(BatchSubmitError<RecordingWorker.Message>) {
+      try pool.send(contentsOf: messages, key: \.key)  // not started: 16 fit per worker
+    } catch {
+      #expect(error.reason == .queueFull)
+      rejected = error.rejected
+    }
+    let states = pool.shutdown().states
+    for worker in 0..<2 {
+      let share = messages.filter { pool.workerIndex(for: $0.key) == worker }.map(\.id)
+      #expect(states[worker].ids == Array(share.prefix(16)), "the first 16 of its share")
+      let back = rejected.filter { pool.workerIndex(for: $0.key) == worker }.map(\.id)
+      #expect(back == Array(share.dropFirst(16)), "the rest, in order")
+    }
   }
 
   @Test("fail-fast batch submission hands back what did not fit")

@@ -86,30 +86,83 @@ extension WorkerPool {
   /// goes into its queue as one batch (one gate entry and one slot claim per
   /// batch where room allows).
   ///
+  /// Messages for the same worker keep their order. Once a worker rejects a
+  /// message, its later messages of this call are rejected too, so that a
+  /// caller who resubmits the rejected ones cannot reorder that worker's
+  /// share.
+  ///
   /// - Parameters:
   ///   - messages: The messages.
   ///   - key: Extracts each message's routing key.
   /// - Throws: ``BatchSubmitError`` with the messages that were not
   ///   accepted; all others were.
+  /// - Complexity: O(n): one pass to hash and route, one to group by worker
+  ///   (skipped with one worker), then one batch send per worker.
   @inlinable
   public func send<Messages: Sequence, Key: StableHashable>(
     contentsOf messages: Messages, key: (W.Message) -> Key
   ) throws(BatchSubmitError<W.Message>) where Messages.Element == W.Message {
-    var groups = Array(repeating: [Envelope<W.Message>](), count: slots.count)
-    let expected = messages.underestimatedCount
-    if expected > 0 {
-      // Room for an even share plus slack, so groups rarely reallocate.
-      let share = expected / slots.count + expected / (4 * slots.count) + 8
-      for index in groups.indices { groups[index].reserveCapacity(share) }
+    // Hoisted out of the loop: one existential access each per call, not
+    // per message.
+    let router = partitioner
+    let hasher = router.keyHasher
+    let workers = slots.count
+    let stamp = recordsQueueDelay
+    var envelopes: [Envelope<W.Message>] = []
+    envelopes.reserveCapacity(messages.underestimatedCount)
+    if workers == 1 {
+      // Every partitioner sends everything to worker 0: no routing, no
+      // grouping, the caller's order is the queue's order.
+      for message in messages {
+        envelopes.append(
+          Envelope(
+            message, keyHash: hasher.hash(key(message)),
+            submittedAt: stamp ? MonotonicClock.nanoseconds : 0))
+      }
+      guard !envelopes.isEmpty else { return }
+      if let (reason, left) = slotRefs[0]._withUnsafeGuaranteedRef({
+        $0.send(contentsOf: envelopes[...], policy: backpressure)
+      }) {
+        throw BatchSubmitError(reason: reason, rejected: left.map(\.message))
+      }
+      return
     }
+    var targets: [Int32] = []
+    targets.reserveCapacity(messages.underestimatedCount)
+    var counts = [Int](repeating: 0, count: workers)
     for message in messages {
-      let hash = partitioner.keyHasher.hash(key(message))
-      groups[partitioner.worker(forKeyHash: hash)].append(_envelope(message, hash))
+      let hash = hasher.hash(key(message))
+      let index = router.worker(forKeyHash: hash)
+      envelopes.append(
+        Envelope(message, keyHash: hash, submittedAt: stamp ? MonotonicClock.nanoseconds : 0))
+      targets.append(Int32(truncatingIfNeeded: index))
+      counts[index] &+= 1
+    }
+    guard !envelopes.isEmpty else { return }
+    // Counting sort by worker, stable, into one flat array.
+    var starts = [Int](repeating: 0, count: workers + 1)
+    for index in 0..<workers { starts[index + 1] = starts[index] &+ counts[index] }
+    var cursor = starts
+    let grouped = [Envelope<W.Message>](unsafeUninitializedCapacity: envelopes.count) {
+      buffer, initialized in
+      envelopes.withUnsafeBufferPointer { source in
+        targets.withUnsafeBufferPointer { target in
+          for offset in source.indices {
+            let index = Int(target[offset])
+            (buffer.baseAddress! + cursor[index]).initialize(to: source[offset])
+            cursor[index] &+= 1
+          }
+        }
+      }
+      initialized = envelopes.count
     }
     var firstReason: PoolError?
     var rejected: [W.Message] = []
-    for (index, group) in groups.enumerated() where !group.isEmpty {
-      if let (reason, left) = slots[index].send(contentsOf: group, policy: backpressure) {
+    for index in 0..<workers where counts[index] > 0 {
+      let share = grouped[starts[index]..<starts[index + 1]]
+      if let (reason, left) = slotRefs[index]._withUnsafeGuaranteedRef({
+        $0.send(contentsOf: share, policy: backpressure)
+      }) {
         firstReason = firstReason ?? reason
         rejected += left.map(\.message)
       }

@@ -114,22 +114,22 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   /// the policy. Returns the envelopes not accepted and the reason.
   @inlinable
   func send(
-    contentsOf envelopes: [Envelope<Message>], policy: BackpressurePolicy.Kind
+    contentsOf envelopes: ArraySlice<Envelope<Message>>, policy: BackpressurePolicy.Kind
   ) -> (PoolError, ArraySlice<Envelope<Message>>)? {
     guard enter() else {
       counters.rejected.add(UInt64(envelopes.count))
-      return (.shutDown, envelopes[...])
+      return (.shutDown, envelopes)
     }
     defer { leave() }
     // Claim room with the inlinable non-blocking batch send; wait (or time
     // out) one element at a time only when the queue is full.
-    var sent = 0
-    while sent < envelopes.count {
+    var sent = envelopes.startIndex
+    while sent < envelopes.endIndex {
       let claimed: Int
       do {
         claimed = try sender!.trySend(contentsOf: envelopes[sent...])
       } catch {
-        counters.rejected.add(UInt64(envelopes.count - sent))
+        counters.rejected.add(UInt64(envelopes.endIndex - sent))
         return (.shutDown, envelopes[sent...])
       }
       sent += claimed
@@ -142,7 +142,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
         }
         sent += 1
       } catch {
-        counters.rejected.add(UInt64(envelopes.count - sent))
+        counters.rejected.add(UInt64(envelopes.endIndex - sent))
         return (Self.reason(error.reason), envelopes[sent...])
       }
     }
