@@ -51,6 +51,17 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #define V_OR _mm256_or_ps
 #define V_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q)
 #define V_ANY(m) (_mm256_movemask_ps(m) != 0)
+#define V_LT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define V_GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define V_BLEND _mm256_blendv_ps
+#define IT int32_t
+#define VI __m256i
+#define VI_SET1(k) _mm256_set1_epi32((int32_t)(k))
+#define VI_IOTA _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
+#define VI_ADD _mm256_add_epi32
+#define VI_BLEND(a, b, m) \
+  _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m))
+#define VI_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
 #define S_FMA fmaf
 #define S_NAN NAN
 #include "FloatKernels.h"
@@ -71,6 +82,16 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #undef V_OR
 #undef V_UNORD
 #undef V_ANY
+#undef V_LT
+#undef V_GT
+#undef V_BLEND
+#undef IT
+#undef VI
+#undef VI_SET1
+#undef VI_IOTA
+#undef VI_ADD
+#undef VI_BLEND
+#undef VI_STORE
 #undef S_FMA
 #undef S_NAN
 
@@ -92,6 +113,17 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #define V_OR _mm256_or_pd
 #define V_UNORD(a, b) _mm256_cmp_pd(a, b, _CMP_UNORD_Q)
 #define V_ANY(m) (_mm256_movemask_pd(m) != 0)
+#define V_LT(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
+#define V_GT(a, b) _mm256_cmp_pd(a, b, _CMP_GT_OQ)
+#define V_BLEND _mm256_blendv_pd
+#define IT int64_t
+#define VI __m256i
+#define VI_SET1(k) _mm256_set1_epi64x((int64_t)(k))
+#define VI_IOTA _mm256_setr_epi64x(0, 1, 2, 3)
+#define VI_ADD _mm256_add_epi64
+#define VI_BLEND(a, b, m) \
+  _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b), m))
+#define VI_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
 #define S_FMA fma
 #define S_NAN ((double)NAN)
 #include "FloatKernels.h"
@@ -167,6 +199,10 @@ double sn_simd_sum_f64(const double *x, size_t n) SN_UNREACHABLE
 double sn_simd_dot_f64(const double *x, const double *y, size_t n) SN_UNREACHABLE
 double sn_simd_min_f64(const double *x, size_t n) SN_UNREACHABLE
 double sn_simd_max_f64(const double *x, size_t n) SN_UNREACHABLE
+size_t sn_simd_argmin_f32(const float *x, size_t n) SN_UNREACHABLE
+size_t sn_simd_argmax_f32(const float *x, size_t n) SN_UNREACHABLE
+size_t sn_simd_argmin_f64(const double *x, size_t n) SN_UNREACHABLE
+size_t sn_simd_argmax_f64(const double *x, size_t n) SN_UNREACHABLE
 int64_t sn_simd_sum_i32(const int32_t *x, size_t n) SN_UNREACHABLE
 int32_t sn_simd_min_i32(const int32_t *x, size_t n) SN_UNREACHABLE
 int32_t sn_simd_max_i32(const int32_t *x, size_t n) SN_UNREACHABLE

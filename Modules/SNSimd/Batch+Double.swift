@@ -203,7 +203,7 @@ extension Batch {
   /// The index of the smallest element (the first one, if it occurs twice).
   ///
   /// Consistent with ``min(_:)-(UnsafeBufferPointer<Double>)``: if any element
-  /// is NaN, the index of the first NaN. Runs on the portable tier on every CPU.
+  /// is NaN, the index of the first NaN.
   ///
   /// - Parameter x: The elements.
   /// - Returns: An index into `x`, or `nil` if `x` is empty.
@@ -216,8 +216,7 @@ extension Batch {
 
   /// The index of the largest element (the first one, if it occurs twice).
   ///
-  /// If any element is NaN, the index of the first NaN. Runs on the portable
-  /// tier on every CPU.
+  /// If any element is NaN, the index of the first NaN.
   ///
   /// - Parameter x: The elements.
   /// - Returns: An index into `x`, or `nil` if `x` is empty.
@@ -571,11 +570,11 @@ extension Batch {
 
   @usableFromInline
   static func _argmin(_ x: UnsafePointer<Double>, _ n: Int) -> Int {
-    Portable.argmin(x, n)
+    Tier.current == .avx2 ? Int(sn_simd_argmin_f64(x, n)) : Portable.argmin(x, n)
   }
 
   @usableFromInline
   static func _argmax(_ x: UnsafePointer<Double>, _ n: Int) -> Int {
-    Portable.argmax(x, n)
+    Tier.current == .avx2 ? Int(sn_simd_argmax_f64(x, n)) : Portable.argmax(x, n)
   }
 }

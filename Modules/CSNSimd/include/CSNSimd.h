@@ -47,6 +47,9 @@ float sn_simd_sum_f32(const float *x, size_t n);
 float sn_simd_dot_f32(const float *x, const float *y, size_t n);
 float sn_simd_min_f32(const float *x, size_t n);
 float sn_simd_max_f32(const float *x, size_t n);
+/// Index of the first smallest (largest) element, or of the first NaN.
+size_t sn_simd_argmin_f32(const float *x, size_t n);
+size_t sn_simd_argmax_f32(const float *x, size_t n);
 
 void sn_simd_scale_f64(double *y, const double *x, double a, size_t n);
 void sn_simd_add_f64(double *z, const double *x, const double *y, size_t n);
@@ -58,6 +61,8 @@ double sn_simd_sum_f64(const double *x, size_t n);
 double sn_simd_dot_f64(const double *x, const double *y, size_t n);
 double sn_simd_min_f64(const double *x, size_t n);
 double sn_simd_max_f64(const double *x, size_t n);
+size_t sn_simd_argmin_f64(const double *x, size_t n);
+size_t sn_simd_argmax_f64(const double *x, size_t n);
 
 // MARK: Int32 (8 lanes)
 
