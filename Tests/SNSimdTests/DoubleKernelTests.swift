@@ -55,6 +55,12 @@ struct DoubleTierKernels: CustomStringConvertible {
   func max(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
     avx2 ? sn_simd_max_f64(x, n) : Portable.max(x, n)
   }
+  func argmin(_ x: UnsafePointer<Double>, _ n: Int) -> Int {
+    avx2 ? Int(sn_simd_argmin_f64(x, n)) : Portable.argmin(x, n)
+  }
+  func argmax(_ x: UnsafePointer<Double>, _ n: Int) -> Int {
+    avx2 ? Int(sn_simd_argmax_f64(x, n)) : Portable.argmax(x, n)
+  }
 }
 
 let doubleTiers = availableTiers.map(DoubleTierKernels.init)
@@ -148,8 +154,8 @@ struct DoubleKernelTests {
         let x = TestBuffer(xv, offset: off)
         #expect(k.min(x.base, n) == xv.min(), "min n=\(n)")
         #expect(k.max(x.base, n) == xv.max(), "max n=\(n)")
-        #expect(Portable.argmin(x.base, n) == xv.firstIndex(of: xv.min()!), "argmin n=\(n)")
-        #expect(Portable.argmax(x.base, n) == xv.firstIndex(of: xv.max()!), "argmax n=\(n)")
+        #expect(k.argmin(x.base, n) == xv.firstIndex(of: xv.min()!), "argmin n=\(n)")
+        #expect(k.argmax(x.base, n) == xv.firstIndex(of: xv.max()!), "argmax n=\(n)")
       }
     }
   }
@@ -167,11 +173,29 @@ struct DoubleKernelTests {
       #expect(k.min(x.base, n).isNaN, "min n=\(n) nan at \(first)")
       #expect(k.max(x.base, n).isNaN, "max n=\(n) nan at \(first)")
       #expect(k.sum(x.base, n).isNaN, "sum n=\(n)")
-      #expect(Portable.argmin(x.base, n) == first, "argmin n=\(n)")
-      #expect(Portable.argmax(x.base, n) == first, "argmax n=\(n)")
+      #expect(k.argmin(x.base, n) == first, "argmin n=\(n)")
+      #expect(k.argmax(x.base, n) == first, "argmax n=\(n)")
       let z = TestBuffer([Double](repeating: 0, count: n), offset: 0)
       k.clamp(x.base, -1, 1, z.base, n)
       #expect(z.buffer[first].isNaN, "clamp keeps NaN n=\(n)")
+    }
+  }
+
+  @Test(
+    "argmin/argmax find the extreme at every position, the first of equals",
+    arguments: doubleTiers)
+  func argPositions(k: DoubleTierKernels) {
+    for off in testOffsets {
+      let n = 100
+      for pos in 0..<n {
+        var xv = [Double](repeating: 1, count: n)
+        xv[pos] = -2
+        if pos + 37 < n { xv[pos + 37] = -2 }
+        xv[(pos + 50) % n] = 3
+        let x = TestBuffer(xv, offset: off)
+        #expect(k.argmin(x.base, n) == pos, "argmin pos=\(pos) off=\(off)")
+        #expect(k.argmax(x.base, n) == (pos + 50) % n, "argmax pos=\(pos) off=\(off)")
+      }
     }
   }
 
