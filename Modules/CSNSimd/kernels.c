@@ -40,6 +40,8 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #define SFX f32
 #define V_LOAD _mm256_loadu_ps
 #define V_STORE _mm256_storeu_ps
+#define V_LOADA _mm256_load_ps
+#define V_PERM _mm256_permute2f128_ps
 #define V_SET1 _mm256_set1_ps
 #define V_ZERO _mm256_setzero_ps
 #define V_ADD _mm256_add_ps
@@ -71,6 +73,8 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #undef SFX
 #undef V_LOAD
 #undef V_STORE
+#undef V_LOADA
+#undef V_PERM
 #undef V_SET1
 #undef V_ZERO
 #undef V_ADD
@@ -102,6 +106,8 @@ __attribute__((constructor)) static void sn_simd_select_tier(void) {
 #define SFX f64
 #define V_LOAD _mm256_loadu_pd
 #define V_STORE _mm256_storeu_pd
+#define V_LOADA _mm256_load_pd
+#define V_PERM _mm256_permute2f128_pd
 #define V_SET1 _mm256_set1_pd
 #define V_ZERO _mm256_setzero_pd
 #define V_ADD _mm256_add_pd

@@ -181,6 +181,25 @@ struct DoubleKernelTests {
     }
   }
 
+  @Test("AVX2 axpy is exact (fused) for every relative alignment of x and y")
+  func axpyAlignments() {
+    guard Batch.Tier.best == .avx2 else { return }
+    for n in [63, 64, 65, 100, 257] {
+      for xo in 0..<8 {
+        for yo in 0..<8 {
+          var rng = SplitMix64(seed: UInt64(n * 64 + xo * 8 + yo))
+          let xv = randomDoubles(n, &rng)
+          let yv = randomDoubles(n, &rng)
+          let x = TestBuffer(xv, offset: xo)
+          let y = TestBuffer(yv, offset: yo)
+          sn_simd_axpy_f64(y.base, 1.5, x.base, n)
+          let want = zip(xv, yv).map { $0.1.addingProduct(1.5, $0.0) }
+          #expect(y.array == want, "n=\(n) xo=\(xo) yo=\(yo)")
+        }
+      }
+    }
+  }
+
   @Test(
     "argmin/argmax find the extreme at every position, the first of equals",
     arguments: doubleTiers)
