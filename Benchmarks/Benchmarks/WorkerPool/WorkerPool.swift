@@ -7,13 +7,22 @@
 //
 // The VM is noisy, so every benchmark also records a ratio of two variants
 // measured back to back in the same iteration (x1000): those are what the
-// README quotes and what a gate should look at.
+// README quotes and what a gate should look at. The CPU-bound suites also
+// record the process's CPU time: scaling = (busy vCPUs with n workers / busy
+// vCPUs with 1) x (CPU time with 1 / CPU time with n), which separates what
+// the pool costs (the second factor) from what the VM grants (the first).
 
 import Benchmark
 import SNAtomics
 import SNChannels
 import SNPartition
 import SNPool
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 let throughput = BenchmarkMetric.custom("Mmsg/s", polarity: .prefersLarger, useScalingFactor: false)
 let kThroughput = BenchmarkMetric.custom(
@@ -22,6 +31,12 @@ let scaling = BenchmarkMetric.custom(
   "n workers / 1 worker x1000", polarity: .prefersLarger, useScalingFactor: false)
 let speedup = BenchmarkMetric.custom(
   "variant / baseline speed x1000", polarity: .prefersLarger, useScalingFactor: false)
+let busyOne = BenchmarkMetric.custom(
+  "CPU time / wall time, 1 worker x1000", polarity: .prefersLarger, useScalingFactor: false)
+let busy = BenchmarkMetric.custom(
+  "CPU time / wall time, n workers x1000", polarity: .prefersLarger, useScalingFactor: false)
+let work = BenchmarkMetric.custom(
+  "CPU time n workers / 1 worker x1000", polarity: .prefersSmaller, useScalingFactor: false)
 let overhead = BenchmarkMetric.custom(
   "pool time / bare channel time x1000", polarity: .prefersSmaller, useScalingFactor: false)
 
@@ -63,21 +78,32 @@ func configuration(workers: Int, capacity: Int, batch: Int, affinity: Bool) -> P
   return configuration
 }
 
+/// CPU time of the whole process (every thread), in nanoseconds.
+func processCPUTime() -> UInt64 {
+  var time = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+  return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
 /// CPU-bound throughput: the queues are filled before the threads start, so
 /// the time is the workers' alone (no producer competing for the 2 cores).
-/// Returns nanoseconds from `start()` to the end of `shutdown()`.
-func cpuBound(workers: Int, messages: Int, affinity: Bool) -> UInt64 {
+/// Returns nanoseconds from `start()` to the end of `shutdown()` (wall) and
+/// the process's CPU time over the same span: CPU / wall is how many vCPUs
+/// the workers actually got, CPU(n) / CPU(1) how much extra work n workers did.
+func cpuBound(workers: Int, messages: Int, affinity: Bool) -> (wall: UInt64, cpu: UInt64) {
   let pool = try! WorkerPool(
     worker: CPUBoundWorker(),
     configuration: configuration(
       workers: workers, capacity: messages, batch: 64, affinity: affinity))
   for value in 0..<messages { try! pool.send(UInt64(value), toWorker: value % workers) }
+  let cpuStart = processCPUTime()
   let start = MonotonicClock.nanoseconds
   try! pool.start()
   let termination = pool.shutdown()
   let elapsed = MonotonicClock.nanoseconds - start
+  let cpu = processCPUTime() - cpuStart
   precondition(termination.statistics.processed == UInt64(messages))
-  return elapsed
+  return (elapsed, cpu)
 }
 
 /// Trivial-handler throughput with one producer thread (this one) sending
@@ -179,7 +205,8 @@ let benchmarks: @Sendable () -> Void = {
   let cores = max(1, OSThread.allowedCPUs.count)
   let workerCounts = Array(Set([1, 2, cores])).filter { $0 <= max(2, cores) }.sorted()
   let configurationScaling = Benchmark.Configuration(
-    metrics: [kThroughput, scaling], warmupIterations: 1, maxDuration: .seconds(3),
+    metrics: [kThroughput, scaling, busyOne, busy, work], warmupIterations: 1,
+    maxDuration: .seconds(3),
     maxIterations: 8)
 
   let cpuMessages = 200_000
@@ -190,8 +217,12 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
           let one = cpuBound(workers: 1, messages: cpuMessages, affinity: affinity)
           let many = cpuBound(workers: workers, messages: cpuMessages, affinity: affinity)
-          benchmark.measurement(kThroughput, Int(UInt64(cpuMessages) * 1_000_000 / max(1, many)))
-          benchmark.measurement(scaling, Int(one * 1000 / max(1, many)))
+          benchmark.measurement(
+            kThroughput, Int(UInt64(cpuMessages) * 1_000_000 / max(1, many.wall)))
+          benchmark.measurement(scaling, Int(one.wall * 1000 / max(1, many.wall)))
+          benchmark.measurement(busyOne, Int(one.cpu * 1000 / max(1, one.wall)))
+          benchmark.measurement(busy, Int(many.cpu * 1000 / max(1, many.wall)))
+          benchmark.measurement(work, Int(many.cpu * 1000 / max(1, one.cpu)))
         }
       }
     }
@@ -203,8 +234,8 @@ let benchmarks: @Sendable () -> Void = {
       metrics: [speedup], warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 8)
   ) { benchmark in
     for _ in benchmark.scaledIterations {
-      let off = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: false)
-      let on = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: true)
+      let off = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: false).wall
+      let on = cpuBound(workers: min(2, cores), messages: cpuMessages, affinity: true).wall
       benchmark.measurement(speedup, Int(off * 1000 / max(1, on)))
     }
   }
