@@ -106,6 +106,12 @@ let levels = [
   return m
 }
 
+@inline(never) func naiveArgmax(_ x: UnsafeBufferPointer<Float>) -> Int {
+  var best = 0
+  for i in 1..<x.count where x[i] > x[best] { best = i }
+  return best
+}
+
 // MARK: - Kernels
 
 /// One kernel: bytes moved per element, the SNSimd call and the naive twin.
@@ -138,6 +144,9 @@ let kernels: [Kernel] = [
   Kernel(
     name: "max", bytesPerElement: 4, simd: { blackHole(Batch.max($0.xr)) },
     naive: { blackHole(naiveMax($0.xr)) }),
+  Kernel(
+    name: "argmax", bytesPerElement: 4, simd: { blackHole(Batch.argmax($0.xr)) },
+    naive: { blackHole(naiveArgmax($0.xr)) }),
 ]
 
 let benchmarks: @Sendable () -> Void = {
