@@ -136,6 +136,33 @@ func trivial(workers: Int, messages: Int, batched: Bool, affinity: Bool = false)
   return elapsed
 }
 
+/// The producer's cost alone: the pool is not started and the queue holds
+/// every message, so no worker competes for a core and no send waits.
+/// Returns the nanoseconds spent submitting (the drain afterwards is untimed).
+func submitOnly(messages: Int, batched: Bool) -> UInt64 {
+  let pool = try! WorkerPool(
+    worker: TrivialWorker(),
+    configuration: configuration(workers: 1, capacity: messages, batch: 64, affinity: false))
+  let start = MonotonicClock.nanoseconds
+  if batched {
+    var chunk: [UInt64] = []
+    chunk.reserveCapacity(64)
+    for value in 0..<UInt64(messages) {
+      chunk.append(value)
+      if chunk.count == 64 {
+        try! pool.send(contentsOf: chunk, key: { $0 })
+        chunk.removeAll(keepingCapacity: true)
+      }
+    }
+    if !chunk.isEmpty { try! pool.send(contentsOf: chunk, key: { $0 }) }
+  } else {
+    for value in 0..<UInt64(messages) { try! pool.send(value, key: value) }
+  }
+  let elapsed = MonotonicClock.nanoseconds - start
+  precondition(pool.shutdown().statistics.processed == UInt64(messages))
+  return elapsed
+}
+
 /// The same hop without the pool: one producer, one consumer thread, a bare
 /// SPSC channel of the same capacity, blocking send and 64-at-a-time drain.
 func bareSPSC(messages: Int) -> UInt64 {
@@ -254,6 +281,21 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(throughput, rate(trivialMessages, batched))
         benchmark.measurement(speedup, Int(single * 1000 / max(1, batched)))
       }
+    }
+  }
+
+  Benchmark(
+    "trivial/1-worker/submit-only/batched-vs-single",
+    configuration: .init(
+      metrics: [throughput, speedup], warmupIterations: 1, maxDuration: .seconds(3),
+      maxIterations: 8)
+  ) { benchmark in
+    let messages = 262_144
+    for _ in benchmark.scaledIterations {
+      let single = submitOnly(messages: messages, batched: false)
+      let batched = submitOnly(messages: messages, batched: true)
+      benchmark.measurement(throughput, rate(messages, batched))
+      benchmark.measurement(speedup, Int(single * 1000 / max(1, batched)))
     }
   }
 
