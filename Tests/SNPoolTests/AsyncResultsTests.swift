@@ -52,6 +52,7 @@ struct AsyncResultsTests {
     try await Task.sleep(for: .milliseconds(20))  // let the reader suspend
     pool.requestShutdown()
     #expect(try await reader.value == 0)
+    await pool.waitUntilTerminated()  // also joins the thread that shut it down
   }
 
   @Test("results emitted before termination stay readable after it")
@@ -91,6 +92,7 @@ struct AsyncResultsTests {
     var seen: [Int] = []
     for try await value in results.value { seen.append(value) }
     #expect(seen == (0..<10).map { $0 * 2 }, "nothing lost to the cancelled wait")
+    await pool.waitUntilTerminated()
   }
 
   @Test("a cancelled reader does not take a result that is ready")

@@ -192,6 +192,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// for word in words { try await pool.send(word, key: word) }
   /// pool.requestShutdown()
   /// print(try await reader.value)
+  /// await pool.waitUntilTerminated()
   /// ```
   ///
   /// Waiting suspends the task, never blocking a thread of the cooperative
