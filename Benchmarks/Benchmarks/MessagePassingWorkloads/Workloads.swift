@@ -10,6 +10,12 @@ import SNAtomics
 import SNChannels
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Nanoseconds on the monotonic clock.
 @inline(__always)
 public func now() -> UInt64 { MonotonicClock.nanoseconds }
@@ -23,6 +29,12 @@ public enum Mode: String, CaseIterable, Sendable {
   /// Batches of `batchSize` through `trySend(contentsOf:)` / `tryReceive(into:maxCount:)`.
   case batch
 }
+
+/// Whether `SN_BENCH_INJECT=channel-slowdown` is set (see the SPSC spin workload).
+let injectedSlowdown: Bool = {
+  guard let raw = getenv("SN_BENCH_INJECT") else { return false }
+  return String(cString: raw) == "channel-slowdown"
+}()
 
 /// Elements per batch in `.batch` mode.
 public let batchSize = 64
@@ -124,10 +136,19 @@ public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
   let producer = OSThread.spawn(taking: channel.sender) { tx in
     switch mode {
     case .spin:
+      // SN_BENCH_INJECT=channel-slowdown: every send also goes through a
+      // private channel and back, doubling the channel work per message. It
+      // exists to prove that the regression gate catches a 2x slowdown of a
+      // channel hot path (Benchmarks/README.md); never set it otherwise.
+      var extra = injectedSlowdown ? Optional(try! Channel<UInt64>.spsc(capacity: 64)) : nil
       var value: UInt64 = 1
       while value <= count {
         do throws(SendError<UInt64>) {
           try tx.trySend(value)
+          if extra != nil {
+            try! extra!.sender.trySend(value)
+            _ = try! extra!.receiver.tryReceive()
+          }
           value &+= 1
         } catch {
           csnRelax()
