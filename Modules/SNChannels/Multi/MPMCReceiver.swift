@@ -51,6 +51,7 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter timeout: The longest wait.
   /// - Returns: An element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  @inlinable
   public func receive(timeout: Duration) throws(ChannelError) -> Element {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -60,11 +61,12 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
   /// - Returns: An element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  @inlinable
   public func receive(deadline: UInt64) throws(ChannelError) -> Element {
     try receiveSlow(deadline: deadline)
   }
 
-  @usableFromInline
+  @inlinable
   func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
     let ring = ring
     return try _blockingLoop(
@@ -97,6 +99,7 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: How many were appended (at least 1).
   /// - Throws: ``ChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
+  @inlinable
   public func receive(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int {
     precondition(maxCount >= 1, "maxCount must be at least 1")
     let ring = ring

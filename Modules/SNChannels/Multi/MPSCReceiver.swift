@@ -73,6 +73,7 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Parameter timeout: The longest wait.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  @inlinable
   public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -82,11 +83,12 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  @inlinable
   public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
     try receiveSlow(deadline: deadline)
   }
 
-  @usableFromInline
+  @inlinable
   mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
     let ring = ring
     let position = head
@@ -150,6 +152,7 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Returns: How many were appended (at least 1).
   /// - Throws: ``ChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
+  @inlinable
   public mutating func receive(
     into buffer: inout [Element], maxCount: Int
   ) throws(ChannelError) -> Int {

@@ -65,6 +65,7 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
   ///   - timeout: The longest wait.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
   public func send(_ element: consuming Element, timeout: Duration) throws(SendError<Element>) {
     try ring.sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -76,6 +77,7 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
   ///   - deadline: Nanoseconds on ``MonotonicClock``.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
   public func send(_ element: consuming Element, deadline: UInt64) throws(SendError<Element>) {
     try ring.sendBlocking(element, deadline: deadline)
   }
@@ -101,6 +103,7 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter elements: The elements to send.
   /// - Throws: ``ChannelError/closed`` if the receivers go away first; its
   ///   ``ChannelError/transferred`` tells how many were sent before that.
+  @inlinable
   public func send<C: Collection>(
     contentsOf elements: C
   ) throws(ChannelError) where C.Element == Element {

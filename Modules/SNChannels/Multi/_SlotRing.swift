@@ -172,13 +172,14 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   }
 
   /// Whether a sender could make progress now: room at `tail`, or closed.
+  @usableFromInline
   func readyToSend() -> Bool {
     if control.isClosedForSending { return true }
     let position = control.tail.pointee.load(ordering: .relaxed)
     return sequence(position).pointee.load(ordering: .acquiring) &- position >= 0
   }
 
-  @usableFromInline
+  @inlinable
   func sendBlocking(
     _ element: consuming Element, deadline: UInt64?
   ) throws(SendError<Element>) {
@@ -204,6 +205,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     }
   }
 
+  @inlinable
   func sendBlocking<C: Collection>(
     contentsOf elements: C
   ) throws(ChannelError) where C.Element == Element {
@@ -312,6 +314,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
 
   /// Whether a receiver could make progress now: an element at `head`, or
   /// no sender left.
+  @usableFromInline
   func readyToReceive() -> Bool {
     if control.receiverEvents.isFlagSet { return true }
     let position = control.head.pointee.load(ordering: .relaxed)

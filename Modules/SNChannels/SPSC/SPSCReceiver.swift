@@ -95,6 +95,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut``, or ``ChannelError/closed`` once the
   ///   sender is gone and the channel is drained.
+  @inlinable
   public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -104,11 +105,12 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  @inlinable
   public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
     try receiveSlow(deadline: deadline)
   }
 
-  @usableFromInline
+  @inlinable
   mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
     let tail = sharedTail
     let position = head
@@ -167,6 +169,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Returns: How many were appended (at least 1).
   /// - Throws: ``ChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
+  @inlinable
   public mutating func receive(
     into buffer: inout [Element], maxCount: Int
   ) throws(ChannelError) -> Int {

@@ -115,6 +115,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   ///   - timeout: The longest wait.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
   public mutating func send(
     _ element: consuming Element, timeout: Duration
   ) throws(SendError<Element>) {
@@ -128,13 +129,14 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   ///   - deadline: Nanoseconds on ``MonotonicClock``.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
   public mutating func send(
     _ element: consuming Element, deadline: UInt64
   ) throws(SendError<Element>) {
     try sendSlow(element, deadline: deadline)
   }
 
-  @usableFromInline
+  @inlinable
   mutating func sendSlow(_ element: consuming Element, deadline: UInt64?) throws(SendError<Element>)
   {
     var pending: Element? = element
@@ -208,6 +210,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Parameter elements: The elements to send.
   /// - Throws: ``ChannelError/closed`` if the receiver goes away first; its
   ///   ``ChannelError/transferred`` tells how many were sent before that.
+  @inlinable
   public mutating func send<C: Collection>(
     contentsOf elements: C
   ) throws(ChannelError) where C.Element == Element {
