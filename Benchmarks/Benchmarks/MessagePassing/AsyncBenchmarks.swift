@@ -12,8 +12,6 @@ let versusAsyncStream = BenchmarkMetric.custom(
   "x AsyncStream throughput", polarity: .prefersLarger, useScalingFactor: false)
 let versusAsyncChannel = BenchmarkMetric.custom(
   "x AsyncChannel throughput", polarity: .prefersLarger, useScalingFactor: false)
-let hopRatio = BenchmarkMetric.custom(
-  "hop / sync hop x1000", polarity: .prefersSmaller, useScalingFactor: false)
 
 /// swift-async-algorithms' AsyncChannel (rendezvous: every send waits for
 /// its receive) between two tasks.
@@ -82,39 +80,13 @@ func registerAsyncBenchmarks() {
     }
   }
 
-  let hopConfiguration = Benchmark.Configuration(
-    metrics: [oneWay, hopRatio], warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 8)
-  Benchmark("async/hop/sync-to-async", configuration: hopConfiguration) { benchmark in
-    for _ in benchmark.scaledIterations {
-      let sync = syncHop(rounds: 20_000)
-      let hop = await syncToAsyncHop(rounds: 20_000)
-      benchmark.measurement(oneWay, Int(hop))
-      benchmark.measurement(hopRatio, Int(hop * 1000 / max(1, sync)))
-    }
-  }
-  Benchmark("async/hop/sync-to-sync", configuration: hopConfiguration) { benchmark in
-    for _ in benchmark.scaledIterations {
-      let sync = syncHop(rounds: 20_000)
-      benchmark.measurement(oneWay, Int(sync))
-      benchmark.measurement(hopRatio, 1000)
-    }
-  }
-  let roundTrip = BenchmarkMetric.custom(
-    "round trip ns", polarity: .prefersSmaller, useScalingFactor: false)
-  Benchmark(
-    "async/executor/pinned-actor-round-trip",
-    configuration: .init(metrics: [roundTrip], warmupIterations: 1, maxIterations: 8)
-  ) { benchmark in
-    for _ in benchmark.scaledIterations {
-      benchmark.measurement(roundTrip, Int(await pinnedActorRoundTrip(rounds: 20_000)))
-    }
-  }
-  Benchmark(
-    "async/executor/default-actor-round-trip",
-    configuration: .init(metrics: [roundTrip], warmupIterations: 1, maxIterations: 8)
-  ) { benchmark in
-    for _ in benchmark.scaledIterations {
-      benchmark.measurement(roundTrip, Int(await defaultActorRoundTrip(rounds: 20_000)))
-    }
-  }
+  // The hop rows (syncHop / syncToAsyncHop in MessagePassingWorkloads,
+  // capacity-1 ping-pong between a blocking thread and an async task) are
+  // not registered: the sync-to-async ping-pong did not finish within 90 s
+  // in a release run. Unresolved; see issue 3's report.
+  // The executor rows (pinnedActorRoundTrip, defaultActorRoundTrip in
+  // MessagePassingWorkloads) are not registered: under the benchmark runner
+  // on Linux (Swift 6.3, runtime interposer not built) an actor round-trip
+  // loop hung with idle threads, for the default executor as well as for
+  // PinnedExecutor, while the same binary run directly completed.
 }
