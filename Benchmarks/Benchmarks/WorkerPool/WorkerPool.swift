@@ -32,9 +32,9 @@ let scaling = BenchmarkMetric.custom(
 let speedup = BenchmarkMetric.custom(
   "variant / baseline speed x1000", polarity: .prefersLarger, useScalingFactor: false)
 let busyOne = BenchmarkMetric.custom(
-  "CPU time / wall time, 1 worker x1000", polarity: .prefersLarger, useScalingFactor: false)
+  "busy CPUs 1 worker x1000", polarity: .prefersLarger, useScalingFactor: false)
 let busy = BenchmarkMetric.custom(
-  "CPU time / wall time, n workers x1000", polarity: .prefersLarger, useScalingFactor: false)
+  "busy CPUs n workers x1000", polarity: .prefersLarger, useScalingFactor: false)
 let work = BenchmarkMetric.custom(
   "CPU time n workers / 1 worker x1000", polarity: .prefersSmaller, useScalingFactor: false)
 let overhead = BenchmarkMetric.custom(
