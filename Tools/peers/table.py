@@ -46,6 +46,11 @@ for case, peers in cases.items():
             best = min(queues, key=queues.get)
             print(f"| pingpong one-way vs queues (another process) | sn-spsc {sn:.0f} ns | {best} {queues[best]:.0f} ns | {sn / queues[best]:.2f} × (lower is better) |")
         continue
+    if case == "asynchop":
+        sync, mixed = peers.get("sn-spsc-sync-hop"), peers.get("sn-spsc-sync-to-async-hop")
+        if sync and mixed:
+            print(f"| capacity-1 ping-pong, blocking thread to async task vs thread to thread | sn {mixed:.0f} ns per hop | sn {sync:.0f} ns per hop | {mixed / sync:.2f} × (lower is better) |")
+        continue
     if not ours or not theirs:
         continue
     best = max(theirs, key=theirs.get)

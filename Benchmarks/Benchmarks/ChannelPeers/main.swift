@@ -65,3 +65,10 @@ if want("pingpong") {
   reportHop("sn-mpsc", channelPingPong(kind: "mpsc", rounds: rounds))
   reportHop("sn-mpmc", channelPingPong(kind: "mpmc", rounds: rounds))
 }
+if want("asynchop") {
+  let rounds = max(1000, messages / 200)
+  let sync = syncHop(rounds: rounds)
+  let mixed = runBlocking { await syncToAsyncHop(rounds: rounds) }
+  print("peer=sn-spsc-sync-hop case=asynchop msgs=\(rounds) ns_per_hop=\(sync)")
+  print("peer=sn-spsc-sync-to-async-hop case=asynchop msgs=\(rounds) ns_per_hop=\(mixed)")
+}

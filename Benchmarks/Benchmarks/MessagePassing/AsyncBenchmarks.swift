@@ -80,13 +80,13 @@ func registerAsyncBenchmarks() {
     }
   }
 
-  // The hop rows (syncHop / syncToAsyncHop in MessagePassingWorkloads,
-  // capacity-1 ping-pong between a blocking thread and an async task) are
-  // not registered: the sync-to-async ping-pong did not finish within 90 s
-  // in a release run. Unresolved; see issue 3's report.
-  // The executor rows (pinnedActorRoundTrip, defaultActorRoundTrip in
-  // MessagePassingWorkloads) are not registered: under the benchmark runner
-  // on Linux (Swift 6.3, runtime interposer not built) an actor round-trip
-  // loop hung with idle threads, for the default executor as well as for
-  // PinnedExecutor, while the same binary run directly completed.
+  // The hop rows (syncHop / syncToAsyncHop in MessagePassingWorkloads) run
+  // in ChannelPeers (`asynchop`, in Tools/peers/compare.sh). An earlier
+  // version of syncToAsyncHop hung: it called the blocking OSThread.join()
+  // inside async code, which took one of the two cooperative threads while
+  // the echo task needed the other; it now joins off the pool.
+  // The executor rows (pinnedActorRoundTrip, defaultActorRoundTrip) are not
+  // registered: under this runner an actor round-trip loop hung with idle
+  // threads, for the default executor as well, while the same binary run
+  // directly completed. Unresolved.
 }

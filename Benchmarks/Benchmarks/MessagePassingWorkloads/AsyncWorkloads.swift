@@ -135,7 +135,9 @@ public func syncToAsyncHop(rounds: Int) async -> UInt64 {
     result.store(now() - start)
     pair.tx.close()
   }
-  thread.join()
+  // Never block a cooperative thread (join is a blocking wait): with two
+  // cores the pool has two threads, and the echo task needs one of them.
+  await joinOffPool(thread)
   await echo.value
   return result.load() / UInt64(2 * rounds)
 }
@@ -201,4 +203,32 @@ public func defaultActorRoundTrip(rounds: Int) async -> UInt64 {
     precondition(echoed == round)
   }
   return (now() - start) / UInt64(rounds)
+}
+
+/// Waits for `thread` without blocking a cooperative thread: another OS
+/// thread does the blocking join and resumes the caller.
+public func joinOffPool(_ thread: OSThread) async {
+  await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    _ = OSThread.spawn {
+      thread.join()
+      continuation.resume()
+    }
+  }
+}
+
+/// Runs an async workload to completion from synchronous code (a plain
+/// thread), for runners that are not async.
+public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+  let parker = Parker()
+  let box = ResultBox<T>()
+  Task {
+    box.value = await body()
+    parker.unpark()
+  }
+  parker.park()
+  return box.value!
+}
+
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+  var value: T?
 }
