@@ -36,6 +36,7 @@ selections=(
   echo "row (SNChannels against the reference cached ring, alternating in one process)"
   echo "is the fair SPSC comparison; the MPSC/MPMC rows compare like with like only"
   echo "when both processes landed alike."
+  echo
   for selection in "${selections[@]}"; do
     suite="${selection%%|*}"
     filter="${selection#*|}"
