@@ -7,9 +7,11 @@ import SNAtomics
 /// let tx = channel.sender
 /// var rx = channel.receiver
 /// let threads = (0..<4).map { id in
-///   let mine = tx.clone()
-///   return OSThread.spawn { try? mine.send(id) }
+///   OSThread.spawn(taking: tx.clone()) { mine in try? mine.send(id) }
 /// }
+/// tx.close()  // the channel closes when the last clone is dropped too
+/// while let value = try? rx.receive() { print(value) }
+/// for thread in threads { thread.join() }
 /// ```
 @frozen
 public struct MPSCChannel<Element: Sendable>: ~Copyable {
