@@ -13,13 +13,15 @@ import Synchronization
 ///
 /// Shared-nothing workers and benchmark threads need threads they control:
 /// not Swift concurrency tasks, whose cooperative pool must never block.
-/// The body is a `sending` closure, so a non-`Sendable` value it captures
-/// (such as a channel endpoint) is moved into the thread and can no longer be
-/// used by the spawning code: the compiler checks single ownership.
+/// The body is a `sending` closure, so a `var` it captures (such as a channel
+/// endpoint) is moved into the thread and can no longer be used by the
+/// spawning code: the compiler checks single ownership. The captured `var`
+/// still lives until the spawning scope ends; use
+/// ``spawn(name:cpu:taking:_:)`` when dropping the value means something.
 ///
 /// ```swift
 /// var tx = channel.sender
-/// let thread = OSThread.spawn(name: "producer") { tx.trySend(1) }
+/// let thread = OSThread.spawn(name: "producer") { try? tx.trySend(1) }
 /// thread.join()
 /// ```
 public final class OSThread: Sendable {
