@@ -29,3 +29,28 @@ import Testing
     #expect(count == 4_000)
   }
 }
+
+/// `offer`, the non-throwing polling send, hands the element back.
+@Suite struct OfferTests {
+  @Test func offerReturnsTheElementWhenFullOrClosed() throws {
+    let spsc = try Channel<Int>.spsc(capacity: 1)
+    var tx = spsc.sender
+    var rx = spsc.receiver
+    #expect(tx.offer(1) == nil)
+    #expect(tx.offer(2) == 2)
+    #expect(tx.stats.sendErrors.full == 1)
+    #expect(try rx.tryReceive() == 1)
+    rx.close()
+    #expect(tx.offer(3) == 3)
+    let closed = tx.isClosed
+    #expect(closed)
+
+    let mpsc = try Channel<Int>.mpsc(capacity: 2)
+    let multi = mpsc.sender
+    var single = mpsc.receiver
+    #expect(multi.offer(1) == nil && multi.offer(2) == nil)
+    #expect(multi.offer(3) == 3)
+    #expect(multi.stats.sendErrors.full == 1)
+    #expect(try single.tryReceive() == 1)
+  }
+}

@@ -75,6 +75,29 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     }
   }
 
+  /// Sends without blocking and without throwing, for loops that poll.
+  ///
+  /// The same as ``trySend(_:)``, but a failure hands the element back as the
+  /// return value instead of throwing: a `throw` calls a runtime hook, which a
+  /// producer retrying on a full ring pays on every retry.
+  ///
+  /// - Parameter element: The element to send.
+  /// - Returns: `nil` when sent; otherwise the element, because the channel
+  ///   was full or closed (``isClosed`` tells which).
+  /// - Complexity: O(1); no read-modify-write instruction.
+  @inlinable @inline(__always)
+  public mutating func offer(_ element: consuming Element) -> Element? {
+    switch push(element) {
+    case .sent: return nil
+    case .full(let element):
+      storage.control.countSendErrorFromOwner(.full)
+      return element
+    case .closed(let element):
+      storage.control.countSendError(.closed)
+      return element
+    }
+  }
+
   @inlinable @inline(__always)
   mutating func push(_ element: consuming Element) -> _PushResult<Element> {
     if closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0 {
