@@ -128,6 +128,26 @@ func csnRelax() { Backoff.pause() }
 
 // MARK: - SPSC
 
+/// The spin producer with SN_BENCH_INJECT=channel-slowdown: every send also
+/// goes through a private channel and back, doubling the channel work per
+/// message. It exists to prove that the regression gate catches a 2x slowdown
+/// of a channel hot path (Benchmarks/README.md); never set it otherwise. A
+/// separate loop, so the normal loop carries no per-message check for it.
+@inline(never)
+func spinSendWithInjectedSlowdown(_ tx: inout SPSCSender<UInt64>, count: UInt64) {
+  var extra = try! Channel<UInt64>.spsc(capacity: 64)
+  var value: UInt64 = 1
+  while value <= count {
+    if tx.offer(value) == nil {
+      try! extra.sender.trySend(value)
+      _ = try! extra.receiver.tryReceive()
+      value &+= 1
+    } else {
+      csnRelax()
+    }
+  }
+}
+
 /// SPSC throughput of an SNChannels SPSC channel.
 public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
   let channel = try! Channel<UInt64>.spsc(capacity: capacity)
@@ -136,24 +156,15 @@ public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
   let producer = OSThread.spawn(taking: channel.sender) { tx in
     switch mode {
     case .spin:
-      // SN_BENCH_INJECT=channel-slowdown: every send also goes through a
-      // private channel and back, doubling the channel work per message. It
-      // exists to prove that the regression gate catches a 2x slowdown of a
-      // channel hot path (Benchmarks/README.md); never set it otherwise.
-      var extra = injectedSlowdown ? Optional(try! Channel<UInt64>.spsc(capacity: 64)) : nil
-      var value: UInt64 = 1
       // `offer` is the polling form: a failure returns the element instead of
       // throwing, as the peers' try-push returns false.
+      if injectedSlowdown {
+        spinSendWithInjectedSlowdown(&tx, count: count)
+        break
+      }
+      var value: UInt64 = 1
       while value <= count {
-        if tx.offer(value) == nil {
-          if extra != nil {
-            try! extra!.sender.trySend(value)
-            _ = try! extra!.receiver.tryReceive()
-          }
-          value &+= 1
-        } else {
-          csnRelax()
-        }
+        if tx.offer(value) == nil { value &+= 1 } else { csnRelax() }
       }
     case .blocking:
       for value in 1...count { try! tx.send(value) }

@@ -38,8 +38,10 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// load at a fixed offset from `base`; the wake-up itself is out of line.
   @inlinable @inline(__always)
   func notifySenders() {
-    fence.light()
     let state = _ChannelControl.eventState(at: base, line: 3)
+    // Orders only the index store and this load: the endpoint's own fields
+    // stay in registers across a caller's loop.
+    fence.light(orderingStoreTo: sharedHead, beforeLoadFrom: state)
     if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       storage.control.wakeSenders()
     }

@@ -38,8 +38,10 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// load at a fixed offset from `base`; the wake-up itself is out of line.
   @inlinable @inline(__always)
   func notifyReceivers() {
-    fence.light()
     let state = _ChannelControl.eventState(at: base, line: 2)
+    // Orders only the index store and this load: the endpoint's own fields
+    // stay in registers across a caller's loop.
+    fence.light(orderingStoreTo: sharedTail, beforeLoadFrom: state)
     if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       storage.control.wakeReceivers()
     }
