@@ -1,6 +1,7 @@
 internal import CSNSimd
 
-// Double kernels: a mirror of Batch+Float.swift (keep them in step).
+// Double kernels, generated from Tools/codegen/templates/Batch+Scalar.swift.in by
+// Tools/codegen/simd.py (with Batch+Float.swift): edit the template, not this file.
 //
 // Each public kernel is `@inlinable` so its length check and array handling
 // inline into the caller, and forwards base addresses to a `@usableFromInline`
@@ -234,7 +235,7 @@ extension Batch {
   /// Returns every element multiplied by a scalar.
   ///
   /// ```swift
-  /// let doubled = Batch.scale([1, 2, 3], by: 2)  // [2, 4, 6]
+  /// let twice = Batch.scale([1, 2, 3], by: 2)  // [2, 4, 6]
   /// ```
   ///
   /// - Parameters:

@@ -1,6 +1,6 @@
-// The portable tier for Double: Swift SIMD8 code (four 128-bit registers on
-// x86-64 SSE2 or arm64 NEON per vector). It mirrors Portable+Float.swift line
-// for line (keep them in step).
+// The portable tier for Double: Swift SIMD8 code that compiles to SSE2 on
+// x86-64 and NEON on arm64. Generated from Tools/codegen/templates/Portable+Scalar.swift.in
+// by Tools/codegen/simd.py (with Portable+Float.swift): edit the template.
 //
 // Choices measured in research/memory-simd-affinity.md section 4:
 // - Reductions keep four independent SIMD8 accumulators; one accumulator is

@@ -1,6 +1,6 @@
 // The portable tier for Float: Swift SIMD8 code that compiles to SSE2 on
-// x86-64 and NEON on arm64. Portable+Double.swift mirrors this file line for
-// line (keep them in step).
+// x86-64 and NEON on arm64. Generated from Tools/codegen/templates/Portable+Scalar.swift.in
+// by Tools/codegen/simd.py (with Portable+Double.swift): edit the template.
 //
 // Choices measured in research/memory-simd-affinity.md section 4:
 // - Reductions keep four independent SIMD8 accumulators; one accumulator is

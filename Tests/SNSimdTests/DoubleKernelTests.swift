@@ -5,7 +5,8 @@ import Testing
 
 // Double kernels on each tier, called through the tier's own entry points so
 // both tiers run in the same process whatever `Batch.Tier.active` is.
-// A mirror of FloatKernelTests.swift.
+// Generated from Tools/codegen/templates/ScalarKernelTests.swift.in by
+// Tools/codegen/simd.py (with FloatKernelTests.swift): edit the template.
 
 /// One tier's Double kernels, called directly.
 struct DoubleTierKernels: CustomStringConvertible {
@@ -220,7 +221,8 @@ struct DoubleKernelTests {
 
   @Test(
     "infinities: min/max find them, sums overflow to them, clamp bounds them",
-    arguments: doubleTiers)
+    arguments: doubleTiers
+  )
   func infinities(k: DoubleTierKernels) {
     for n in [3, 9, 40, 100] {
       var xv = (0..<n).map { Double($0) }

@@ -5,7 +5,8 @@ import Testing
 
 // Float kernels on each tier, called through the tier's own entry points so
 // both tiers run in the same process whatever `Batch.Tier.active` is.
-// DoubleKernelTests.swift mirrors this file.
+// Generated from Tools/codegen/templates/ScalarKernelTests.swift.in by
+// Tools/codegen/simd.py (with DoubleKernelTests.swift): edit the template.
 
 /// One tier's Float kernels, called directly.
 struct FloatTierKernels: CustomStringConvertible {
