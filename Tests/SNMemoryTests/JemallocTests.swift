@@ -1,5 +1,10 @@
 import SNMemory
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite("JemallocArena")
 struct JemallocTests {
@@ -48,5 +53,105 @@ struct JemallocTests {
       }
     }.value
     #expect(arena.statistics.allocated == 0)
+  }
+}
+
+@Suite("JemallocArena.ThreadCache")
+struct JemallocThreadCacheTests {
+  @Test("a cache keeps freed blocks until it is flushed", .enabled(if: JemallocArena.isAvailable))
+  func cachesAndFlushes() throws {
+    let arena = try JemallocArena()
+    let cache = try arena.makeThreadCache()
+    #expect(cache.arena === arena)
+    let blocks = (0..<100).map { _ in cache.unsafeAllocate(byteCount: 64, alignment: 64) }
+    #expect(Set(blocks).count == 100)
+    #expect(blocks.allSatisfy { UInt(bitPattern: $0) % 64 == 0 })
+    #expect(blocks.allSatisfy { arena.owns($0) })
+    #expect(arena.statistics.allocated >= 100 * 64)
+    for block in blocks { cache.unsafeDeallocate(block) }
+    // The cache still holds (some of) the blocks: the arena counts them as allocated.
+    #expect(arena.statistics.allocated > 0)
+    cache.flush()
+    #expect(arena.statistics.allocated == 0)
+  }
+
+  @Test(
+    "destroying a cache returns its blocks to the arena", .enabled(if: JemallocArena.isAvailable))
+  func destroyFlushes() throws {
+    let arena = try JemallocArena()
+    do {
+      let cache = try arena.makeThreadCache()
+      let block = cache.unsafeAllocate(byteCount: 256)
+      cache.unsafeDeallocate(block)
+      #expect(arena.statistics.allocated > 0)
+    }
+    #expect(arena.statistics.allocated == 0)
+    arena.reset()  // allowed again: no cache left
+  }
+
+  @Test("a cache keeps its arena alive", .enabled(if: JemallocArena.isAvailable))
+  func keepsArenaAlive() throws {
+    let cache = try JemallocArena().makeThreadCache()
+    let block = cache.unsafeAllocate(byteCount: 4096)
+    block.storeBytes(of: 42, as: Int.self)
+    #expect(block.load(as: Int.self) == 42)
+    #expect(cache.arena.owns(block))
+    cache.unsafeDeallocate(block)
+  }
+
+  @Test(
+    "producer allocates with its cache, consumer frees with its own: every block exactly once",
+    .enabled(if: JemallocArena.isAvailable))
+  func producerConsumer() throws {
+    let arena = try JemallocArena()
+    let total = 50_000
+    let queue = Mutex<[UInt]>([])
+    let consumed = Mutex<(count: Int, outOfOrder: Int)>((0, 0))
+    let consumer = OSThreadForTests {
+      let cache = try! arena.makeThreadCache()
+      var expected = 0
+      var outOfOrder = 0
+      while expected < total {
+        let batch = queue.withLock { pending in
+          defer { pending.removeAll(keepingCapacity: true) }
+          return pending
+        }
+        if batch.isEmpty { sched_yield() }
+        for address in batch {
+          let block = UnsafeMutableRawPointer(bitPattern: address)!
+          if block.load(as: Int.self) != expected { outOfOrder += 1 }
+          block.storeBytes(of: -1, as: Int.self)
+          cache.unsafeDeallocate(block)
+          expected += 1
+        }
+      }
+      consumed.withLock { $0 = (expected, outOfOrder) }
+    }
+    do {
+      let cache = try arena.makeThreadCache()
+      for sequence in 0..<total {
+        let block = cache.unsafeAllocate(byteCount: 64)
+        block.storeBytes(of: sequence, as: Int.self)
+        queue.withLock { $0.append(UInt(bitPattern: block)) }
+      }
+    }
+    consumer.join()
+    let result = consumed.withLock { $0 }
+    #expect(result.count == total)
+    #expect(result.outOfOrder == 0)
+    // Both caches are gone, so every block is back in the arena.
+    #expect(arena.statistics.allocated == 0)
+  }
+
+  @Test(
+    "resetting an arena while one of its caches exists traps",
+    .enabled(if: exitTestsSupported && JemallocArena.isAvailable))
+  func resetWithLiveCacheTraps() async {
+    await #expect(processExitsWith: .failure) {
+      let arena = try JemallocArena()
+      let cache = try arena.makeThreadCache()
+      arena.reset()
+      _ = cache
+    }
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Counts live `Tracked` values, to prove arenas run deinitialisers exactly once.
@@ -40,3 +41,20 @@ struct Tracked {
 #else
   let exitTestsSupported = false
 #endif
+
+/// A plain OS thread for tests that need two threads running at once
+/// (the cooperative pool may have just one), joined explicitly.
+final class OSThreadForTests: Sendable {
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread { [done] in
+      body()
+      done.signal()
+    }
+    thread.start()
+  }
+
+  /// Waits until the body has returned.
+  func join() { done.wait() }
+}

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if Jemalloc && os(Linux)
   import CJemalloc
 #endif
@@ -15,19 +17,26 @@
 /// > initial-exec TLS makes `dlopen` fail). Enable the trait only in an
 /// > executable that wants jemalloc as its allocator.
 ///
-/// Each instance creates its own arena (`mallctl("arenas.create")`) and
-/// allocates with `mallocx(MALLOCX_ARENA(i) | MALLOCX_TCACHE_NONE)`. The thread
-/// cache is bypassed on purpose: a cached pointer into the arena would make
-/// ``reset()`` and destruction unsafe, and without it a pointer may be freed
-/// from any thread. jemalloc arenas are internally synchronised, so the type
-/// is `Sendable`: the pattern "producer allocates, consumer frees" is supported.
-/// Destroying the instance destroys the arena (`arena.<i>.destroy`) and with it
-/// every allocation still in it.
+/// Each instance creates its own arena (`mallctl("arenas.create")`).
+/// ``unsafeAllocate(byteCount:alignment:)`` and ``unsafeDeallocate(_:)`` go
+/// straight to the arena (`MALLOCX_ARENA(i) | MALLOCX_TCACHE_NONE`): any thread
+/// may call them, and each call takes the arena's lock. jemalloc arenas are
+/// internally synchronised, so the type is `Sendable`.
+///
+/// For a hot path, give each thread its own ``ThreadCache`` of the arena
+/// (``makeThreadCache()``): it batches the lock round trips the way jemalloc's
+/// `malloc` does, and "producer allocates, consumer frees" then costs about
+/// what it costs with `malloc`. A cache keeps the arena alive, and ``reset()``
+/// traps while any cache of the arena exists, so no cached block can outlive
+/// a reset. Destroying the instance (after its last cache) destroys the arena
+/// (`arena.<i>.destroy`) and with it every allocation still in it.
 public final class JemallocArena: Sendable {
   /// jemalloc's arena number.
   public let arenaIndex: UInt32
   /// The `mallocx` flags: this arena, no thread cache.
   @usableFromInline let _flags: Int32
+  /// Live ``ThreadCache`` values of this arena; ``reset()`` requires zero.
+  let _liveThreadCaches = Atomic<Int>(0)
 
   /// Whether this build links jemalloc (the `Jemalloc` trait on Linux).
   public static var isAvailable: Bool {
@@ -115,8 +124,15 @@ public final class JemallocArena: Sendable {
   /// stays usable. Every pointer from before the reset dangles, and no other
   /// thread may be allocating from or freeing into the arena meanwhile.
   ///
+  /// Traps while any ``ThreadCache`` of the arena exists (precondition): a
+  /// cache may hold blocks of the arena, which would be handed out again after
+  /// the reset discarded their memory. Destroy the caches first.
+  ///
   /// - Complexity: O(extents held by the arena), inside jemalloc.
   public func reset() {
+    precondition(
+      _liveThreadCaches.load(ordering: .acquiring) == 0,
+      "JemallocArena.reset: destroy every ThreadCache of the arena first")
     #if Jemalloc && os(Linux)
       _ = mallctl("arena.\(arenaIndex).reset", nil, nil, nil, 0)
     #endif
