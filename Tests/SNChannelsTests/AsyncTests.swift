@@ -104,7 +104,7 @@ import _SNTestSupport
   @Test func syncThreadToAsyncTask() async throws {
     let channel = try Channel<UInt64>.spsc(capacity: 64)
     let count = Self.total
-    let producer = OSThread.spawn(taking: channel.sender) { tx in
+    let producer = spawnThread(taking: channel.sender) { tx in
       for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
     }
     let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
@@ -116,7 +116,7 @@ import _SNTestSupport
       return log
     }
     let log = await consumer.value
-    producer.join()
+    await producer.join()
     #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
   }
 
@@ -127,10 +127,10 @@ import _SNTestSupport
     let tx = channel.sender
     let each = Self.total / 2
     let log = JoinedResult<[UInt64]>([])
-    let consumer = OSThread.spawn(taking: channel.receiver) { rx in
+    let consumer = spawnThread(taking: channel.receiver) { rx in
       while let value = try? rx.receive() { log.value.append(value) }
     }
-    let syncProducer = OSThread.spawn(taking: tx.clone()) { mine in
+    let syncProducer = spawnThread(taking: tx.clone()) { mine in
       for sequence in 0..<each { try! mine.send(1 << 32 | UInt64(sequence)) }
     }
     let asyncProducer = spawnTask(taking: tx.clone()) { mine in
@@ -138,8 +138,8 @@ import _SNTestSupport
     }
     tx.close()
     await asyncProducer.value
-    syncProducer.join()
-    consumer.join()
+    await syncProducer.join()
+    await consumer.join()
     #expect(exactlyOnceProblem(logs: [log.value], producers: 2, perProducer: each) == nil)
   }
 

@@ -30,14 +30,14 @@ actor PinnedCounter {
       #expect(onWorker)
     }
     if executor.pinnedCPU != nil { #expect(executor.pinnedCPU == cpu) }
-    executor.shutdown()
+    await executor.shutdown()
   }
 
   @Test func taskPreferenceRunsThereAndReceivesFromAChannel() async throws {
     let executor = PinnedExecutor(name: "sn-test-exec")
     let channel = try Channel<Int>.spsc(capacity: 16)
     let count = 10_000
-    let producer = OSThread.spawn(taking: channel.sender) { tx in
+    let producer = spawnThread(taking: channel.sender) { tx in
       for value in 0..<count { try! tx.send(value) }
     }
     let box = TaskOwned(channel.receiver)
@@ -51,10 +51,10 @@ actor PinnedCounter {
       }
       return (sum, alwaysOnWorker)
     }.value
-    producer.join()
+    await producer.join()
     #expect(result.0 == count * (count - 1) / 2)
     #expect(result.1)
-    executor.shutdown()
+    await executor.shutdown()
   }
 
   /// More jobs than the queue holds, enqueued from the executor itself: they
@@ -73,7 +73,7 @@ actor PinnedCounter {
       }
     }.value
     #expect(ran.value == 500)
-    executor.shutdown()
+    await executor.shutdown()
   }
 }
 

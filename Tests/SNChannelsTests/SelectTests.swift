@@ -45,7 +45,7 @@ import _SNTestSupport
       try txC.trySend(2)
     }
     let stop = StopFlag()
-    let producer = OSThread.spawn(taking: a.sender.clone()) { tx in
+    let producer = spawnThread(taking: a.sender.clone()) { tx in
       while !stop.isSet { _ = try? tx.send(0, timeout: .milliseconds(1)) }
     }
     var rxA = a.receiver
@@ -60,7 +60,7 @@ import _SNTestSupport
       }
     }
     stop.set()
-    producer.join()
+    await producer.join()
     #expect(counts.allSatisfy { $0 > rounds / 4 && $0 < rounds * 2 / 5 }, "shares \(counts)")
   }
 

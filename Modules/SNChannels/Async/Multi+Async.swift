@@ -47,20 +47,35 @@ extension MPSCReceiver {
 
   @usableFromInline
   nonisolated(nonsending)
-    mutating func receiveWaiting() async throws(ChannelError) -> Element
+    mutating func receiveWaiting(deadline: UInt64? = nil) async throws(ChannelError) -> Element
   {
-    let ring = ring
     while true {
       if Task.isCancelled { throw .cancelled }
       if let element = try tryReceive() { return element }
-      let position = head
-      let outcome = await _awaitReady(
-        ring.control.receiverWaiters, fence: fence, strategy: ring.control.strategy
-      ) {
-        ring.receiverEvents.isFlagSet
-          || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+      switch await awaitElements(deadline: deadline) {
+      case .cancelled: throw .cancelled
+      case .timedOut:
+        if let element = try tryReceive() { return element }
+        throw .timedOut
+      case .ready, .woken: continue
       }
-      if outcome == .cancelled { throw .cancelled }
+    }
+  }
+
+  /// Waits (spin, then suspend) until the next element or the close
+  /// arrives, the task is cancelled, or `deadline` passes.
+  @usableFromInline
+  nonisolated(nonsending)
+    func awaitElements(deadline: UInt64?) async -> _WaitOutcome
+  {
+    let ring = ring
+    let position = head
+    return await _awaitReady(
+      ring.control.receiverWaiters, fence: fence, strategy: ring.control.strategy,
+      deadline: deadline
+    ) {
+      ring.receiverEvents.isFlagSet
+        || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
     }
   }
 
@@ -212,12 +227,13 @@ extension MPMCReceiver {
 extension _SlotRing {
   @usableFromInline
   nonisolated(nonsending)
-    func sendWaiting(_ element: consuming Element) async throws(SendError<Element>)
+    func sendWaiting(
+      _ element: consuming Element, deadline: UInt64? = nil
+    ) async throws(SendError<Element>)
   {
     var pending: Element? = element
     while true {
-      let outcome = await _awaitReady(
-        control.senderWaiters, fence: fence, strategy: control.strategy, ready: readyToSend)
+      let outcome = await awaitRoom(deadline: deadline)
       if outcome == .cancelled || Task.isCancelled {
         // A wake-up meant for a sender that now leaves goes to the next one.
         if outcome == .woken { senderEvents.notify(fence) }
@@ -225,7 +241,12 @@ extension _SlotRing {
       }
       switch push(pending.take()!) {
       case .sent: return
-      case .full(let element): pending = element
+      case .full(let element):
+        if outcome == .timedOut {
+          control.countSendError(.timedOut)
+          throw SendError(reason: .timedOut, element: element)
+        }
+        pending = element
       case .closed(let element):
         control.countSendError(.closed)
         throw SendError(reason: ChannelError(.closed), element: element)
@@ -233,9 +254,31 @@ extension _SlotRing {
     }
   }
 
+  /// Waits (spin, then suspend) until a slot is free or the channel is
+  /// closed, the task is cancelled, or `deadline` passes.
   @usableFromInline
   nonisolated(nonsending)
-    func receiveWaiting() async throws(ChannelError) -> Element
+    func awaitRoom(deadline: UInt64?) async -> _WaitOutcome
+  {
+    await _awaitReady(
+      control.senderWaiters, fence: fence, strategy: control.strategy, deadline: deadline,
+      ready: readyToSend)
+  }
+
+  /// Waits (spin, then suspend) until an element is ready or the channel is
+  /// closed, the task is cancelled, or `deadline` passes.
+  @usableFromInline
+  nonisolated(nonsending)
+    func awaitElements(deadline: UInt64?) async -> _WaitOutcome
+  {
+    await _awaitReady(
+      control.receiverWaiters, fence: fence, strategy: control.strategy, deadline: deadline,
+      ready: readyToReceive)
+  }
+
+  @usableFromInline
+  nonisolated(nonsending)
+    func receiveWaiting(deadline: UInt64? = nil) async throws(ChannelError) -> Element
   {
     var outcome = _WaitOutcome.ready
     while true {
@@ -245,8 +288,8 @@ extension _SlotRing {
         throw .cancelled
       }
       if let element = try popShared() { return element }
-      outcome = await _awaitReady(
-        control.receiverWaiters, fence: fence, strategy: control.strategy, ready: readyToReceive)
+      if outcome == .timedOut { throw .timedOut }
+      outcome = await awaitElements(deadline: deadline)
       if outcome == .cancelled { throw .cancelled }
     }
   }

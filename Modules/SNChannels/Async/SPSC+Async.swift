@@ -28,29 +28,46 @@ extension SPSCSender {
 
   @usableFromInline
   nonisolated(nonsending)
-    mutating func sendWaiting(_ element: consuming Element) async throws(SendError<Element>)
+    mutating func sendWaiting(
+      _ element: consuming Element, deadline: UInt64? = nil
+    ) async throws(SendError<Element>)
   {
     var pending: Element? = element
     let control = storage.control
-    let head = sharedHead
-    let mask = mask
     while true {
-      let position = tail
-      let outcome = await _awaitReady(
-        control.senderWaiters, fence: fence, strategy: control.strategy
-      ) {
-        control.isClosedForSending || position &- head.pointee.load(ordering: .acquiring) <= mask
-      }
+      let outcome = await awaitRoom(deadline: deadline)
       if outcome == .cancelled || Task.isCancelled {
         throw SendError(reason: .cancelled, element: pending.take()!)
       }
       switch push(pending.take()!) {
       case .sent: return
-      case .full(let element): pending = element
+      case .full(let element):
+        if outcome == .timedOut {
+          control.countSendError(.timedOut)
+          throw SendError(reason: .timedOut, element: element)
+        }
+        pending = element
       case .closed(let element):
         control.countSendError(.closed)
         throw SendError(reason: ChannelError(.closed), element: element)
       }
+    }
+  }
+
+  /// Waits (spin, then suspend) until the ring has room or is closed, the
+  /// task is cancelled, or `deadline` passes.
+  @usableFromInline
+  nonisolated(nonsending)
+    func awaitRoom(deadline: UInt64?) async -> _WaitOutcome
+  {
+    let control = storage.control
+    let head = sharedHead
+    let mask = mask
+    let position = tail
+    return await _awaitReady(
+      control.senderWaiters, fence: fence, strategy: control.strategy, deadline: deadline
+    ) {
+      control.isClosedForSending || position &- head.pointee.load(ordering: .acquiring) <= mask
     }
   }
 }
@@ -77,21 +94,35 @@ extension SPSCReceiver {
 
   @usableFromInline
   nonisolated(nonsending)
-    mutating func receiveWaiting() async throws(ChannelError) -> Element
+    mutating func receiveWaiting(deadline: UInt64? = nil) async throws(ChannelError) -> Element
+  {
+    while true {
+      if Task.isCancelled { throw .cancelled }
+      if let element = try tryReceive() { return element }
+      switch await awaitElements(deadline: deadline) {
+      case .cancelled: throw .cancelled
+      case .timedOut:
+        if let element = try tryReceive() { return element }
+        throw .timedOut
+      case .ready, .woken: continue
+      }
+    }
+  }
+
+  /// Waits (spin, then suspend) until an element or the close arrives, the
+  /// task is cancelled, or `deadline` passes.
+  @usableFromInline
+  nonisolated(nonsending)
+    func awaitElements(deadline: UInt64?) async -> _WaitOutcome
   {
     let control = storage.control
     let tail = sharedTail
     let receivers = receivers
-    while true {
-      if Task.isCancelled { throw .cancelled }
-      if let element = try tryReceive() { return element }
-      let position = head
-      let outcome = await _awaitReady(
-        control.receiverWaiters, fence: fence, strategy: control.strategy
-      ) {
-        tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet
-      }
-      if outcome == .cancelled { throw .cancelled }
+    let position = head
+    return await _awaitReady(
+      control.receiverWaiters, fence: fence, strategy: control.strategy, deadline: deadline
+    ) {
+      tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet
     }
   }
 

@@ -1,21 +1,21 @@
 import SNAtomics
 import Synchronization
 
-// Checked continuations trap on a double resume and report a leak. They are
-// used in release builds too: with Swift 6.3.1 the UnsafeContinuation variant
-// of the same code hung in release builds (the suspended task was never
-// resumed), while the checked one passes; the extra cost (about 70 ns) is
-// paid only when a task really suspends.
-@usableFromInline typealias _Continuation = CheckedContinuation<Void, Never>
+// Unsafe continuations: the waiter's phase machine below resumes each one
+// exactly once (whoever moves the waiter out of `waiting` takes the
+// continuation out under the lock), which the stress and cancellation tests
+// check. An earlier hang blamed on them was a blocking `OSThread.join()` in
+// async code (see the DocC article's measurements).
+@usableFromInline typealias _Continuation = UnsafeContinuation<Void, Never>
 
 /// One waiter that does not sleep on a futex: an async task suspended on a
 /// continuation, or a thread in `select` parked on its own ``Parker``.
 ///
 /// It may be registered in several queues at once (one per `select` arm);
 /// whoever moves it out of `waiting` first (a waker, the cancellation
-/// handler) owns the wake-up, so its continuation is resumed exactly once.
-/// Every transition happens under `state`'s lock; the continuation is taken
-/// out of the lock before it is resumed.
+/// handler, the deadline timer) owns the wake-up, so its continuation is
+/// resumed exactly once. Every transition happens under the waiter's own
+/// lock; the continuation is taken out of the lock before it is resumed.
 @usableFromInline
 final class _Waiter: @unchecked Sendable {
   @usableFromInline
@@ -24,31 +24,47 @@ final class _Waiter: @unchecked Sendable {
     /// Woken by the queue registered with this tag.
     case fired(tag: Int)
     case cancelled
+    /// The wait's deadline passed first.
+    case timedOut
   }
 
-  @usableFromInline
-  struct State: Sendable {
-    var phase = Phase.waiting
-    var continuation: _Continuation?
-  }
-
-  let state = _SpinLocked(State())
+  /// The lock word (inline: one allocation per waiter, not two).
+  private let locked = Atomic<Bool>(false)
+  private var phaseValue = Phase.waiting
+  private var continuation: _Continuation?
   /// Set for thread waiters (sync `select`); `nil` for tasks.
   let parker: Parker?
 
   init(parker: Parker? = nil) { self.parker = parker }
 
+  private func withLock<Result>(_ body: () -> Result) -> Result {
+    if !locked.weakCompareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+      var backoff = Backoff()
+      while !locked.weakCompareExchange(expected: false, desired: true, ordering: .acquiring)
+        .exchanged
+      {
+        backoff.snooze()
+      }
+    }
+    defer { locked.store(false, ordering: .releasing) }
+    return body()
+  }
+
+  /// Moves the waiter from `waiting` to `phase` and takes its continuation.
+  private func leaveWaiting(to phase: Phase) -> (Bool, _Continuation?) {
+    withLock {
+      guard case .waiting = phaseValue else { return (false, nil) }
+      phaseValue = phase
+      defer { continuation = nil }
+      return (true, continuation)
+    }
+  }
+
   /// Moves the waiter to `fired` unless someone else got there first.
   ///
   /// - Returns: Whether this call woke it.
   func fire(tag: Int) -> Bool {
-    let (didFire, continuation) = state.withLock {
-      state -> (Bool, _Continuation?) in
-      guard case .waiting = state.phase else { return (false, nil) }
-      state.phase = .fired(tag: tag)
-      defer { state.continuation = nil }
-      return (true, state.continuation)
-    }
+    let (didFire, continuation) = leaveWaiting(to: .fired(tag: tag))
     if didFire {
       continuation?.resume()
       parker?.unpark()
@@ -58,29 +74,33 @@ final class _Waiter: @unchecked Sendable {
 
   /// Moves the waiter to `cancelled` unless it was woken already.
   func cancel() {
-    let continuation = state.withLock { state -> _Continuation? in
-      guard case .waiting = state.phase else { return nil }
-      state.phase = .cancelled
-      defer { state.continuation = nil }
-      return state.continuation
-    }
+    let (_, continuation) = leaveWaiting(to: .cancelled)
     continuation?.resume()
   }
 
+  /// Moves the waiter to `timedOut` unless it was woken already.
+  func expire() {
+    let (didExpire, continuation) = leaveWaiting(to: .timedOut)
+    if didExpire {
+      continuation?.resume()
+      parker?.unpark()
+    }
+  }
+
   /// Parks the task's continuation, or resumes it at once if the waiter was
-  /// woken or cancelled before the task got here.
+  /// woken, cancelled or timed out before the task got here.
   func suspend(_ continuation: _Continuation) {
-    let parked = state.withLock { state -> Bool in
-      guard case .waiting = state.phase else { return false }
-      assert(state.continuation == nil, "a waiter suspends once")
-      state.continuation = continuation
+    let parked = withLock { () -> Bool in
+      guard case .waiting = phaseValue else { return false }
+      assert(self.continuation == nil, "a waiter suspends once")
+      self.continuation = continuation
       return true
     }
     if !parked { continuation.resume() }
   }
 
   /// The phase now (after the wait: how it ended).
-  var phase: Phase { state.withLock { $0.phase } }
+  var phase: Phase { withLock { phaseValue } }
 }
 
 /// The waiters of one side of a channel that do not sleep on its futex, and
@@ -148,31 +168,44 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
 /// How an async wait on one channel side ended.
 @usableFromInline
 enum _WaitOutcome: Sendable {
-  /// The condition held at the re-check: nothing was consumed.
+  /// The condition held at a check: nothing was consumed.
   case ready
   /// A notifier woke this waiter: it owes the side a wake-up if it leaves
   /// without acting on it.
   case woken
   /// The task was cancelled while waiting.
   case cancelled
+  /// The deadline passed while waiting.
+  case timedOut
 }
 
+/// Pauses the async spin makes between two checks of its condition: short,
+/// so a peer's answer is seen within a few tens of nanoseconds.
+@usableFromInline let _asyncSpinStride = 4
+
 /// Spins briefly, then suspends the current task until `queue` fires it,
-/// the task is cancelled, or `ready()` holds at the re-check.
+/// the task is cancelled, the monotonic `deadline` passes, or `ready()`
+/// holds at the re-check.
 ///
-/// Never blocks a thread: the longest busy stretch is the short spin.
+/// Never blocks a thread: the longest busy stretch is the short spin
+/// (2^(spinExponent+1) pauses, 256 with the default strategy, the same
+/// budget a blocking wait spins before it yields), checked every
+/// ``_asyncSpinStride`` pauses: a ping-pong peer on another core answers
+/// within that budget, and then the task never pays a suspension.
 nonisolated(nonsending)
   func _awaitReady(
     _ queue: _WaiterQueue, fence: AsymmetricFence, strategy: WaitStrategy,
-    ready: () -> Bool
+    deadline: UInt64? = nil, ready: () -> Bool
   ) async -> _WaitOutcome
 {
-  // A peer running on another core usually frees the ring within a few
-  // hundred nanoseconds, much less than a suspend/resume.
-  for round in 0...min(strategy.spinExponent, 6) {
+  let budget = 1 << (min(strategy.spinExponent, 12) &+ 1)
+  var spun = 0
+  while spun < budget {
     if ready() { return .ready }
-    for _ in 0..<(1 << round) { Backoff.pause() }
+    for _ in 0..<_asyncSpinStride { Backoff.pause() }
+    spun &+= _asyncSpinStride
   }
+  if let deadline, MonotonicClock.nanoseconds >= deadline { return ready() ? .ready : .timedOut }
   let waiter = _Waiter()
   queue.register(waiter, tag: 0)
   fence.heavy()
@@ -181,19 +214,47 @@ nonisolated(nonsending)
     if waiter.fireSelf() { return .ready }
     return .woken
   }
+  await _suspend(waiter, deadline: deadline)
+  switch waiter.phase {
+  case .fired: return .woken
+  case .timedOut:
+    queue.deregister(waiter)
+    return .timedOut
+  case .cancelled, .waiting:
+    queue.deregister(waiter)
+    return .cancelled
+  }
+}
+
+/// Suspends the current task until `waiter` leaves `waiting`: fired by a
+/// queue, cancelled with the task, or expired at `deadline` (monotonic
+/// nanoseconds; a detached timer task expires it, and is cancelled as soon
+/// as the wait ends another way).
+nonisolated(nonsending)
+  func _suspend(_ waiter: _Waiter, deadline: UInt64?) async
+{
+  var timer: Task<Void, Never>?
+  if let deadline {
+    timer = Task.detached {
+      let now = MonotonicClock.nanoseconds
+      if deadline > now {
+        do {
+          try await Task.sleep(for: .nanoseconds(Int64(clamping: deadline &- now)))
+        } catch {
+          return  // the wait ended first
+        }
+      }
+      waiter.expire()
+    }
+  }
   await withTaskCancellationHandler {
-    await withCheckedContinuation { (continuation: _Continuation) in
+    await withUnsafeContinuation { (continuation: _Continuation) in
       waiter.suspend(continuation)
     }
   } onCancel: {
     waiter.cancel()
   }
-  switch waiter.phase {
-  case .fired: return .woken
-  case .cancelled, .waiting:
-    queue.deregister(waiter)
-    return .cancelled
-  }
+  timer?.cancel()
 }
 
 extension _Waiter {

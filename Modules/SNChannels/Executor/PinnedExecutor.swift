@@ -34,6 +34,9 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   private let isShutDown = Atomic<Bool>(false)
   private let workerThreadID = Atomic<Int64>(-1)
   private let worker = _SpinLocked<OSThread?>(nil)
+  /// Whether `run` returned, and the task of an async `shutdown()` to resume then.
+  private let exitState = _SpinLocked<(finished: Bool, waiter: UnsafeContinuation<Void, Never>?)>(
+    (false, nil))
 
   /// Starts the executor's thread.
   ///
@@ -55,6 +58,11 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     let thread = OSThread.spawn(name: name, cpu: cpu, taking: receiver) { [self] rx in
       workerThreadID.store(OSThread.currentThreadID, ordering: .releasing)
       run(&rx)
+      let waiter = exitState.withLock { state in
+        state.finished = true
+        return state.waiter.take()
+      }
+      waiter?.resume()
     }
     worker.withLock { $0 = thread }
   }
@@ -113,11 +121,39 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   /// and waits for its thread to end. Enqueuing afterwards traps.
   ///
   /// Call it from outside the executor, once the actors and tasks that use
-  /// it are done.
+  /// it are done. It blocks the calling thread: from async code use the
+  /// `async` overload, which does not.
   public func shutdown() {
     precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
     guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
     jobs.ring.control.closeForReceiving()
+    let thread = worker.withLock { $0.take() }
+    thread?.join()
+  }
+
+  /// Stops accepting jobs, lets the worker run every job already queued,
+  /// and suspends the calling task (never blocking its thread) until the
+  /// worker thread has finished. Enqueuing afterwards traps.
+  ///
+  /// The async form of ``shutdown()``: a join that waits for queued jobs
+  /// must not run on a cooperative thread (on a 2-core machine the pool has
+  /// two, and blocking one while the jobs need the other deadlocks it). The
+  /// worker resumes the task as its last action; the join that follows
+  /// waits only for the thread's exit, never for other work.
+  nonisolated(nonsending)
+    public func shutdown() async
+  {
+    precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
+    guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    jobs.ring.control.closeForReceiving()
+    await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+      let finished = exitState.withLock { state -> Bool in
+        if state.finished { return true }
+        state.waiter = continuation
+        return false
+      }
+      if finished { continuation.resume() }
+    }
     let thread = worker.withLock { $0.take() }
     thread?.join()
   }

@@ -76,6 +76,10 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 /// Waiting: the sync forms spin, yield, then park the thread; the async forms
 /// suspend the task. Either way one waiter is registered with every receiver
 /// and the first element (or close) anywhere wakes it.
+///
+/// Two or three receivers of any kinds go here; four or more receivers of
+/// one kind go in a ``SelectGroup`` (endpoints are `~Copyable`, so they
+/// cannot sit in an array).
 public enum Select {
   /// Receives from `first` or `second`, waiting while both are empty.
   ///
@@ -188,10 +192,15 @@ public enum Select {
 /// Where the next `select` starts its scan: round robin across calls.
 private let selectCursor = Atomic<Int>(0)
 
+/// The next start of a scan (round robin across calls).
+func _nextSelectStart() -> Int {
+  selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+}
+
 /// One pass over the arms from a rotating start. Returns the arm that
 /// delivered, or `nil` if all open arms are empty; throws `.closed` when
 /// every arm is closed and drained.
-private func _scan(
+func _scan(
   _ open: inout [Bool], start: Int, attempt: (Int) throws(ChannelError) -> Bool
 ) throws(ChannelError) -> Int? {
   let count = open.count
@@ -220,11 +229,11 @@ private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [SelectSource]) {
   }
 }
 
-private func _selectBlocking(
+func _selectBlocking(
   _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
 ) throws(ChannelError) {
   var open = [Bool](repeating: true, count: sources.count)
-  let start = selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+  let start = _nextSelectStart()
   var backoff = Backoff(strategy: sources[0].control.strategy)
   let fence = sources[0].control.fence
   while true {
@@ -271,12 +280,12 @@ private func _selectBlocking(
 }
 
 nonisolated(nonsending)
-  private func _selectSuspending(
+  func _selectSuspending(
     _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
   ) async throws(ChannelError)
 {
   var open = [Bool](repeating: true, count: sources.count)
-  let start = selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+  let start = _nextSelectStart()
   let fence = sources[0].control.fence
   while true {
     if Task.isCancelled { throw .cancelled }
@@ -296,13 +305,7 @@ nonisolated(nonsending)
       throw error
     }
     if chosen == nil {
-      await withTaskCancellationHandler {
-        await withCheckedContinuation { (continuation: _Continuation) in
-          waiter.suspend(continuation)
-        }
-      } onCancel: {
-        waiter.cancel()
-      }
+      await _suspend(waiter, deadline: nil)
     } else {
       _ = waiter.fireSelf()
     }

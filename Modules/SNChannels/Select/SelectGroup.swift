@@ -1,0 +1,144 @@
+import SNAtomics
+import Synchronization
+
+/// Any number of receivers of one kind that ``Select`` waits on together:
+/// the form for four or more channels.
+///
+/// ```swift
+/// var shards = SelectGroup<SPSCReceiver<Order>>()
+/// for receiver in receivers { shards.append(receiver) }   // index 0, 1, 2, …
+/// while let (shard, order) = try? await shards.receive() { book[shard].apply(order) }
+/// ```
+///
+/// Why a group and not an array: endpoints are `~Copyable` (a single
+/// consumer is checked by the compiler), and `Array` holds only copyable
+/// elements, so a select over "an array of receivers" cannot be written. A
+/// parameter pack of `inout` receivers could not return one enum case per
+/// receiver either. The group owns its receivers instead (in storage it
+/// allocates and frees), reports which one an element came from by index,
+/// and hands each back with ``removeLast()``; dropping the group drops them
+/// (closing their channels, as dropping a receiver does).
+///
+/// Select semantics are those of ``Select``: the first ready receiver wins,
+/// each call starts its scan at a different receiver (no receiver starves),
+/// a closed and drained receiver drops out, and when all have, the call
+/// throws ``ChannelError/closed``.
+public struct SelectGroup<Receiver: SelectableReceiver & ~Copyable>: ~Copyable {
+  private var storage: UnsafeMutablePointer<Receiver>
+  private var capacity: Int
+  /// The number of receivers in the group.
+  public private(set) var count = 0
+
+  /// An empty group.
+  ///
+  /// - Parameter capacity: Receivers to make room for up front (it grows as needed).
+  public init(capacity: Int = 4) {
+    precondition(capacity >= 0, "capacity must not be negative")
+    self.capacity = max(capacity, 1)
+    storage = .allocate(capacity: self.capacity)
+  }
+
+  deinit {
+    storage.deinitialize(count: count)
+    storage.deallocate()
+  }
+
+  /// Adds a receiver; it answers to the index returned.
+  ///
+  /// - Parameter receiver: The receiver; the group owns it from now on.
+  /// - Returns: Its index (the count before the call).
+  /// - Complexity: Amortised O(1).
+  @discardableResult
+  public mutating func append(_ receiver: consuming Receiver) -> Int {
+    if count == capacity {
+      let grown = UnsafeMutablePointer<Receiver>.allocate(capacity: capacity * 2)
+      grown.moveInitialize(from: storage, count: count)
+      storage.deallocate()
+      storage = grown
+      capacity *= 2
+    }
+    (storage + count).initialize(to: receiver)
+    count += 1
+    return count - 1
+  }
+
+  /// Hands back the most recently added receiver.
+  ///
+  /// - Returns: The receiver at index `count - 1`, or `nil` if the group is empty.
+  public mutating func removeLast() -> Receiver? {
+    guard count > 0 else { return nil }
+    count -= 1
+    return (storage + count).move()
+  }
+
+  /// Receives from whichever receiver has an element now, without waiting.
+  ///
+  /// - Returns: The receiver's index and the element, or `nil` if all are empty.
+  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
+  ///   drained (or the group is empty).
+  public mutating func tryReceive() throws(ChannelError) -> (index: Int, element: Receiver.Element)?
+  {
+    let storage = storage
+    var open = [Bool](repeating: true, count: count)
+    var element: Receiver.Element?
+    let start = _nextSelectStart()
+    guard
+      let arm = try _scan(
+        &open, start: start,
+        attempt: { (arm) throws(ChannelError) in
+          element = try storage[arm].tryReceive()
+          return element != nil
+        })
+    else { return nil }
+    return (arm, element!)
+  }
+
+  /// Receives from whichever receiver has an element first, blocking the
+  /// thread (spin, yield, park) while all are empty.
+  ///
+  /// - Returns: The receiver's index and the element.
+  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
+  ///   drained (or the group is empty).
+  public mutating func receive() throws(ChannelError) -> (index: Int, element: Receiver.Element) {
+    guard count > 0 else { throw .closed }
+    let storage = storage
+    var element: Receiver.Element?
+    var chosen = 0
+    try _selectBlocking(sources) { (arm) throws(ChannelError) in
+      element = try storage[arm].tryReceive()
+      chosen = arm
+      return element != nil
+    }
+    return (chosen, element!)
+  }
+
+  /// Receives from whichever receiver has an element first, suspending the
+  /// task while all are empty. A cancelled task takes nothing.
+  ///
+  /// - Returns: The receiver's index and the element.
+  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
+  ///   drained (or the group is empty); ``ChannelError/cancelled`` if the
+  ///   task is cancelled.
+  nonisolated(nonsending)
+    public mutating func receive() async throws(ChannelError) -> (
+      index: Int, element: Receiver.Element
+    )
+  {
+    guard count > 0 else { throw .closed }
+    let storage = storage
+    var element: Receiver.Element?
+    var chosen = 0
+    try await _selectSuspending(sources) { (arm) throws(ChannelError) in
+      element = try storage[arm].tryReceive()
+      chosen = arm
+      return element != nil
+    }
+    return (chosen, element!)
+  }
+
+  private var sources: [SelectSource] {
+    (0..<count).map { storage[$0].selectSource }
+  }
+}
+
+extension SelectGroup: @unchecked Sendable where Receiver: Sendable & ~Copyable {}
