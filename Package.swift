@@ -117,7 +117,9 @@ let memoryModules: [Target] = [
       .target(name: "CJemalloc", condition: .when(platforms: [.linux], traits: ["Jemalloc"])),
       .target(name: "CNuma", condition: .when(platforms: [.linux], traits: ["NUMA"])),
     ]),
-  target("SNMemoryTests", .test, dependencies: ["SNMemory"]),
+  // LeakSuppressions.txt: LSAN_OPTIONS for the AddressSanitizer pass in .ci/run.
+  target(
+    "SNMemoryTests", .test, dependencies: ["SNMemory"], exclude: ["LeakSuppressions.txt"]),
 ]
 
 // MARK: - SNSimd

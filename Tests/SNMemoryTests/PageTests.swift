@@ -1,7 +1,9 @@
+import Foundation
 import SNMemory
 import Testing
 
-@Suite("Pages")
+// Serialized: the MAP_HUGETLB tests count the system's free reserved pages.
+@Suite("Pages", .serialized)
 struct PageTests {
   @Test("normal pages are page-aligned, zeroed and reported as normal")
   func normalRegion() throws {
@@ -44,6 +46,33 @@ struct PageTests {
     #endif
   }
 
+  @Test("MAP_HUGETLB: reserved pages when enough are free, the fallback otherwise")
+  func hugeTLBOrFallback() throws {
+    let pages = 2
+    let free = hugePagesFree()
+    let region = try MappedRegion(
+      byteCount: pages * HugePages.size, pages: .bestAvailable, prefault: true)
+    #expect(region.byteCount == pages * HugePages.size)
+    #expect(UInt(bitPattern: region.unsafeBaseAddress) % UInt(HugePages.size) == 0)
+    region.withUnsafeMutableBytes { bytes in
+      bytes[bytes.count - 1] = 7
+      #expect(bytes[bytes.count - 1] == 7)
+    }
+    if free >= pages {
+      // Reserved pages were free, so mmap(MAP_HUGETLB) must have succeeded, and
+      // the kernel reports them as this mapping's Private_Hugetlb.
+      #expect(region.pageKind == .hugeTLB)
+      #expect(region.measuredHugePageBytes() == region.byteCount)
+      #expect(hugePagesFree() <= free - pages)
+    } else {
+      // None reserved (vm.nr_hugepages = 0 by default): ENOMEM, then THP or normal pages.
+      #expect(region.pageKind != .hugeTLB)
+      let expected: PageKind =
+        HugePages.transparentMode == .unsupported ? .normal : .transparentHuge
+      #expect(region.pageKind == expected)
+    }
+  }
+
   @Test(
     "transparent huge pages really are huge where THP is on (AnonHugePages)",
     .enabled(if: HugePages.transparentMode == .always || HugePages.transparentMode == .madvise))
@@ -81,4 +110,13 @@ struct PageTests {
     #expect(throws: SNMemoryError.invalidSize) { _ = try MappedRegion(byteCount: -4096) }
     #expect(throws: SNMemoryError.invalidSize) { _ = try MappedRegion(byteCount: Int.max) }
   }
+}
+
+/// `HugePages_Free` from /proc/meminfo: reserved 2 MiB pages not yet mapped (0 off Linux).
+func hugePagesFree() -> Int {
+  guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return 0 }
+  for line in text.split(separator: "\n") where line.hasPrefix("HugePages_Free:") {
+    return line.split(separator: " ").last.flatMap { Int($0) } ?? 0
+  }
+  return 0
 }
