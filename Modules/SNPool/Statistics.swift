@@ -137,6 +137,9 @@ final class _WorkerCounters: Sendable {
   @usableFromInline let ticks = RelaxedCounter()
   @usableFromInline let emitted = RelaxedCounter()
   @usableFromInline let rejected = RelaxedCounter()
+  /// Of `received`, how many came through submitter lanes (for the shared
+  /// queue's depth).
+  @usableFromInline let fromLanes = RelaxedCounter()
   let pin = Atomic<Int>(Int.min)  // CPU, or -errno, or Int.min while unknown / unpinned
   let processingLatency = _Lock(_LatencyRecorder.makeHistogram())
   let queueDelay = _Lock(_LatencyRecorder.makeHistogram())

@@ -117,6 +117,12 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @usableFromInline var _isShuttingDown = false
 
   @usableFromInline var inbox: MPSCReceiver<Envelope<W.Message>>
+  /// The submitters' lanes into this worker (see ``Submitter``).
+  @usableFromInline var lanes: [_Lane<W.Message>] = []
+  /// The next lane a tick's ``tryReceiveMessage()`` looks at first.
+  @usableFromInline var nextLane = 0
+  /// Reused for moving lane items out before they become envelopes.
+  @usableFromInline var laneBuffer: [_LaneItem<W.Message>] = []
   @usableFromInline let results: MultiSender<W.Output>
   @usableFromInline let counters: _WorkerCounters
   /// Set once the queue reported closed (every message drained).
@@ -140,25 +146,44 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// batch inside ``Worker/tick(state:context:)``.
   ///
   /// A message taken this way counts as received and processed: the
-  /// worker has taken responsibility for it.
+  /// worker has taken responsibility for it. The shared queue comes first,
+  /// then the submitters' lanes in turn.
   ///
-  /// - Returns: The oldest queued message, or `nil` if none is ready.
+  /// - Returns: The oldest message of the first source that has one, or
+  ///   `nil` if none is ready.
   @inlinable
   public mutating func tryReceiveMessage() -> Envelope<W.Message>? {
-    guard !inboxClosed else { return nil }
-    do {
-      guard let envelope = try inbox.tryReceive() else { return nil }
-      counters.received.addFromOwner()
-      counters.processed.addFromOwner()
-      return envelope
-    } catch {
-      inboxClosed = true
-      return nil
+    if !inboxClosed {
+      do {
+        if let envelope = try inbox.tryReceive() {
+          counters.received.addFromOwner()
+          counters.processed.addFromOwner()
+          return envelope
+        }
+      } catch {
+        inboxClosed = true
+      }
     }
+    var remaining = lanes.count
+    while remaining > 0 {
+      remaining -= 1
+      if nextLane >= lanes.count { nextLane = 0 }
+      let lane = lanes[nextLane]
+      nextLane += 1
+      // A closed, drained lane stays until the run loop removes it.
+      if let item = try? lane.receiver.tryReceive() {
+        counters.received.addFromOwner()
+        counters.fromLanes.addFromOwner()
+        counters.processed.addFromOwner()
+        return item.envelope
+      }
+    }
+    return nil
   }
 
   /// Takes up to `maxCount` queued messages without waiting, appending them
-  /// to `buffer`; they count as received and processed.
+  /// to `buffer` (the shared queue first, then the submitters' lanes); they
+  /// count as received and processed.
   ///
   /// - Parameters:
   ///   - buffer: Where the messages are appended.
@@ -168,16 +193,46 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   public mutating func tryReceiveMessages(
     into buffer: inout [Envelope<W.Message>], maxCount: Int
   ) -> Int {
-    guard !inboxClosed else { return 0 }
-    do {
-      let count = try inbox.tryReceive(into: &buffer, maxCount: maxCount)
-      counters.received.addFromOwner(UInt64(count))
-      counters.processed.addFromOwner(UInt64(count))
-      return count
-    } catch {
-      inboxClosed = true
-      return 0
+    let count = _gather(into: &buffer, maxCount: maxCount)
+    counters.processed.addFromOwner(UInt64(count))
+    return count
+  }
+
+  /// Moves up to `maxCount` messages from the shared queue and the lanes
+  /// into `buffer` and counts them as received; drops lanes whose submitter
+  /// is gone once they are drained.
+  @inlinable
+  mutating func _gather(into buffer: inout [Envelope<W.Message>], maxCount: Int) -> Int {
+    var count = 0
+    if !inboxClosed {
+      do {
+        count = try inbox.tryReceive(into: &buffer, maxCount: maxCount)
+      } catch {
+        inboxClosed = true
+      }
     }
+    var fromLanes = 0
+    var index = 0
+    while index < lanes.count && count < maxCount {
+      do {
+        let taken = try lanes[index].receiver.tryReceive(
+          into: &laneBuffer, maxCount: maxCount - count)
+        if taken > 0 {
+          for item in laneBuffer { buffer.append(item.envelope) }
+          laneBuffer.removeAll(keepingCapacity: true)
+        }
+        fromLanes += taken
+        count += taken
+        index += 1
+      } catch {
+        lanes.remove(at: index)  // closed and drained: its submitter is gone
+      }
+    }
+    if count > 0 {
+      counters.received.addFromOwner(UInt64(count))
+      if fromLanes > 0 { counters.fromLanes.addFromOwner(UInt64(fromLanes)) }
+    }
+    return count
   }
 
   /// Emits a result into the pool's results channel, waiting while it is

@@ -59,6 +59,7 @@ struct _Lifecycle<W: Worker>: ~Copyable {
   var phase = Phase.created
   var threads: [OSThread] = []
   var closers: [OSThread] = []
+  var submitters: [_SubmitterRecord] = []
   var termination: _Unchecked<PoolTermination<W>>?
   var failure: WorkerFailure?
   var waiters: [CheckedContinuation<Void, Never>] = []
@@ -170,7 +171,11 @@ extension WorkerPool {
     switch action {
     case .close(let startFirst):
       if startFirst { spawnThreads() }
-      if immediate { stopRequested.store(true, ordering: .releasing) }
+      if immediate {
+        stopRequested.store(true, ordering: .releasing)
+        for slot in slots { slot.doorbell.wake(count: 1) }
+      }
+      closeSubmitterIntake()
       for slot in slots { slot.closeGate() }
       for slot in slots { slot.closeQueueWhenIdle() }
       let threads = lifecycle.withLock { $0.threads }

@@ -37,36 +37,52 @@ extension WorkerPool {
       backoff = Backoff(strategy: .busySpin)
     }
     var stopped = false
+    let slot = slots[index]
+    var seenLanes = 0
 
     loop: while true {
       if stopRequested.load(ordering: .relaxed) {
         stopped = true
         break
       }
-      let count: Int
-      do {
-        count = try context.inbox.tryReceive(into: &buffer, maxCount: batchSize)
-      } catch {
-        break  // closed and drained: graceful end
+      // New submitters: one load per round while there are none.
+      let version = slot.laneVersion.load(ordering: .acquiring)
+      if version != seenLanes {
+        seenLanes = version
+        context.lanes += slot.takePendingLanes()
       }
+      let count = buffer.count + context._gather(into: &buffer, maxCount: batchSize - buffer.count)
       if count > 0 {
-        counters.received.addFromOwner(UInt64(count))
         var handled = 0
         while handled < count {
           let envelope = buffer[handled]
           handled += 1
           if !_handle(envelope, index, &state, &context, &recorder) {
+            counters.processed.addFromOwner(UInt64(handled))
             stopped = true
             remains[index].unprocessed += buffer[handled...]
+            buffer.removeAll()
             break loop
           }
         }
+        // Counted per batch: only this thread writes it, and a reader
+        // sees it exact once the pool has terminated.
+        counters.processed.addFromOwner(UInt64(count))
         buffer.removeAll(keepingCapacity: true)
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
           break
         }
         backoff.reset()
+        continue
+      }
+      if context.inboxClosed {
+        // Shutdown closes the shared queue only after every submitter left
+        // its last send, so the lanes just polled empty stay empty; lanes
+        // registered before shutdown but not yet taken are taken now.
+        let late = slot.takePendingLanes()
+        if late.isEmpty { break }
+        context.lanes += late
         continue
       }
       // Idle.
@@ -88,18 +104,17 @@ extension WorkerPool {
         }
         recorder.flush(into: counters)
         backoff.reset()
-        do {
-          let envelope =
-            nextTick == .max
-            ? try context.inbox.receive() : try context.inbox.receive(deadline: nextTick)
-          counters.received.addFromOwner()
-          if !_handle(envelope, index, &state, &context, &recorder) {
-            stopped = true
-            break loop
-          }
-        } catch {
-          if error == .closed { break loop }  // timed out: loop round to tick
+        // Every source rings the doorbell after publishing: count in as a
+        // sleeper, look once more, and sleep only if nothing came.
+        let key = slot.doorbell.prepareWait(slot.fence)
+        let more = context._gather(into: &buffer, maxCount: batchSize)
+        if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
+          || slot.laneVersion.load(ordering: .acquiring) != seenLanes
+        {
+          slot.doorbell.cancelWait()
+          continue
         }
+        slot.doorbell.wait(key, deadline: nextTick == .max ? nil : nextTick)
       }
     }
 
@@ -107,18 +122,20 @@ extension WorkerPool {
       // Immediate stop: fail blocked and later senders fast, then hand back
       // everything still queued (shutdown drops the senders once no
       // submission is in flight, and the receiver then sees "closed").
+      remains[index].unprocessed += buffer  // taken but not handled yet
       context.inbox.close()
+      context.lanes += slot.takePendingLanes()
+      for lane in context.lanes { lane.receiver.close() }
+      var rest: [Envelope<W.Message>] = []
       while true {
-        do {
-          if let envelope = try context.inbox.tryReceive() {
-            remains[index].unprocessed.append(envelope)
-          } else {
-            Backoff.pause()
-          }
-        } catch {
-          break
+        let closed = context.inboxClosed
+        context.lanes += slot.takePendingLanes()
+        if context._gather(into: &rest, maxCount: .max) == 0 {
+          if closed { break }
+          Backoff.pause()
         }
       }
+      remains[index].unprocessed += rest
     } else {
       context._isShuttingDown = true
       _ = _tick(index, &state, &context, &nextTick, tickNanoseconds)
@@ -139,10 +156,8 @@ extension WorkerPool {
     do {
       try worker.handleMessage(envelope, state: &state, context: &context)
     } catch {
-      counters.processed.addFromOwner()
       return _recover(from: error, index, &state, counters)
     }
-    counters.processed.addFromOwner()
     if timed {
       let end = MonotonicClock.nanoseconds
       let delay: UInt64? =

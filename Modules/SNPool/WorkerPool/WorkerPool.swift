@@ -49,6 +49,10 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   let results: _Results<W.Output>
   let lifecycle = _Lock(_Lifecycle<W>())
   @usableFromInline let remains: [_WorkerRemains<W>]
+  /// Non-zero once shutdown began: what submitters check (one relaxed load
+  /// of a line nobody writes until then). See ``Submitter``.
+  @usableFromInline let intakeClosed: UnsafeMutablePointer<Atomic<Int>>
+  let intakeMemory: UnsafeMutableRawPointer
 
   /// Creates a pool and checks its configuration; ``start()`` launches the
   /// threads.
@@ -125,10 +129,14 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     self.backpressure = configuration.backpressure.kind
     self.recordsQueueDelay = configuration.recordsQueueDelay
     self.runLoop = runLoop
+    intakeMemory = .allocate(byteCount: CacheLine.padding, alignment: CacheLine.padding)
+    intakeClosed = intakeMemory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
   }
 
   deinit {
     slotRefs.deallocate()
+    intakeClosed.deinitialize(count: 1)
+    intakeMemory.deallocate()
   }
 
   /// The number of workers.
@@ -230,7 +238,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           restarts: counters.restarts.value, ticks: counters.ticks.value,
           emitted: counters.emitted.value, rejected: counters.rejected.value,
           queueDepth: channel.map {
-            max(0, Int(truncatingIfNeeded: $0.sent &- counters.received.value))
+            // The shared queue only: lane messages are counted apart.
+            max(
+              0,
+              Int(
+                truncatingIfNeeded: $0.sent &- (counters.received.value &- counters.fromLanes.value)
+              ))
           } ?? 0,
           queueCapacity: slot.capacity,
           pinnedCPU: pin >= 0 ? pin : nil,

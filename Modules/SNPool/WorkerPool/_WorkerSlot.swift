@@ -45,6 +45,19 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   let capacity: Int
   /// The channel's counters when it was closed (the sender is gone after that).
   let finalChannelStats = _Lock<ChannelStats?>(nil)
+  /// The worker sleeps here when idle; every source (the shared queue and
+  /// each submitter lane) rings it after publishing, one load when nobody
+  /// sleeps. Its two words live on their own cache lines in `doorbellWords`.
+  @usableFromInline let doorbell: UnsafeEventCount
+  /// The fence the doorbell's protocol uses (read once: a static needs a
+  /// lazy-initialisation check on every access).
+  @usableFromInline let fence = AsymmetricFence.process
+  let doorbellWords: UnsafeMutableRawPointer
+  /// Lanes of new submitters, not yet taken by the worker thread.
+  let pendingLanes = _Lock<[_Lane<Message>]>([])
+  /// Bumped after each lane registration: the worker's cheap "anything new?"
+  /// check, one load per loop round.
+  @usableFromInline let laneVersion = Atomic<Int>(0)
 
   init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
     let channel = try Channel<Envelope<Message>>.mpsc(capacity: capacity, waitStrategy: strategy)
@@ -53,6 +66,34 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     self.capacity = sender.stats.capacity
     self.sender = consume sender
     self.receiver = consume receiver
+    let line = CacheLine.padding
+    doorbellWords = .allocate(byteCount: 2 * line, alignment: line)
+    let state = doorbellWords.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+    let epoch = (doorbellWords + line).initializeMemory(as: Atomic<UInt32>.self, to: Atomic(0))
+    doorbell = UnsafeEventCount(state: state, epoch: epoch)
+  }
+
+  deinit {
+    doorbellWords.assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1)
+    (doorbellWords + CacheLine.padding).assumingMemoryBound(to: Atomic<UInt32>.self)
+      .deinitialize(count: 1)
+    doorbellWords.deallocate()
+  }
+
+  /// Hands a new submitter's lane to the worker (taken at its next round).
+  func addLane(_ lane: _Lane<Message>) {
+    pendingLanes.withLock { $0.append(lane) }
+    laneVersion.wrappingAdd(1, ordering: .releasing)
+    doorbell.wake(count: 1)
+  }
+
+  /// The lanes registered since the last call (worker thread).
+  @usableFromInline
+  func takePendingLanes() -> [_Lane<Message>] {
+    pendingLanes.withLock { lanes in
+      defer { lanes.removeAll() }
+      return lanes
+    }
   }
 
   /// Enters the gate; `false` once shutdown closed it.
@@ -88,6 +129,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
       case .block: try sender!.send(envelope)
       case .timeout(let duration): try sender!.send(envelope, timeout: duration)
       }
+      doorbell.notify(fence)
       return .sent
     } catch {
       counters.rejected.add()
@@ -103,6 +145,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     defer { leave() }
     do {
       try sender!.trySend(envelope)
+      doorbell.notify(fence)
       return nil
     } catch {
       return (Self.reason(error.reason), error.element)
@@ -133,7 +176,10 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
         return (.shutDown, envelopes[sent...])
       }
       sent += claimed
-      guard claimed == 0 else { continue }
+      guard claimed == 0 else {
+        doorbell.notify(fence)
+        continue
+      }
       do {
         switch policy {
         case .block: try sender!.send(envelopes[sent])
@@ -141,6 +187,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
         case .failFast: try sender!.trySend(envelopes[sent])
         }
         sent += 1
+        doorbell.notify(fence)
       } catch {
         counters.rejected.add(UInt64(envelopes.endIndex - sent))
         return (Self.reason(error.reason), envelopes[sent...])
@@ -170,6 +217,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     }
     if let stats = sender?.stats { finalChannelStats.withLock { $0 = stats } }
     sender = nil
+    doorbell.wake(count: 1)
   }
 
   /// The queue's counters, read through the sender while the pool runs.
@@ -177,5 +225,45 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     guard enter() else { return finalChannelStats.withLock { $0 } }
     defer { leave() }
     return sender?.stats
+  }
+}
+
+/// What a submitter lane carries: the message and its key hash, half the
+/// size of an ``Envelope`` for an 8-byte message (the ring's cache lines are
+/// what a hop between cores pays for).
+///
+/// `keyHash` is ``_LaneItem/noKey`` for a message sent to a worker directly;
+/// a real hash equal to it never travels in a lane (see
+/// ``Submitter/_sendRare(_:keyHash:to:policy:)``).
+@frozen @usableFromInline
+struct _LaneItem<Message: Sendable>: Sendable {
+  @usableFromInline var message: Message
+  @usableFromInline var keyHash: UInt64
+
+  @usableFromInline static var noKey: UInt64 { .max }
+
+  @inlinable @inline(__always)
+  init(_ message: Message, keyHash: UInt64) {
+    self.message = message
+    self.keyHash = keyHash
+  }
+
+  @inlinable @inline(__always)
+  var envelope: Envelope<Message> {
+    Envelope(message, keyHash: keyHash == Self.noKey ? nil : keyHash)
+  }
+}
+
+/// One submitter's SPSC lane into one worker, as the worker holds it.
+///
+/// A class so that the worker can keep a plain array of them (the receiver
+/// is noncopyable); only the worker thread touches `receiver`.
+@usableFromInline
+final class _Lane<Message: Sendable>: @unchecked Sendable {
+  /// Only the worker thread uses it, so no dynamic exclusivity checks.
+  @exclusivity(unchecked) @usableFromInline var receiver: SPSCReceiver<_LaneItem<Message>>
+
+  init(_ receiver: consuming SPSCReceiver<_LaneItem<Message>>) {
+    self.receiver = receiver
   }
 }

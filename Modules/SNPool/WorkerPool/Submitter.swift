@@ -1,0 +1,317 @@
+import SNAtomics
+import SNChannels
+import SNPartition
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A producer's own way into a pool: one single-producer lane (an SPSC
+/// channel) to each worker, for one thread that submits a lot.
+///
+/// ```swift
+/// let producer = OSThread.spawn(taking: try pool.makeSubmitter()) { submitter in
+///   for event in events { try! submitter.send(event, key: event.account) }
+/// }  // the thread drops the submitter when done, which closes its lanes
+/// ```
+///
+/// ``WorkerPool/send(_:key:)`` works from any thread because every sender
+/// shares a worker's queue, which costs a compare-and-swap per message and
+/// a shared cache line between producers. A submitter's lanes have a single
+/// producer, so a send is a few plain loads and stores: use one per
+/// producer thread on hot paths. Routing, backpressure
+/// (``PoolConfiguration/backpressure``), statistics and shutdown behave as
+/// for ``WorkerPool/send(_:key:)``: a message sent after shutdown began
+/// comes back in a ``SubmitError`` with ``PoolError/shutDown``, and graceful
+/// shutdown processes every message a submitter had sent.
+///
+/// Messages of one submitter to one worker are handled in the order sent;
+/// there is no order between different submitters, or between a submitter
+/// and ``WorkerPool/send(_:key:)``.
+///
+/// Noncopyable and `Sendable`: move it to the thread that uses it. Each
+/// worker polls every lane, so keep submitters few (about one per
+/// producer thread) and drop the ones you no longer need.
+public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
+  @usableFromInline let pool: WorkerPool<W>
+  @usableFromInline let router: any Partitioner
+  @usableFromInline let hasher: KeyHasher
+  @usableFromInline let lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>
+  @usableFromInline let doorbells: UnsafeMutablePointer<UnsafeEventCount>
+  @usableFromInline let workerCount: Int
+  @usableFromInline let record: _SubmitterRecord
+  /// The pool's intake word (non-zero once shutdown began).
+  @usableFromInline let intakeClosed: UnsafeMutablePointer<Atomic<Int>>
+  @usableFromInline let fence: AsymmetricFence
+  @usableFromInline let backpressure: BackpressurePolicy.Kind
+  @usableFromInline let recordsQueueDelay: Bool
+
+  init(
+    pool: WorkerPool<W>, lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>,
+    record: _SubmitterRecord
+  ) {
+    self.pool = pool
+    router = pool.partitioner
+    hasher = pool.partitioner.keyHasher
+    self.lanes = lanes
+    workerCount = pool.slots.count
+    doorbells = .allocate(capacity: workerCount)
+    _ = UnsafeMutableBufferPointer(start: doorbells, count: workerCount)
+      .initialize(from: pool.slots.map(\.doorbell))
+    self.record = record
+    intakeClosed = pool.intakeClosed
+    fence = AsymmetricFence.process
+    backpressure = pool.backpressure
+    recordsQueueDelay = pool.recordsQueueDelay
+  }
+
+  deinit {
+    // Dropping the senders closes the lanes: each worker drains what is
+    // queued and then forgets the lane.
+    lanes.deinitialize(count: workerCount)
+    lanes.deallocate()
+    doorbells.deallocate()
+    pool.removeSubmitter(record)
+  }
+
+  /// Submits `message` to the worker that owns `key`, following the pool's
+  /// backpressure policy when that worker's lane is full.
+  ///
+  /// - Parameters:
+  ///   - message: The message.
+  ///   - key: The routing key, hashed stably (same key, same worker, every run).
+  /// - Throws: ``SubmitError`` holding `message`: ``PoolError/queueFull``,
+  ///   ``PoolError/timedOut`` or ``PoolError/shutDown``.
+  /// - Complexity: O(1) plus the key's hash; no read-modify-write
+  ///   instruction unless the lane is full.
+  @inlinable
+  public mutating func send<Key: StableHashable>(
+    _ message: W.Message, key: Key
+  ) throws(SubmitError<W.Message>) {
+    try send(message, keyHash: hasher.hash(key))
+  }
+
+  /// Submits `message` by a precomputed key hash (``Partitioner/keyHasher``).
+  ///
+  /// - Parameters:
+  ///   - message: The message.
+  ///   - keyHash: The key's stable hash.
+  /// - Throws: ``SubmitError`` holding `message`.
+  @inlinable
+  public mutating func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
+    let index = router.worker(forKeyHash: keyHash)
+    guard keyHash != _LaneItem<W.Message>.noKey, !recordsQueueDelay else {
+      try _sendRare(message, keyHash: keyHash, to: index, policy: backpressure)
+      return
+    }
+    try _send(_LaneItem(message, keyHash: keyHash), to: index, policy: backpressure)
+  }
+
+  /// Submits `message` to one worker, bypassing the partitioner.
+  ///
+  /// - Parameters:
+  ///   - message: The message.
+  ///   - workerIndex: The worker, in `0..<workerCount`.
+  /// - Throws: ``SubmitError`` holding `message`.
+  @inlinable
+  public mutating func send(
+    _ message: W.Message, toWorker workerIndex: Int
+  ) throws(SubmitError<W.Message>) {
+    precondition(
+      workerIndex >= 0 && workerIndex < workerCount, "worker \(workerIndex) out of range")
+    guard !recordsQueueDelay else {
+      try _sendRare(message, keyHash: nil, to: workerIndex, policy: backpressure)
+      return
+    }
+    try _send(
+      _LaneItem(message, keyHash: _LaneItem<W.Message>.noKey), to: workerIndex,
+      policy: backpressure)
+  }
+
+  /// Submits `message` to the worker that owns `key` without waiting,
+  /// whatever the configured policy.
+  ///
+  /// - Parameters:
+  ///   - message: The message.
+  ///   - key: The routing key.
+  /// - Throws: ``SubmitError`` holding `message`: ``PoolError/queueFull`` or
+  ///   ``PoolError/shutDown``.
+  @inlinable
+  public mutating func trySend<Key: StableHashable>(
+    _ message: W.Message, key: Key
+  ) throws(SubmitError<W.Message>) {
+    let keyHash = hasher.hash(key)
+    let index = router.worker(forKeyHash: keyHash)
+    guard keyHash != _LaneItem<W.Message>.noKey, !recordsQueueDelay else {
+      try _sendRare(message, keyHash: keyHash, to: index, policy: .failFast)
+      return
+    }
+    try _send(_LaneItem(message, keyHash: keyHash), to: index, policy: .failFast)
+  }
+
+  /// The intake protocol, a Dekker pair with shutdown over an asymmetric
+  /// fence: the submitter stores "busy", then loads "closed"; shutdown
+  /// stores "closed", runs the heavy fence, then waits until every
+  /// submitter's "busy" is 0. Either shutdown sees this send in flight and
+  /// waits for its push, or this send sees "closed" and hands the message
+  /// back; no push can land after the workers' final drain. The releasing
+  /// store of 0 publishes the push to the shutdown thread that reads it.
+  @inlinable @inline(__always)
+  mutating func _send(
+    _ item: _LaneItem<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
+  ) throws(SubmitError<W.Message>) {
+    let busy = record.busy
+    busy.pointee.store(1, ordering: .relaxed)
+    fence.light()
+    if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
+      busy.pointee.store(0, ordering: .releasing)
+      throw _reject(.shutDown, item.message, index)
+    }
+    if let back = lanes[index].offer(item) {
+      try _sendSlow(back, to: index, policy: policy)
+      return
+    }
+    busy.pointee.store(0, ordering: .releasing)
+    doorbells[index].notify(fence)
+  }
+
+  /// The lane was full or closed (still inside the intake protocol).
+  @usableFromInline
+  mutating func _sendSlow(
+    _ item: _LaneItem<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
+  ) throws(SubmitError<W.Message>) {
+    let busy = record.busy
+    defer { busy.pointee.store(0, ordering: .releasing) }
+    if lanes[index].isClosed { throw _reject(.shutDown, item.message, index) }
+    if case .failFast = policy { throw _reject(.queueFull, item.message, index) }
+    do {
+      switch policy {
+      case .failFast: preconditionFailure("handled above")
+      case .block: try lanes[index].send(item)
+      case .timeout(let duration): try lanes[index].send(item, timeout: duration)
+      }
+    } catch {
+      throw _reject(_WorkerSlot<W.Message>.reason(error.reason), error.element.message, index)
+    }
+    doorbells[index].notify(fence)
+  }
+
+  /// Sends through the worker's shared queue instead of the lane: when the
+  /// pool stamps submission times (a lane item has no room for the stamp),
+  /// or for the one key hash a lane item reserves for "no key". In the
+  /// second case the lane is drained first, so this message still comes
+  /// after the ones this submitter sent before it.
+  @usableFromInline
+  mutating func _sendRare(
+    _ message: W.Message, keyHash: UInt64?, to index: Int, policy: BackpressurePolicy.Kind
+  ) throws(SubmitError<W.Message>) {
+    if !recordsQueueDelay {
+      var deadline: UInt64?
+      if case .timeout(let duration) = policy {
+        deadline = MonotonicClock.deadline(after: duration)
+      }
+      var backoff = Backoff(strategy: .lowCPU)
+      while lanes[index].stats.depth > 0 {
+        if lanes[index].isClosed || intakeClosed.pointee.load(ordering: .relaxed) != 0 {
+          throw _reject(.shutDown, message, index)
+        }
+        if case .failFast = policy { throw _reject(.queueFull, message, index) }
+        if let deadline, MonotonicClock.nanoseconds >= deadline {
+          throw _reject(.timedOut, message, index)
+        }
+        if backoff.shouldPark { usleep(50) } else { backoff.snooze() }
+      }
+    }
+    try pool._send(pool._envelope(message, keyHash), to: index, policy: policy)
+  }
+
+  @usableFromInline
+  func _reject(
+    _ reason: PoolError, _ message: W.Message, _ index: Int
+  ) -> SubmitError<W.Message> {
+    pool.slots[index].counters.rejected.add()
+    return SubmitError(reason: reason, workerIndex: index, message: message)
+  }
+}
+
+/// What shutdown needs to know about one submitter: whether it is inside a
+/// send. The word has a cache line to itself and only its submitter writes
+/// it, so the two stores per send stay in that core's cache.
+@usableFromInline
+final class _SubmitterRecord: @unchecked Sendable {
+  @usableFromInline let busy: UnsafeMutablePointer<Atomic<Int>>
+  let memory: UnsafeMutableRawPointer
+
+  init() {
+    memory = .allocate(byteCount: CacheLine.padding, alignment: CacheLine.padding)
+    busy = memory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+  }
+
+  deinit {
+    busy.deinitialize(count: 1)
+    memory.deallocate()
+  }
+}
+
+extension WorkerPool {
+  /// Makes a producer handle with its own lane to each worker (see
+  /// ``Submitter``), for one thread that submits many messages.
+  ///
+  /// - Returns: The submitter; drop it when that producer is done.
+  /// - Throws: ``PoolError/shutDown`` once shutdown (or stop) has begun.
+  public func makeSubmitter() throws(PoolError) -> Submitter<W> {
+    let capacity = configuration.worker.queueCapacity
+    let lanes = UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>.allocate(
+      capacity: slots.count)
+    var receivers: [_Lane<W.Message>] = []
+    for index in slots.indices {
+      // The capacity was validated by init, so this cannot fail.
+      let channel = try! Channel<_LaneItem<W.Message>>.spsc(
+        capacity: capacity,
+        waitStrategy: configuration.worker.idleStrategy.channelStrategy)
+      let sender = channel.sender
+      let receiver = channel.receiver
+      (lanes + index).initialize(to: consume sender)
+      receivers.append(_Lane(consume receiver))
+    }
+    let record = _SubmitterRecord()
+    let registered = lifecycle.withLock { state -> Bool in
+      switch state.phase {
+      case .created, .running: break
+      case .closing, .terminated: return false
+      }
+      state.submitters.append(record)
+      for (slot, lane) in zip(slots, receivers) { slot.addLane(lane) }
+      return true
+    }
+    guard registered else {
+      lanes.deinitialize(count: slots.count)
+      lanes.deallocate()
+      throw .shutDown
+    }
+    return Submitter(pool: self, lanes: lanes, record: record)
+  }
+
+  func removeSubmitter(_ record: _SubmitterRecord) {
+    lifecycle.withLock { state in state.submitters.removeAll { $0 === record } }
+  }
+
+  /// Shutdown's side of the submitters' intake protocol: close intake, then
+  /// wait until no submitter is inside a send.
+  func closeSubmitterIntake() {
+    intakeClosed.pointee.store(1, ordering: .releasing)
+    AsymmetricFence.process.heavy()
+    let records = lifecycle.withLock { $0.submitters }
+    for record in records {
+      var backoff = Backoff(strategy: .lowCPU)
+      while record.busy.pointee.load(ordering: .acquiring) != 0 {
+        if backoff.shouldPark { usleep(100) } else { backoff.snooze() }
+      }
+    }
+  }
+}
