@@ -38,7 +38,7 @@ import _SNTestSupport
           return (nil, nil)
         } catch {
           // The receiver survives the cancelled wait: the element sent now is there.
-          return (error, Self.receiveBlocking(&rx))
+          return (error, await Self.pollAfterCancellation(&rx))
         }
       }
       #expect(await eventually { tx.registeredWaiters.receivers == 1 })
@@ -108,10 +108,16 @@ import _SNTestSupport
     #expect(tracker.liveCount == 0)
   }
 
-  /// The blocking timed receive (a sync function picks the sync overload):
-  /// the cancelled task's receiver still gets what is sent afterwards.
-  static func receiveBlocking(_ rx: inout MPSCReceiver<Int>) -> Int? {
-    try? rx.receive(timeout: .seconds(10))
+  /// Polls the receiver of a cancelled task (async receives fail at once
+  /// there) until an element comes, yielding between polls: a blocking
+  /// receive would hold a pool thread that the test itself needs.
+  static func pollAfterCancellation(_ rx: inout MPSCReceiver<Int>) async -> Int? {
+    let deadline = MonotonicClock.deadline(after: .seconds(30))
+    while MonotonicClock.nanoseconds < deadline {
+      if let value = try? rx.tryReceive() { return value }
+      await Task.yield()
+    }
+    return nil
   }
 
   static func cancelFullSend(

@@ -25,7 +25,7 @@ import Synchronization
 /// never blocks (a job may enqueue jobs on its own executor). Jobs run in
 /// the order they were enqueued by each enqueuer.
 ///
-/// The executor lives until ``shutdown()``: its thread keeps it alive, as
+/// The executor lives until `shutdown()`: its thread keeps it alive, as
 /// the jobs that reference it must be able to run.
 public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
   private let jobs: MultiSender<UnownedJob>
@@ -35,7 +35,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   private let workerThreadID = Atomic<Int64>(-1)
   private let worker = _SpinLocked<OSThread?>(nil)
   /// Whether `run` returned, and the task of an async `shutdown()` to resume then.
-  private let exitState = _SpinLocked<(finished: Bool, waiter: UnsafeContinuation<Void, Never>?)>(
+  private let exitState = _SpinLocked<(finished: Bool, waiter: CheckedContinuation<Void, Never>?)>(
     (false, nil))
 
   /// Starts the executor's thread.
@@ -135,7 +135,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   /// and suspends the calling task (never blocking its thread) until the
   /// worker thread has finished. Enqueuing afterwards traps.
   ///
-  /// The async form of ``shutdown()``: a join that waits for queued jobs
+  /// The async form of the blocking `shutdown()`: a join that waits for queued jobs
   /// must not run on a cooperative thread (on a 2-core machine the pool has
   /// two, and blocking one while the jobs need the other deadlocks it). The
   /// worker resumes the task as its last action; the join that follows
@@ -146,7 +146,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
     guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
     jobs.ring.control.closeForReceiving()
-    await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let finished = exitState.withLock { state -> Bool in
         if state.finished { return true }
         state.waiter = continuation
