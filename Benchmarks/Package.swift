@@ -23,9 +23,26 @@ func suite(_ name: String, _ modules: [String], extra: [Target.Dependency] = [])
 let package = Package(
   name: "benchmarks",
   platforms: [.macOS(.v15)],
+  // `Jemalloc` (on by default) turns on the root package's `Jemalloc` trait, so
+  // that `swift package benchmark` measures SNMemory's jemalloc arenas too. It
+  // needs libjemalloc-dev (Linux). Only the Memory suite links SNMemory, so only
+  // its process switches to jemalloc as `malloc` (Debian's build is unprefixed);
+  // Memory calls glibc's allocator by its own names for the glibc figures.
+  // Without jemalloc installed: `swift package --package-path Benchmarks
+  // --disable-default-traits benchmark` (Memory then measures glibc alone).
+  traits: [
+    .trait(
+      name: "Jemalloc",
+      description:
+        "Build SNMemory with its Jemalloc trait (needs libjemalloc-dev): the Memory suite "
+        + "then measures JemallocArena, and jemalloc is that process's malloc."),
+    .default(enabledTraits: ["Jemalloc"]),
+  ],
   dependencies: [
     // Named explicitly: a bare path dependency takes the checkout folder's name.
-    .package(name: "swift-shared-nothing", path: "../"),
+    .package(
+      name: "swift-shared-nothing", path: "../",
+      traits: [.trait(name: "Jemalloc", condition: .when(traits: ["Jemalloc"]))]),
     .package(
       url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     // Only for the AsyncChannel comparison in message_passing; the library never depends on it.
