@@ -86,7 +86,8 @@ public struct WorkerStatistics: Sendable, Hashable {
   public var emitted: UInt64
   /// Sends to this worker that were rejected (full, timed out, shut down).
   public var rejected: UInt64
-  /// Messages waiting in the queue.
+  /// Messages waiting in the worker's shared queue (``Submitter`` lanes
+  /// are not included).
   public var queueDepth: Int
   /// The queue's capacity (after rounding to a power of two).
   public var queueCapacity: Int

@@ -167,7 +167,8 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ) throws(SubmitError<W.Message>) {
     let busy = record.busy
     busy.pointee.store(1, ordering: .relaxed)
-    fence.light()
+    // Orders just these two accesses (the lane's fields stay in registers).
+    fence.light(orderingStoreTo: busy, beforeLoadFrom: intakeClosed)
     if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
       busy.pointee.store(0, ordering: .releasing)
       throw _reject(.shutDown, item.message, index)

@@ -233,8 +233,8 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
 /// what a hop between cores pays for).
 ///
 /// `keyHash` is ``_LaneItem/noKey`` for a message sent to a worker directly;
-/// a real hash equal to it never travels in a lane (see
-/// ``Submitter/_sendRare(_:keyHash:to:policy:)``).
+/// a message whose real hash equals it takes the worker's shared queue
+/// instead (the submitter's `_sendRare`).
 @frozen @usableFromInline
 struct _LaneItem<Message: Sendable>: Sendable {
   @usableFromInline var message: Message
