@@ -71,6 +71,11 @@ public final class OSThread: Sendable {
   /// A noncopyable `var` captured by a closure instead lives as long as the
   /// scope that declared it, so it would outlive the thread.
   ///
+  /// `body` receives the value `inout`, which the compiler reloads from
+  /// memory around every opaque or atomic operation. In a hot loop, move it
+  /// into a local first (`var local = consume value`) and put it back at the
+  /// end (`value = consume local`): a local's fields stay in registers.
+  ///
   /// - Parameters:
   ///   - name: A name shown by debuggers and `top -H`.
   ///   - cpu: The CPU to pin the thread to, or `nil`.

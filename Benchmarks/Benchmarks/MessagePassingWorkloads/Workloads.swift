@@ -153,7 +153,12 @@ public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
   let channel = try! Channel<UInt64>.spsc(capacity: capacity)
   let count = UInt64(messages)
   let start = now()
-  let producer = OSThread.spawn(taking: channel.sender) { tx in
+  let producer = OSThread.spawn(taking: channel.sender) { endpoint in
+    // Work on a local, as the reference ring does: the compiler keeps a
+    // local endpoint's fields in registers, while through the `inout`
+    // parameter it reloads them on every call (it cannot prove that the
+    // channel's atomic stores do not write them). See SNChannels' DocC.
+    var tx = consume endpoint
     switch mode {
     case .spin:
       // `offer` is the polling form: a failure returns the element instead of
@@ -183,6 +188,7 @@ public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
         next &+= UInt64(size)
       }
     }
+    endpoint = consume tx
   }
   var rx = channel.receiver
   var expected: UInt64 = 1
