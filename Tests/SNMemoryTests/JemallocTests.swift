@@ -143,6 +143,20 @@ struct JemallocThreadCacheTests {
     #expect(arena.statistics.allocated == 0)
   }
 
+  #if DEBUG
+    @Test(
+      "freeing another arena's block into a cache traps (debug builds)",
+      .enabled(if: exitTestsSupported && JemallocArena.isAvailable))
+    func foreignBlockTraps() async {
+      await #expect(processExitsWith: .failure) {
+        let mine = try JemallocArena()
+        let other = try JemallocArena()
+        let cache = try mine.makeThreadCache()
+        cache.unsafeDeallocate(other.unsafeAllocate(byteCount: 64))
+      }
+    }
+  #endif
+
   @Test(
     "resetting an arena while one of its caches exists traps",
     .enabled(if: exitTestsSupported && JemallocArena.isAvailable))
