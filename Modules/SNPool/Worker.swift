@@ -218,6 +218,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
         let taken = try lanes[index].receiver.tryReceive(
           into: &laneBuffer, maxCount: maxCount - count)
         if taken > 0 {
+          buffer.reserveCapacity(buffer.count + taken)
           for item in laneBuffer { buffer.append(item.envelope) }
           laneBuffer.removeAll(keepingCapacity: true)
         }

@@ -42,7 +42,9 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @usableFromInline let router: any Partitioner
   @usableFromInline let hasher: KeyHasher
   @usableFromInline let lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>
+  /// Each worker's doorbell, and its `state` word alone for the hot check.
   @usableFromInline let doorbells: UnsafeMutablePointer<UnsafeEventCount>
+  @usableFromInline let doorbellStates: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<Int>>>
   @usableFromInline let workerCount: Int
   @usableFromInline let record: _SubmitterRecord
   /// The pool's intake word (non-zero once shutdown began).
@@ -63,6 +65,9 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     doorbells = .allocate(capacity: workerCount)
     _ = UnsafeMutableBufferPointer(start: doorbells, count: workerCount)
       .initialize(from: pool.slots.map(\.doorbell))
+    doorbellStates = .allocate(capacity: workerCount)
+    _ = UnsafeMutableBufferPointer(start: doorbellStates, count: workerCount)
+      .initialize(from: pool.slots.map(\.doorbell.state))
     self.record = record
     intakeClosed = pool.intakeClosed
     fence = AsymmetricFence.process
@@ -76,6 +81,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     lanes.deinitialize(count: workerCount)
     lanes.deallocate()
     doorbells.deallocate()
+    doorbellStates.deallocate()
     pool.removeSubmitter(record)
   }
 
@@ -89,7 +95,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ///   ``PoolError/timedOut`` or ``PoolError/shutDown``.
   /// - Complexity: O(1) plus the key's hash; no read-modify-write
   ///   instruction unless the lane is full.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func send<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
@@ -102,7 +108,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ///   - message: The message.
   ///   - keyHash: The key's stable hash.
   /// - Throws: ``SubmitError`` holding `message`.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
     let index = router.worker(forKeyHash: keyHash)
     guard keyHash != _LaneItem<W.Message>.noKey, !recordsQueueDelay else {
@@ -118,7 +124,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ///   - message: The message.
   ///   - workerIndex: The worker, in `0..<workerCount`.
   /// - Throws: ``SubmitError`` holding `message`.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func send(
     _ message: W.Message, toWorker workerIndex: Int
   ) throws(SubmitError<W.Message>) {
@@ -178,11 +184,27 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
       return
     }
     busy.pointee.store(0, ordering: .releasing)
-    doorbells[index].notify(fence)
+    _ringDoorbell(index)
+  }
+
+  /// ``UnsafeEventCount/notify(_:count:)`` with one pointer loaded instead
+  /// of the whole event count: a compiler barrier and one load unless the
+  /// worker sleeps.
+  @inlinable @inline(__always)
+  func _ringDoorbell(_ index: Int) {
+    fence.light()
+    if doorbellStates[index].pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+      _wakeWorker(index)
+    }
+  }
+
+  @usableFromInline @inline(never)
+  func _wakeWorker(_ index: Int) {
+    doorbells[index].wake(count: 1)
   }
 
   /// The lane was full or closed (still inside the intake protocol).
-  @usableFromInline
+  @usableFromInline @inline(never)
   mutating func _sendSlow(
     _ item: _LaneItem<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
   ) throws(SubmitError<W.Message>) {
@@ -199,7 +221,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     } catch {
       throw _reject(_WorkerSlot<W.Message>.reason(error.reason), error.element.message, index)
     }
-    doorbells[index].notify(fence)
+    _ringDoorbell(index)
   }
 
   /// Sends through the worker's shared queue instead of the lane: when the
@@ -207,7 +229,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   /// or for the one key hash a lane item reserves for "no key". In the
   /// second case the lane is drained first, so this message still comes
   /// after the ones this submitter sent before it.
-  @usableFromInline
+  @usableFromInline @inline(never)
   mutating func _sendRare(
     _ message: W.Message, keyHash: UInt64?, to index: Int, policy: BackpressurePolicy.Kind
   ) throws(SubmitError<W.Message>) {
