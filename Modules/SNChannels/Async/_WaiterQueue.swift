@@ -140,12 +140,24 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
   let stateWord: UnsafeMutablePointer<Atomic<Int>>
   let entries = _SpinLocked<[Entry]>([])
   /// How well spinning has paid off on this side lately: 0 to 3, up on a
-  /// spin that saw the condition, down on one that did not. A hint: the
-  /// racy load-then-store updates may lose a step, which does no harm.
+  /// spin that saw the condition (or a re-check after registering that
+  /// did), down on one that did not. A hint: the racy load-then-store
+  /// updates may lose a step, which does no harm.
   private let spinScore = Atomic<Int>(1)
 
-  /// Whether the next async wait should spin long.
-  var spinPaysOff: Bool { spinScore.load(ordering: .relaxed) > 0 }
+  /// How long an async wait spins before it suspends.
+  enum SpinLength { case none, short, long }
+
+  /// How long the next async wait on this side spins: not at all while
+  /// spinning has not paid off (the peer cannot run meanwhile, as when both
+  /// tasks share one pool thread), long while it has.
+  var spinLength: SpinLength {
+    switch spinScore.load(ordering: .relaxed) {
+    case 0: .none
+    case 1: .short
+    default: .long
+    }
+  }
 
   /// Records how a spin ended.
   func recordSpin(succeeded: Bool) {
@@ -248,25 +260,31 @@ func _spin(until ready: () -> Bool, strategy: WaitStrategy, long: Bool) -> Bool 
 ///
 /// Never blocks a thread: the longest busy stretch is the spin, long only
 /// while spinning has paid off on this side of the channel lately
-/// (``_WaiterQueue/spinPaysOff``). Where it does not (both tasks of a
-/// ping-pong on one pool thread: the peer cannot run while this task
-/// spins), the spin stays short.
+/// (``_WaiterQueue/spinLength``). Where it does not (both tasks on one
+/// pool thread: the peer cannot run while this task spins), there is none.
 nonisolated(nonsending)
   func _awaitReady(
     _ queue: _WaiterQueue, fence: AsymmetricFence, strategy: WaitStrategy,
     deadline: UInt64? = nil, ready: () -> Bool
   ) async -> _WaitOutcome
 {
-  if _spin(until: ready, strategy: strategy, long: queue.spinPaysOff) {
-    queue.recordSpin(succeeded: true)
+  let spin = queue.spinLength
+  if spin != .none {
+    if _spin(until: ready, strategy: strategy, long: spin == .long) {
+      queue.recordSpin(succeeded: true)
+      return .ready
+    }
+    queue.recordSpin(succeeded: false)
+  } else if ready() {
     return .ready
   }
-  queue.recordSpin(succeeded: false)
   if let deadline, MonotonicClock.nanoseconds >= deadline { return ready() ? .ready : .timedOut }
   let waiter = _Waiter()
   queue.register(waiter, tag: 0)
   fence.heavy()
   if ready() {
+    // The peer answered within the registration: a spin would have caught it.
+    queue.recordSpin(succeeded: true)
     queue.deregister(waiter)
     if waiter.fireSelf() { return .ready }
     return .woken
