@@ -275,8 +275,9 @@ let benchmarks: @Sendable () -> Void = {
   let cores = max(1, OSThread.allowedCPUs.count)
   let workerCounts = Array(Set([1, 2, cores])).filter { $0 <= max(2, cores) }.sorted()
   // Alternations per iteration; each iteration records the ratio of the
-  // medians.
+  // medians. The trivial runs are short (tens of ms), so they alternate more.
   let pairs = 3
+  let trivialPairs = 5
   let configurationScaling = Benchmark.Configuration(
     metrics: [kThroughput, scaling, busyOne, busy, work], warmupIterations: 1,
     maxDuration: .seconds(4),
@@ -334,7 +335,7 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
       for _ in benchmark.scaledIterations {
         let (single, batched) = alternate(
-          pairs: pairs,
+          pairs: trivialPairs,
           { trivial(workers: workers, messages: trivialMessages, batched: false) },
           { trivial(workers: workers, messages: trivialMessages, batched: true) })
         benchmark.measurement(throughput, rate(trivialMessages, batched))
@@ -352,7 +353,7 @@ let benchmarks: @Sendable () -> Void = {
     let messages = 262_144
     for _ in benchmark.scaledIterations {
       let (single, batched) = alternate(
-        pairs: pairs,
+        pairs: trivialPairs,
         { submitOnly(messages: messages, batched: false) },
         { submitOnly(messages: messages, batched: true) })
       benchmark.measurement(throughput, rate(messages, batched))
@@ -377,7 +378,7 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
       for _ in benchmark.scaledIterations {
         let (bare, pool) = alternate(
-          pairs: pairs, { hop.bare(trivialMessages) }, { hop.pool(trivialMessages) })
+          pairs: trivialPairs, { hop.bare(trivialMessages) }, { hop.pool(trivialMessages) })
         benchmark.measurement(throughput, rate(trivialMessages, pool))
         benchmark.measurement(overhead, Int(pool * 1000 / max(1, bare)))
       }
