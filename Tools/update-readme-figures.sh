@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 # suite|filter (a regular expression that must match a whole benchmark name)
 selections=(
-  "MessagePassing|(spsc|mpsc-2p1c|mpmc-2p2c)/(spin|blocking|batch)/1024|latency/.*|async/(spsc|mpsc-2p1c)/1024"
+  "MessagePassing|(spsc|mpsc-2p1c|mpmc-2p2c)/(spin|blocking|batch)/1024|latency/.*|async/(spsc|mpsc-2p1c)/1024|async/sync-to-async-hop|async/executor-hop/.*"
   "WorkerPool|.*"
   "Partition|lookup/.*|hash/.*/16B|quality/.*"
   "Simd|.*"
