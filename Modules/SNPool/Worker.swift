@@ -202,7 +202,9 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// into `buffer` and counts them as received; drops lanes whose submitter
   /// is gone once they are drained.
   @inlinable
-  mutating func _gather(into buffer: inout [Envelope<W.Message>], maxCount: Int) -> Int {
+  mutating func _gather(
+    into buffer: inout [Envelope<W.Message>], maxCount: Int, includingLanes: Bool = true
+  ) -> Int {
     var count = 0
     if !inboxClosed {
       do {
@@ -213,7 +215,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
     }
     var fromLanes = 0
     var index = 0
-    while index < lanes.count && count < maxCount {
+    while includingLanes && index < lanes.count && count < maxCount {
       do {
         let taken = try lanes[index].receiver.tryReceive(
           into: &laneBuffer, maxCount: maxCount - count)

@@ -51,7 +51,13 @@ extension WorkerPool {
         seenLanes = version
         context.lanes += slot.takePendingLanes()
       }
-      let count = buffer.count + context._gather(into: &buffer, maxCount: batchSize - buffer.count)
+      // The shared queue (and anything the park check took) into `buffer`;
+      // the lanes are handled in place below, without becoming envelopes
+      // in a second buffer first.
+      let count =
+        buffer.count
+        + context._gather(
+          into: &buffer, maxCount: batchSize - buffer.count, includingLanes: false)
       if count > 0 {
         var handled = 0
         while handled < count {
@@ -69,6 +75,41 @@ extension WorkerPool {
         // sees it exact once the pool has terminated.
         counters.processed.addFromOwner(UInt64(count))
         buffer.removeAll(keepingCapacity: true)
+      }
+      var fromLanes = 0
+      var items: [_LaneItem<W.Message>] = []
+      swap(&items, &context.laneBuffer)
+      var laneIndex = 0
+      while laneIndex < context.lanes.count {
+        let lane = context.lanes[laneIndex]
+        let taken: Int
+        do {
+          taken = try lane.receiver.tryReceive(into: &items, maxCount: batchSize)
+        } catch {
+          context.lanes.remove(at: laneIndex)  // closed and drained: its submitter is gone
+          continue
+        }
+        laneIndex += 1
+        guard taken > 0 else { continue }
+        counters.received.addFromOwner(UInt64(taken))
+        counters.fromLanes.addFromOwner(UInt64(taken))
+        var handled = 0
+        while handled < taken {
+          let envelope = items[handled].envelope
+          handled += 1
+          if !_handle(envelope, index, &state, &context, &recorder) {
+            counters.processed.addFromOwner(UInt64(handled))
+            stopped = true
+            for item in items[handled...] { remains[index].unprocessed.append(item.envelope) }
+            break loop
+          }
+        }
+        counters.processed.addFromOwner(UInt64(taken))
+        items.removeAll(keepingCapacity: true)
+        fromLanes += taken
+      }
+      swap(&items, &context.laneBuffer)
+      if count + fromLanes > 0 {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
           break
