@@ -280,12 +280,13 @@ let benchmarks: @Sendable () -> Void = {
   let trivialPairs = 5
   let configurationScaling = Benchmark.Configuration(
     metrics: [kThroughput, scaling, busyOne, busy, work], warmupIterations: 1,
-    maxDuration: .seconds(4),
+    maxDuration: .seconds(8),
     maxIterations: 8)
 
-  // ~100 ms of handler work per 1-worker run: long next to thread start
-  // and join, short enough for several alternations per iteration.
-  let cpuMessages = 200_000
+  // ~300 ms of handler work per 1-worker run: thread start and join, and
+  // the VM's short stalls, stay under 1 % of it (at 100 ms the 2-worker
+  // runs lost 2-5 %); still several alternations per iteration.
+  let cpuMessages = 600_000
   for workers in workerCounts where workers > 1 {
     for affinity in [false, true] where !affinity || workers <= cores {
       let name = "cpu-bound/\(workers)-workers/affinity-\(affinity ? "on" : "off")"

@@ -184,7 +184,14 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
       return
     }
     busy.pointee.store(0, ordering: .releasing)
-    _ringDoorbell(index)
+    // The lane's tail store comes before the releasing store of `busy`, and
+    // this orders that store before the doorbell's load: a fence on two
+    // locations, so nothing else is reloaded after it.
+    let doorbell = doorbellStates[index]
+    fence.light(orderingStoreTo: busy, beforeLoadFrom: doorbell)
+    if doorbell.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+      _wakeWorker(index)
+    }
   }
 
   /// ``UnsafeEventCount/notify(_:count:)`` with one pointer loaded instead
