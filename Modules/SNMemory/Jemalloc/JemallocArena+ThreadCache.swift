@@ -92,19 +92,9 @@ extension JemallocArena {
     ///   jemalloc is out of memory, like Swift's own allocation.
     @inlinable
     public func unsafeAllocate(byteCount: Int, alignment: Int = 16) -> UnsafeMutableRawPointer {
-      precondition(byteCount > 0, "JemallocArena.ThreadCache: byteCount must be positive")
-      precondition(
-        alignment > 0 && alignment & (alignment &- 1) == 0,
-        "JemallocArena.ThreadCache: alignment must be a power of two")
-      #if Jemalloc && os(Linux)
-        let flags = _flags | csnje_mallocx_lg_align(UInt32(alignment.trailingZeroBitCount))
-        guard let pointer = mallocx(byteCount, flags) else {
-          fatalError("JemallocArena.ThreadCache: out of memory allocating \(byteCount) bytes")
-        }
-        return pointer
-      #else
-        fatalError("unreachable: a ThreadCache cannot be created without the Jemalloc trait")
-      #endif
+      JemallocArena._allocate(
+        byteCount: byteCount, alignment: alignment, flags: _flags,
+        owner: "JemallocArena.ThreadCache")
     }
 
     /// Frees one block of this cache's arena into the cache.

@@ -93,18 +93,28 @@ public final class JemallocArena: Sendable {
   ///   Traps when jemalloc is out of memory, like Swift's own allocation.
   @inlinable
   public func unsafeAllocate(byteCount: Int, alignment: Int = 16) -> UnsafeMutableRawPointer {
-    precondition(byteCount > 0, "JemallocArena: byteCount must be positive")
+    Self._allocate(
+      byteCount: byteCount, alignment: alignment, flags: _flags, owner: "JemallocArena")
+  }
+
+  /// The checks and the `mallocx` call of ``unsafeAllocate(byteCount:alignment:)``,
+  /// shared with ``ThreadCache`` (which passes its own flags).
+  @inlinable @inline(__always)
+  static func _allocate(
+    byteCount: Int, alignment: Int, flags: Int32, owner: StaticString
+  ) -> UnsafeMutableRawPointer {
+    precondition(byteCount > 0, "\(owner): byteCount must be positive")
     precondition(
       alignment > 0 && alignment & (alignment &- 1) == 0,
-      "JemallocArena: alignment must be a power of two")
+      "\(owner): alignment must be a power of two")
     #if Jemalloc && os(Linux)
-      let flags = _flags | csnje_mallocx_lg_align(UInt32(alignment.trailingZeroBitCount))
+      let flags = flags | csnje_mallocx_lg_align(UInt32(alignment.trailingZeroBitCount))
       guard let pointer = mallocx(byteCount, flags) else {
-        fatalError("JemallocArena: out of memory allocating \(byteCount) bytes")
+        fatalError("\(owner): out of memory allocating \(byteCount) bytes")
       }
       return pointer
     #else
-      fatalError("unreachable: JemallocArena cannot be created without the Jemalloc trait")
+      fatalError("unreachable: \(owner) cannot be created without the Jemalloc trait")
     #endif
   }
 
