@@ -184,14 +184,10 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
       return
     }
     busy.pointee.store(0, ordering: .releasing)
-    // The lane's tail store comes before the releasing store of `busy`, and
-    // this orders that store before the doorbell's load: a fence on two
-    // locations, so nothing else is reloaded after it.
-    let doorbell = doorbellStates[index]
-    fence.light(orderingStoreTo: busy, beforeLoadFrom: doorbell)
-    if doorbell.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
-      _wakeWorker(index)
-    }
+    // The lane's tail store comes before the releasing store of `busy`, so
+    // ordering that store before the doorbell's load is enough: a fence on
+    // two locations, after which nothing else is reloaded.
+    _ringDoorbell(index, afterStoreTo: busy)
   }
 
   /// ``UnsafeEventCount/notify(_:count:)`` with one pointer loaded instead
@@ -200,7 +196,21 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @inlinable @inline(__always)
   func _ringDoorbell(_ index: Int) {
     fence.light()
-    if doorbellStates[index].pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+    _checkDoorbell(doorbellStates[index], index)
+  }
+
+  /// ``_ringDoorbell(_:)`` after a store to `stored` that follows the push:
+  /// the fence orders only that store and the doorbell's load.
+  @inlinable @inline(__always)
+  func _ringDoorbell(_ index: Int, afterStoreTo stored: UnsafeRawPointer) {
+    let doorbell = doorbellStates[index]
+    fence.light(orderingStoreTo: stored, beforeLoadFrom: doorbell)
+    _checkDoorbell(doorbell, index)
+  }
+
+  @inlinable @inline(__always)
+  func _checkDoorbell(_ doorbell: UnsafeMutablePointer<Atomic<Int>>, _ index: Int) {
+    if doorbell.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       _wakeWorker(index)
     }
   }
