@@ -108,6 +108,25 @@ func cpuBound(workers: Int, messages: Int, affinity: Bool) -> (wall: UInt64, cpu
   return (elapsed, cpu)
 }
 
+/// Sends 0..<messages keyed by value: one `send` per message, or groups of 64
+/// through `send(contentsOf:)` when `batched`.
+func submit(_ messages: Int, to pool: WorkerPool<TrivialWorker>, batched: Bool) {
+  guard batched else {
+    for value in 0..<UInt64(messages) { try! pool.send(value, key: value) }
+    return
+  }
+  var chunk: [UInt64] = []
+  chunk.reserveCapacity(64)
+  for value in 0..<UInt64(messages) {
+    chunk.append(value)
+    if chunk.count == 64 {
+      try! pool.send(contentsOf: chunk, key: { $0 })
+      chunk.removeAll(keepingCapacity: true)
+    }
+  }
+  if !chunk.isEmpty { try! pool.send(contentsOf: chunk, key: { $0 }) }
+}
+
 /// Trivial-handler throughput with one producer thread (this one) sending
 /// by key; `batched` sends groups of 64 with `send(contentsOf:)` and lets
 /// workers drain 64 at a time, otherwise one message per send and per drain.
@@ -118,20 +137,7 @@ func trivial(workers: Int, messages: Int, batched: Bool, affinity: Bool = false)
       workers: workers, capacity: 1024, batch: batched ? 64 : 1, affinity: affinity))
   try! pool.start()
   let start = MonotonicClock.nanoseconds
-  if batched {
-    var chunk: [UInt64] = []
-    chunk.reserveCapacity(64)
-    for value in 0..<UInt64(messages) {
-      chunk.append(value)
-      if chunk.count == 64 {
-        try! pool.send(contentsOf: chunk, key: { $0 })
-        chunk.removeAll(keepingCapacity: true)
-      }
-    }
-    if !chunk.isEmpty { try! pool.send(contentsOf: chunk, key: { $0 }) }
-  } else {
-    for value in 0..<UInt64(messages) { try! pool.send(value, key: value) }
-  }
+  submit(messages, to: pool, batched: batched)
   let termination = pool.shutdown()
   let elapsed = MonotonicClock.nanoseconds - start
   precondition(termination.statistics.processed == UInt64(messages))
@@ -146,20 +152,7 @@ func submitOnly(messages: Int, batched: Bool) -> UInt64 {
     worker: TrivialWorker(),
     configuration: configuration(workers: 1, capacity: messages, batch: 64, affinity: false))
   let start = MonotonicClock.nanoseconds
-  if batched {
-    var chunk: [UInt64] = []
-    chunk.reserveCapacity(64)
-    for value in 0..<UInt64(messages) {
-      chunk.append(value)
-      if chunk.count == 64 {
-        try! pool.send(contentsOf: chunk, key: { $0 })
-        chunk.removeAll(keepingCapacity: true)
-      }
-    }
-    if !chunk.isEmpty { try! pool.send(contentsOf: chunk, key: { $0 }) }
-  } else {
-    for value in 0..<UInt64(messages) { try! pool.send(value, key: value) }
-  }
+  submit(messages, to: pool, batched: batched)
   let elapsed = MonotonicClock.nanoseconds - start
   precondition(pool.shutdown().statistics.processed == UInt64(messages))
   return elapsed
