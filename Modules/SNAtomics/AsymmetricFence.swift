@@ -1,5 +1,13 @@
 import CSNShim
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A store-load fence split unevenly between a frequent and a rare side.
 ///
 /// Blocking channels need a store-load fence: a sender publishes an element
@@ -23,7 +31,18 @@ public struct AsymmetricFence: Sendable {
   init(isAsymmetric: Bool) { self.isAsymmetric = isAsymmetric }
 
   /// The process's fence; registering for `membarrier` happens on first use.
-  public static let process = AsymmetricFence(isAsymmetric: csn_membarrier_register() == 0)
+  ///
+  /// Set `SN_FENCE=symmetric` in the environment to use full fences on both
+  /// sides even where `membarrier` works (to test that path, or where the
+  /// process has so many threads that the barrier's interrupts cost more).
+  public static let process = AsymmetricFence(
+    isAsymmetric: !symmetricRequested && csn_membarrier_register() == 0)
+
+  /// Whether `SN_FENCE=symmetric` is set.
+  static var symmetricRequested: Bool {
+    guard let value = getenv("SN_FENCE") else { return false }
+    return String(cString: value) == "symmetric"
+  }
 
   /// The fence for the frequent side: a compiler barrier when asymmetric,
   /// otherwise a full hardware fence.
@@ -48,6 +67,17 @@ public struct AsymmetricFence: Sendable {
   ) {
     if isAsymmetric { csn_compiler_order(stored, loaded) } else { csn_full_fence() }
   }
+
+  /// Orders, at compile time only, a store to `stored` before a load from
+  /// `loaded`.
+  @inlinable @inline(__always)
+  public static func compilerOrder(
+    orderingStoreTo stored: UnsafeRawPointer, beforeLoadFrom loaded: UnsafeMutableRawPointer
+  ) { csn_compiler_order(stored, loaded) }
+
+  /// A full hardware fence.
+  @inlinable @inline(__always)
+  public static func fullFence() { csn_full_fence() }
 
   /// The fence for the rare side: a process-wide barrier when asymmetric,
   /// otherwise a full hardware fence.

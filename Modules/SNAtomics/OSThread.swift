@@ -71,10 +71,12 @@ public final class OSThread: Sendable {
   /// A noncopyable `var` captured by a closure instead lives as long as the
   /// scope that declared it, so it would outlive the thread.
   ///
-  /// `body` receives the value `inout`, which the compiler reloads from
-  /// memory around every opaque or atomic operation. In a hot loop, move it
-  /// into a local first (`var local = consume value`) and put it back at the
-  /// end (`value = consume local`): a local's fields stay in registers.
+  /// `body` receives the value `inout`, which the compiler keeps in memory:
+  /// it stores back and reloads the value's fields around opaque calls. For
+  /// a hot loop, pass the value to a small function that takes it
+  /// `consuming`, loops over a local and returns it (`value = run(value)`):
+  /// there its fields stay in registers (see SNChannels' "Choosing a
+  /// channel" article).
   ///
   /// - Parameters:
   ///   - name: A name shown by debuggers and `top -H`.

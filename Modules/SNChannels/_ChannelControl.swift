@@ -11,7 +11,9 @@ import Synchronization
 ///    Read by senders after every send, written only when a receiver sleeps.
 /// 3. sender events: waiting senders, and the "receivers closed" flag.
 ///    Read by senders before every send and by receivers after every receive.
-/// 4. live endpoint counts (senders, receivers): touched on clone and drop.
+/// 4. live endpoint counts (senders, receivers): touched on clone and drop;
+///    and a constant word that always reads as "someone may wait" (see
+///    ``sleeperWatch(line:)``).
 /// 5. send-error counters: touched only on failures.
 ///
 /// Waiters that do not sleep on a futex (async tasks, `select`) register in
@@ -75,6 +77,7 @@ final class _ChannelControl: @unchecked Sendable {
     }
     (base + 4 * line).initializeMemory(as: Atomic<Int>.self, to: Atomic(senders))
     (base + 4 * line + 8).initializeMemory(as: Atomic<Int>.self, to: Atomic(receivers))
+    (base + 4 * line + 16).initializeMemory(as: Atomic<Int>.self, to: Atomic(Int.max))
     for offset in [0, 8, 16] {
       (base + 5 * line + offset).initializeMemory(as: Atomic<UInt64>.self, to: Atomic(0))
     }
@@ -129,14 +132,41 @@ final class _ChannelControl: @unchecked Sendable {
     return (base + 5 * Self.lineSize + offset).assumingMemoryBound(to: Atomic<UInt64>.self)
   }
 
-  /// Wakes up one sleeping receiver (a thread or an async waiter); the
-  /// out-of-line half of a send's check for sleepers.
-  @usableFromInline @inline(never)
-  func wakeReceivers() { receiverEvents.wake(count: 1) }
+  /// The word an SPSC endpoint loads, after its index store, to decide
+  /// whether to take the out-of-line wake-up path (``wakeReceivers()`` /
+  /// ``wakeSenders()``): the event state of `line` itself when the fence is
+  /// asymmetric (a compiler-ordered load of it is the whole check), else a
+  /// constant word that always says "check", so the out-of-line path issues
+  /// the full fence and loads the real state. The fence mode thus costs the
+  /// hot path nothing: no flag to test per operation.
+  @usableFromInline
+  func sleeperWatch(line: Int) -> UnsafeMutablePointer<Atomic<Int>> {
+    fence.isAsymmetric ? atomicInt(line: line) : atomicInt(line: 4, offset: 16)
+  }
 
-  /// Wakes up one sleeping sender (a thread or an async waiter).
+  /// The out-of-line half of a send's check for sleepers: wakes up one
+  /// sleeping receiver (a thread or an async waiter), if any.
   @usableFromInline @inline(never)
-  func wakeSenders() { senderEvents.wake(count: 1) }
+  func wakeReceivers() { Self.wakeOne(receiverEvents, fence: fence) }
+
+  /// The out-of-line half of a receive's check for sleepers: wakes up one
+  /// sleeping sender (a thread or an async waiter), if any.
+  @usableFromInline @inline(never)
+  func wakeSenders() { Self.wakeOne(senderEvents, fence: fence) }
+
+  /// Wakes one waiter of `events` after the caller's index store. With an
+  /// asymmetric fence the caller's check (``sleeperWatch(line:)``) already
+  /// saw a waiter; otherwise it read the constant word, and the full fence
+  /// and the load of the real state happen here.
+  static func wakeOne(_ events: UnsafeEventCount, fence: AsymmetricFence) {
+    if !fence.isAsymmetric {
+      fence.light()
+      guard events.state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit else {
+        return
+      }
+    }
+    events.wake(count: 1)
+  }
 
   /// Counts a failed send of the only sender (SPSC): a plain load and store,
   /// so a sender spinning on a full ring does not issue a locked instruction

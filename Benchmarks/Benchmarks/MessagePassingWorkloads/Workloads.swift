@@ -148,29 +148,52 @@ func spinSendWithInjectedSlowdown(_ tx: inout SPSCSender<UInt64>, count: UInt64)
   }
 }
 
+/// The spin-mode producer loop. The endpoint arrives as a `consuming`
+/// parameter and lives in a local of this small function, so its fields stay
+/// in registers (through an `inout` parameter, or in a function with many
+/// live values, the compiler keeps them in memory; see SNChannels' DocC).
+@inline(never)
+func spinProduce(_ endpoint: consuming SPSCSender<UInt64>, count: UInt64) -> SPSCSender<UInt64> {
+  var tx = endpoint
+  var value: UInt64 = 1
+  while value <= count {
+    // `offer` is the polling form: a failure returns the element instead of
+    // throwing, as the peers' try-push returns false.
+    if tx.offer(value) == nil { value &+= 1 } else { csnRelax() }
+  }
+  return tx
+}
+
+/// The spin-mode consumer loop, in its own function for the same reason.
+@inline(never)
+func spinConsume(_ endpoint: consuming SPSCReceiver<UInt64>, count: UInt64) -> SPSCReceiver<UInt64>
+{
+  var rx = endpoint
+  var expected: UInt64 = 1
+  while expected <= count {
+    if let value = try! rx.tryReceive() {
+      precondition(value == expected, "SPSC order broken")
+      expected &+= 1
+    } else {
+      csnRelax()
+    }
+  }
+  return rx
+}
+
 /// SPSC throughput of an SNChannels SPSC channel.
 public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
   let channel = try! Channel<UInt64>.spsc(capacity: capacity)
   let count = UInt64(messages)
   let start = now()
-  let producer = OSThread.spawn(taking: channel.sender) { endpoint in
-    // Work on a local, as the reference ring does: the compiler keeps a
-    // local endpoint's fields in registers, while through the `inout`
-    // parameter it reloads them on every call (it cannot prove that the
-    // channel's atomic stores do not write them). See SNChannels' DocC.
-    var tx = consume endpoint
+  let producer = OSThread.spawn(taking: channel.sender) { tx in
     switch mode {
     case .spin:
-      // `offer` is the polling form: a failure returns the element instead of
-      // throwing, as the peers' try-push returns false.
       if injectedSlowdown {
         spinSendWithInjectedSlowdown(&tx, count: count)
         break
       }
-      var value: UInt64 = 1
-      while value <= count {
-        if tx.offer(value) == nil { value &+= 1 } else { csnRelax() }
-      }
+      tx = spinProduce(tx, count: count)
     case .blocking:
       for value in 1...count { try! tx.send(value) }
     case .batch:
@@ -188,20 +211,12 @@ public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
         next &+= UInt64(size)
       }
     }
-    endpoint = consume tx
   }
   var rx = channel.receiver
   var expected: UInt64 = 1
   switch mode {
   case .spin:
-    while expected <= count {
-      if let value = try! rx.tryReceive() {
-        precondition(value == expected, "SPSC order broken")
-        expected &+= 1
-      } else {
-        csnRelax()
-      }
-    }
+    rx = spinConsume(rx, count: count)
   case .blocking:
     while expected <= count {
       let value = try! rx.receive()

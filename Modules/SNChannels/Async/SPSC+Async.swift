@@ -65,7 +65,7 @@ extension SPSCSender {
     let mask = mask
     let position = tail
     return await _awaitReady(
-      control.senderWaiters, fence: fence, strategy: control.strategy, deadline: deadline
+      control.senderWaiters, fence: control.fence, strategy: control.strategy, deadline: deadline
     ) {
       control.isClosedForSending || position &- head.pointee.load(ordering: .acquiring) <= mask
     }
@@ -120,7 +120,7 @@ extension SPSCReceiver {
     let receivers = receivers
     let position = head
     return await _awaitReady(
-      control.receiverWaiters, fence: fence, strategy: control.strategy, deadline: deadline
+      control.receiverWaiters, fence: control.fence, strategy: control.strategy, deadline: deadline
     ) {
       tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet
     }

@@ -14,11 +14,9 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @usableFromInline let mask: Int
   /// The control block; every shared word is at a fixed offset from it.
   @usableFromInline let base: UnsafeMutableRawPointer
-  /// Senders sleep here (with the channel's async waiters as observer).
-  @usableFromInline let senders: UnsafeEventCount
-  /// Receivers sleep here (with the channel's async waiters as observer).
-  @usableFromInline let receivers: UnsafeEventCount
-  @usableFromInline let fence: AsymmetricFence
+  /// Loaded after every receive: the senders' event state, or (without an
+  /// asymmetric fence) a word that always sends the check out of line.
+  @usableFromInline let sendersWatch: UnsafeMutablePointer<Atomic<Int>>
   /// The next position to read; only this endpoint writes `head`.
   @usableFromInline var head = 0
   /// The sender's `tail` as last seen; refreshed only when the ring looks empty.
@@ -29,26 +27,31 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     buffer = storage.buffer
     mask = storage.mask
     base = storage.control.base
-    senders = storage.control.senderEvents
-    receivers = storage.control.receiverEvents
-    fence = storage.control.fence
+    sendersWatch = storage.control.sleeperWatch(line: 3)
   }
 
   /// After freeing a slot: wakes a sleeping sender, if any. The check is one
-  /// load at a fixed offset from `base`; the wake-up itself is out of line.
+  /// load and compare; the wake-up itself is out of line.
   @inlinable @inline(__always)
   func notifySenders() {
-    let state = _ChannelControl.eventState(at: base, line: 3)
-    // Orders only the index store and this load: the endpoint's own fields
-    // stay in registers across a caller's loop.
-    fence.light(orderingStoreTo: sharedHead, beforeLoadFrom: state)
-    if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+    // With an asymmetric fence only the compiler must keep the index store
+    // before this load, and only for these two words: the endpoint's own
+    // fields stay in registers across a caller's loop.
+    AsymmetricFence.compilerOrder(orderingStoreTo: sharedHead, beforeLoadFrom: sendersWatch)
+    if sendersWatch.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       storage.control.wakeSenders()
     }
   }
 
   @inlinable var sharedTail: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.tail(at: base) }
   @inlinable var sharedHead: UnsafeMutablePointer<Atomic<Int>> { _ChannelControl.head(at: base) }
+  /// Receivers sleep here (with the channel's async waiters as observer).
+  @inlinable var receivers: UnsafeEventCount { storage.control.receiverEvents }
+  /// Whether the sender closed or is gone (its flag); an acquiring load.
+  @inlinable var isSenderClosed: Bool {
+    _ChannelControl.eventState(at: base, line: 2).pointee.load(ordering: .acquiring)
+      & UnsafeEventCount.flagBit != 0
+  }
 
   deinit {
     storage.control.closeForSending()
@@ -66,7 +69,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     if position == cachedTail {
       cachedTail = sharedTail.pointee.load(ordering: .acquiring)
       if position == cachedTail {
-        guard receivers.isFlagSet else { return nil }
+        guard isSenderClosed else { return nil }
         // Closed: everything sent before the close is visible now.
         cachedTail = sharedTail.pointee.load(ordering: .acquiring)
         if position == cachedTail { throw .closed }
@@ -144,7 +147,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
       cachedTail = sharedTail.pointee.load(ordering: .acquiring)
       available = cachedTail &- position
       if available == 0 {
-        guard receivers.isFlagSet else { return 0 }
+        guard isSenderClosed else { return 0 }
         cachedTail = sharedTail.pointee.load(ordering: .acquiring)
         available = cachedTail &- position
         if available == 0 { throw .closed }

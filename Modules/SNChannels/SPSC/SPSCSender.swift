@@ -17,9 +17,9 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// The control block; every shared word is at a fixed offset from it, so
   /// the hot path loads one pointer instead of one per word.
   @usableFromInline let base: UnsafeMutableRawPointer
-  /// Receivers sleep here (with the channel's async waiters as observer).
-  @usableFromInline let receivers: UnsafeEventCount
-  @usableFromInline let fence: AsymmetricFence
+  /// Loaded after every send: the receivers' event state, or (without an
+  /// asymmetric fence) a word that always sends the check out of line.
+  @usableFromInline let receiversWatch: UnsafeMutablePointer<Atomic<Int>>
   /// The next position to write; only this endpoint writes `tail`.
   @usableFromInline var tail = 0
   /// The receiver's `head` as last seen; refreshed only when the ring looks full.
@@ -30,19 +30,18 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     buffer = storage.buffer
     mask = storage.mask
     base = storage.control.base
-    receivers = storage.control.receiverEvents
-    fence = storage.control.fence
+    receiversWatch = storage.control.sleeperWatch(line: 2)
   }
 
   /// After publishing: wakes a sleeping receiver, if any. The check is one
-  /// load at a fixed offset from `base`; the wake-up itself is out of line.
+  /// load and compare; the wake-up itself is out of line.
   @inlinable @inline(__always)
   func notifyReceivers() {
-    let state = _ChannelControl.eventState(at: base, line: 2)
-    // Orders only the index store and this load: the endpoint's own fields
-    // stay in registers across a caller's loop.
-    fence.light(orderingStoreTo: sharedTail, beforeLoadFrom: state)
-    if state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+    // With an asymmetric fence only the compiler must keep the index store
+    // before this load, and only for these two words: the endpoint's own
+    // fields stay in registers across a caller's loop.
+    AsymmetricFence.compilerOrder(orderingStoreTo: sharedTail, beforeLoadFrom: receiversWatch)
+    if receiversWatch.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       storage.control.wakeReceivers()
     }
   }
@@ -102,7 +101,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
 
   @inlinable @inline(__always)
   mutating func push(_ element: consuming Element) -> _PushResult<Element> {
-    if closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0 {
+    if _slowPath(closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0) {
       return .closed(element)
     }
     let position = tail
