@@ -75,6 +75,11 @@ public struct AsymmetricFence: Sendable {
     orderingStoreTo stored: UnsafeRawPointer, beforeLoadFrom loaded: UnsafeMutableRawPointer
   ) { csn_compiler_order(stored, loaded) }
 
+  /// Stops the compiler from moving any memory access across this point;
+  /// no instruction is emitted.
+  @inlinable @inline(__always)
+  public static func compilerBarrier() { csn_compiler_barrier() }
+
   /// A full hardware fence.
   @inlinable @inline(__always)
   public static func fullFence() { csn_full_fence() }

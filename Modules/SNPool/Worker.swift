@@ -127,6 +127,12 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @usableFromInline let counters: _WorkerCounters
   /// Set once the queue reported closed (every message drained).
   @usableFromInline var inboxClosed = false
+  /// The lane (an index into `lanes`) whose batch the run loop is handling
+  /// in place, or -1: its first `openBatchTaken` items are moved out but not
+  /// yet given back. A receive from a handler commits them first
+  /// (``_commitOpenBatch()``), so the lane's later items reach it in order.
+  @usableFromInline var openBatchLane = -1
+  @usableFromInline var openBatchTaken = 0
 
   @usableFromInline
   init(
@@ -153,6 +159,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   ///   `nil` if none is ready.
   @inlinable
   public mutating func tryReceiveMessage() -> Envelope<W.Message>? {
+    _commitOpenBatch()
     if !inboxClosed {
       do {
         if let envelope = try inbox.tryReceive() {
@@ -205,6 +212,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   mutating func _gather(
     into buffer: inout [Envelope<W.Message>], maxCount: Int, includingLanes: Bool = true
   ) -> Int {
+    _commitOpenBatch()
     var count = 0
     if !inboxClosed {
       do {
@@ -236,6 +244,17 @@ public struct WorkerContext<W: Worker>: ~Copyable {
       if fromLanes > 0 { counters.fromLanes.addFromOwner(UInt64(fromLanes)) }
     }
     return count
+  }
+
+  /// Ends the run loop's in-place batch, if one is open: gives its lane the
+  /// slots of the items already taken. The run loop sees `openBatchLane`
+  /// reset and stops handling that batch; the lane's remaining items are
+  /// received normally.
+  @inlinable
+  mutating func _commitOpenBatch() {
+    guard openBatchLane >= 0 else { return }
+    lanes[openBatchLane].receiver._commit(openBatchTaken)
+    openBatchLane = -1
   }
 
   /// Emits a result into the pool's results channel, waiting while it is

@@ -283,6 +283,34 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
     #expect(tracker.liveCount == 0)
   }
 
+  @Test func inPlaceReceiveStopsEarlyAndReportsCloseAfterDraining() throws {
+    let channel = try Channel<Int>.spsc(capacity: 8)
+    var tx = channel.sender
+    var rx = channel.receiver
+    #expect(try rx.tryReceive(maxCount: 4) { _ in true } == 0)
+    for value in 0..<6 { try tx.trySend(value) }
+    var seen: [Int] = []
+    // Stops after the second element; the rest stay queued.
+    #expect(
+      try rx.tryReceive(maxCount: 10) {
+        seen.append($0); return seen.count < 2
+      } == 2)
+    #expect(rx.stats.depth == 4)
+    // The slots were given back: the sender has room for four more.
+    for value in 6..<10 { try tx.trySend(value) }
+    #expect(
+      try rx.tryReceive(maxCount: 3) {
+        seen.append($0); return true
+      } == 3)
+    tx.close()
+    #expect(
+      try rx.tryReceive(maxCount: 100) {
+        seen.append($0); return true
+      } == 5)
+    #expect(seen == Array(0..<10))
+    #expect(throws: ChannelError.closed) { try rx.tryReceive(maxCount: 1) { _ in true } }
+  }
+
   @Test func stringsSurviveTheTrip() throws {
     let channel = try Channel<String>.mpsc(capacity: 8)
     let tx = channel.sender

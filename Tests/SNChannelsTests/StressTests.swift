@@ -50,6 +50,44 @@ import _SNTestSupport
     #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
   }
 
+  @Test(arguments: [1, 256])
+  func spscInPlaceReceive(capacity: Int) throws {
+    let tracker = LifetimeTracker()
+    let count = Self.total
+    do {
+      let channel = try Channel<Tracked>.spsc(capacity: capacity)
+      let producer = OSThread.spawn(taking: channel.sender) { tx in
+        for sequence in 0..<count { try! tx.send(tracker.instance(sequence)) }
+      }
+      var rx = channel.receiver
+      var log: [UInt64] = []
+      log.reserveCapacity(count)
+      var round = 0
+      while true {
+        round += 1
+        // Every third round stops early, leaving the rest of the batch queued.
+        let stopAfter = round % 3 == 0 ? 2 : Int.max
+        var handed = 0
+        let received: Int
+        do {
+          received = try rx.tryReceive(maxCount: 50) { value in
+            log.append(UInt64(value.payload))
+            handed += 1
+            return handed < stopAfter
+          }
+        } catch {
+          break
+        }
+        #expect(received == handed)
+        if received == 0 { Backoff.pause() }
+      }
+      producer.join()
+      #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
+    }
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
+  }
+
   @Test(arguments: [2, 1024])
   func mpscFourProducers(capacity: Int) throws {
     let channel = try Channel<UInt64>.mpsc(capacity: capacity)

@@ -22,6 +22,23 @@ struct HashRecordingWorker: Worker {
   }
 }
 
+/// Handles every third message by taking up to ten more with
+/// `tryReceiveMessages(into:maxCount:)`, in the middle of the run loop's
+/// in-place batch; records the ids in the order handled.
+struct BulkTakingWorker: Worker {
+  func makeState(workerIndex: Int) -> [Int] { [] }
+
+  func handleMessage(
+    _ envelope: Envelope<Int>, state: inout [Int], context: inout WorkerContext<Self>
+  ) {
+    state.append(envelope.message)
+    guard envelope.message % 3 == 0 else { return }
+    var more: [Envelope<Int>] = []
+    _ = context.tryReceiveMessages(into: &more, maxCount: 10)
+    state += more.map(\.message)
+  }
+}
+
 /// Sends ids `producer, producer + producers, …` below `total` through its
 /// own submitter, retrying rejected sends; returns how many were rejected.
 func produceThroughSubmitter(
@@ -251,6 +268,19 @@ struct SubmitterTests {
       default: #expect(keyHash == hasher.hash(id))
       }
     }
+  }
+
+  @Test("a handler taking messages in bulk mid-batch sees each lane message once, in order")
+  func bulkTakingInHandler() throws {
+    let pool = try WorkerPool(
+      worker: BulkTakingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+    var submitter = try pool.makeSubmitter()
+    for value in 0..<500 { try submitter.send(value, toWorker: 0) }  // queued before start
+    try pool.start()
+    for value in 500..<1000 { try submitter.send(value, toWorker: 0) }
+    let termination = pool.shutdown()
+    #expect(termination.states[0] == Array(0..<1000))
+    #expect(termination.statistics.processed == 1000)
   }
 
   @Test("a tick drains lane messages with tryReceiveMessage")

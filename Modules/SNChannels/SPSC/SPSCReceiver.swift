@@ -126,6 +126,29 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
       ready: { tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet })
   }
 
+  /// How many elements can be read now, at most `maxCount`; refreshes the
+  /// cached tail only when the cached one shows fewer.
+  ///
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  @inlinable @inline(__always)
+  mutating func readable(upTo maxCount: Int) throws(ChannelError) -> Int {
+    let position = head
+    var available = cachedTail &- position
+    if available < maxCount {
+      cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+      available = cachedTail &- position
+      if available == 0 {
+        guard isSenderClosed else { return 0 }
+        // Closed: everything sent before the close is visible now.
+        cachedTail = sharedTail.pointee.load(ordering: .acquiring)
+        available = cachedTail &- position
+        if available == 0 { throw .closed }
+      }
+    }
+    return min(available, maxCount)
+  }
+
   /// Moves up to `maxCount` queued elements into `buffer` (appending), with
   /// one update of the shared index; never blocks.
   ///
@@ -142,18 +165,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   ) throws(ChannelError) -> Int {
     precondition(maxCount >= 0, "maxCount must not be negative")
     let position = head
-    var available = cachedTail &- position
-    if available < maxCount {
-      cachedTail = sharedTail.pointee.load(ordering: .acquiring)
-      available = cachedTail &- position
-      if available == 0 {
-        guard isSenderClosed else { return 0 }
-        cachedTail = sharedTail.pointee.load(ordering: .acquiring)
-        available = cachedTail &- position
-        if available == 0 { throw .closed }
-      }
-    }
-    let count = min(available, maxCount)
+    let count = try readable(upTo: maxCount)
     if count == 0 { return 0 }
     buffer.reserveCapacity(buffer.count + count)
     for offset in 0..<count {
@@ -163,6 +175,78 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     sharedHead.pointee.store(position &+ count, ordering: .releasing)
     notifySenders()
     return count
+  }
+
+  /// Hands up to `maxCount` queued elements to `body`, oldest first, each
+  /// moved straight out of the ring, with one update of the shared index at
+  /// the end; never blocks.
+  ///
+  /// No array in between: for a consumer that handles each element where it
+  /// lies. If `body` returns `false`, no further element is handed out (the
+  /// one just handed over counts as received) and the rest stay queued for
+  /// the next receive. The slots are given back to the sender only when the
+  /// call returns, so keep `body` short.
+  ///
+  /// ```swift
+  /// let handled = try rx.tryReceive(maxCount: 64) { order in
+  ///   book.apply(order)
+  ///   return true
+  /// }
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - maxCount: The most elements to hand out.
+  ///   - body: Takes one element; returns whether to go on.
+  /// - Returns: How many elements `body` received (0 if the channel is empty now).
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  /// - Complexity: O(number received).
+  @inlinable
+  public mutating func tryReceive(
+    maxCount: Int, _ body: (consuming Element) -> Bool
+  ) throws(ChannelError) -> Int {
+    precondition(maxCount >= 0, "maxCount must not be negative")
+    let limit = try readable(upTo: maxCount)
+    var count = 0
+    while count < limit {
+      let element = _moveOut(at: count)
+      count &+= 1
+      if !body(element) { break }
+    }
+    if count > 0 { _commit(count) }
+    return count
+  }
+
+  // MARK: Reading in place, step by step (for the worker pool)
+
+  /// Moves out the element `offset` places after the head without giving
+  /// its slot back: the first `offset` elements must have been moved out
+  /// already, and ``_commit(_:)`` must follow before any other receive.
+  ///
+  /// The worker pool reads its lanes this way so that a handler may receive
+  /// from the same lane in the middle of a batch (the pool commits the
+  /// batch first); ``tryReceive(maxCount:_:)`` is the public form.
+  @inlinable @inline(__always)
+  package func _moveOut(at offset: Int) -> Element {
+    (buffer + ((head &+ offset) & mask)).move()
+  }
+
+  /// Gives the slots of the first `count` elements, moved out with
+  /// ``_moveOut(at:)``, back to the sender: one store of the shared index.
+  @inlinable @inline(__always)
+  package mutating func _commit(_ count: Int) {
+    head &+= count
+    sharedHead.pointee.store(head, ordering: .releasing)
+    notifySenders()
+  }
+
+  /// How many elements ``_moveOut(at:)`` may take now, at most `maxCount`.
+  ///
+  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  ///   channel is drained.
+  @inlinable @inline(__always)
+  package mutating func _readable(upTo maxCount: Int) throws(ChannelError) -> Int {
+    try readable(upTo: maxCount)
   }
 
   /// Moves at least one and up to `maxCount` elements into `buffer`,

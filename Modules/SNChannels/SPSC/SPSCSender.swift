@@ -101,6 +101,15 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
 
   @inlinable @inline(__always)
   mutating func push(_ element: consuming Element) -> _PushResult<Element> {
+    let result = publish(element)
+    if case .sent = result { notifyReceivers() }
+    return result
+  }
+
+  /// Stores `element` and publishes the new tail, without the check for a
+  /// sleeping receiver.
+  @inlinable @inline(__always)
+  mutating func publish(_ element: consuming Element) -> _PushResult<Element> {
     if _slowPath(closedWord.pointee.load(ordering: .relaxed) & UnsafeEventCount.flagBit != 0) {
       return .closed(element)
     }
@@ -112,8 +121,27 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     (buffer + (position & mask)).initialize(to: element)
     tail = position &+ 1
     sharedTail.pointee.store(position &+ 1, ordering: .releasing)
-    notifyReceivers()
     return .sent
+  }
+
+  /// ``offer(_:)`` for a receiver that never sleeps on this channel: the
+  /// same, minus the check for a sleeping receiver after publishing.
+  ///
+  /// For the worker pool's lanes, whose receiver polls with non-blocking
+  /// receives and sleeps on the pool's own doorbell, which the submitter
+  /// checks instead. Any other use risks a receiver sleeping through the
+  /// element.
+  @inlinable @inline(__always)
+  package mutating func offerToPollingReceiver(_ element: consuming Element) -> Element? {
+    switch publish(element) {
+    case .sent: return nil
+    case .full(let element):
+      storage.control.countSendErrorFromOwner(.full)
+      return element
+    case .closed(let element):
+      storage.control.countSendError(.closed)
+      return element
+    }
   }
 
   /// Sends, waiting for room while the channel is full: spins briefly,

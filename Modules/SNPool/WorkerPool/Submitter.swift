@@ -42,13 +42,20 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @usableFromInline let router: any Partitioner
   @usableFromInline let hasher: KeyHasher
   @usableFromInline let lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>
-  /// Each worker's doorbell, and its `state` word alone for the hot check.
+  /// Each worker's doorbell.
   @usableFromInline let doorbells: UnsafeMutablePointer<UnsafeEventCount>
-  @usableFromInline let doorbellStates: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<Int>>>
+  /// The word each send loads to decide whether to ring a worker's
+  /// doorbell: its `state` word when the fence is asymmetric, else the
+  /// pool's `alwaysCheck` word (the out-of-line path then fences and loads
+  /// the real one). The fence mode costs the hot path nothing.
+  @usableFromInline let doorbellWatches: UnsafeMutablePointer<UnsafeMutablePointer<Atomic<Int>>>
   @usableFromInline let workerCount: Int
   @usableFromInline let record: _SubmitterRecord
   /// The pool's intake word (non-zero once shutdown began).
   @usableFromInline let intakeClosed: UnsafeMutablePointer<Atomic<Int>>
+  /// What a send loads to see whether intake is open: `intakeClosed` when
+  /// the fence is asymmetric, else the pool's `alwaysCheck` word.
+  @usableFromInline let intakeWatch: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let fence: AsymmetricFence
   @usableFromInline let backpressure: BackpressurePolicy.Kind
   @usableFromInline let recordsQueueDelay: Bool
@@ -65,12 +72,16 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     doorbells = .allocate(capacity: workerCount)
     _ = UnsafeMutableBufferPointer(start: doorbells, count: workerCount)
       .initialize(from: pool.slots.map(\.doorbell))
-    doorbellStates = .allocate(capacity: workerCount)
-    _ = UnsafeMutableBufferPointer(start: doorbellStates, count: workerCount)
-      .initialize(from: pool.slots.map(\.doorbell.state))
+    fence = AsymmetricFence.process
+    let asymmetric = fence.isAsymmetric
+    doorbellWatches = .allocate(capacity: workerCount)
+    _ = UnsafeMutableBufferPointer(start: doorbellWatches, count: workerCount)
+      .initialize(from: pool.slots.map { asymmetric ? $0.doorbell.state : pool.alwaysCheck })
     self.record = record
     intakeClosed = pool.intakeClosed
-    fence = AsymmetricFence.process
+    // Anything but "asymmetric fence, no stamps" sends every send through
+    // the out-of-line check.
+    intakeWatch = asymmetric && !pool.recordsQueueDelay ? pool.intakeClosed : pool.alwaysCheck
     backpressure = pool.backpressure
     recordsQueueDelay = pool.recordsQueueDelay
   }
@@ -81,7 +92,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     lanes.deinitialize(count: workerCount)
     lanes.deallocate()
     doorbells.deallocate()
-    doorbellStates.deallocate()
+    doorbellWatches.deallocate()
     pool.removeSubmitter(record)
   }
 
@@ -111,11 +122,11 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @inlinable @inline(__always)
   public mutating func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
     let index = router.worker(forKeyHash: keyHash)
-    guard keyHash != _LaneItem<W.Message>.noKey, !recordsQueueDelay else {
+    guard keyHash != _LaneItem<W.Message>.noKey else {
       try _sendRare(message, keyHash: keyHash, to: index, policy: backpressure)
       return
     }
-    try _send(_LaneItem(message, keyHash: keyHash), to: index, policy: backpressure)
+    try _send(_LaneItem(message, keyHash: keyHash), to: index, mayWait: true)
   }
 
   /// Submits `message` to one worker, bypassing the partitioner.
@@ -130,13 +141,8 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ) throws(SubmitError<W.Message>) {
     precondition(
       workerIndex >= 0 && workerIndex < workerCount, "worker \(workerIndex) out of range")
-    guard !recordsQueueDelay else {
-      try _sendRare(message, keyHash: nil, to: workerIndex, policy: backpressure)
-      return
-    }
     try _send(
-      _LaneItem(message, keyHash: _LaneItem<W.Message>.noKey), to: workerIndex,
-      policy: backpressure)
+      _LaneItem(message, keyHash: _LaneItem<W.Message>.noKey), to: workerIndex, mayWait: true)
   }
 
   /// Submits `message` to the worker that owns `key` without waiting,
@@ -153,11 +159,11 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ) throws(SubmitError<W.Message>) {
     let keyHash = hasher.hash(key)
     let index = router.worker(forKeyHash: keyHash)
-    guard keyHash != _LaneItem<W.Message>.noKey, !recordsQueueDelay else {
+    guard keyHash != _LaneItem<W.Message>.noKey else {
       try _sendRare(message, keyHash: keyHash, to: index, policy: .failFast)
       return
     }
-    try _send(_LaneItem(message, keyHash: keyHash), to: index, policy: .failFast)
+    try _send(_LaneItem(message, keyHash: keyHash), to: index, mayWait: false)
   }
 
   /// The intake protocol, a Dekker pair with shutdown over an asymmetric
@@ -167,22 +173,38 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   /// waits for its push, or this send sees "closed" and hands the message
   /// back; no push can land after the workers' final drain. The releasing
   /// store of 0 publishes the push to the shutdown thread that reads it.
+  ///
+  /// The hot path tests one word, `intakeWatch`; everything unusual (intake
+  /// closed, no asymmetric fence, submission times to stamp) makes it
+  /// non-zero and is sorted out in ``_sendChecked(_:to:mayWait:)``.
   @inlinable @inline(__always)
   mutating func _send(
-    _ item: _LaneItem<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
+    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
   ) throws(SubmitError<W.Message>) {
     let busy = record.busy
     busy.pointee.store(1, ordering: .relaxed)
     // Orders just these two accesses (the lane's fields stay in registers).
-    fence.light(orderingStoreTo: busy, beforeLoadFrom: intakeClosed)
-    if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
-      busy.pointee.store(0, ordering: .releasing)
-      throw _reject(.shutDown, item.message, index)
-    }
-    if let back = lanes[index].offer(item) {
-      try _sendSlow(back, to: index, policy: policy)
+    AsymmetricFence.compilerOrder(orderingStoreTo: busy, beforeLoadFrom: intakeWatch)
+    if intakeWatch.pointee.load(ordering: .relaxed) != 0 {
+      try _sendChecked(item, to: index, mayWait: mayWait)
       return
     }
+    try _push(item, to: index, mayWait: mayWait)
+  }
+
+  /// The push itself, inside the intake protocol (`busy` is 1).
+  @inlinable @inline(__always)
+  mutating func _push(
+    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
+  ) throws(SubmitError<W.Message>) {
+    // The worker never sleeps on the lane (it polls its lanes and sleeps on
+    // its doorbell), so the lane's own check for a sleeping receiver is
+    // skipped: the doorbell check below is the one that matters.
+    if let back = lanes[index].offerToPollingReceiver(item) {
+      try _sendSlow(back, to: index, mayWait: mayWait)
+      return
+    }
+    let busy = record.busy
     busy.pointee.store(0, ordering: .releasing)
     // The lane's tail store comes before the releasing store of `busy`, so
     // ordering that store before the doorbell's load is enough: a fence on
@@ -190,41 +212,76 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     _ringDoorbell(index, afterStoreTo: busy)
   }
 
+  /// The out-of-line half of the intake check: `intakeWatch` was non-zero
+  /// because shutdown began, or the fence is not asymmetric (the full fence
+  /// is issued here, before the load that decides), or the pool stamps
+  /// submission times (a lane item has no room for one: the message takes
+  /// the worker's shared queue).
+  @inlinable @inline(never)
+  mutating func _sendChecked(
+    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
+  ) throws(SubmitError<W.Message>) {
+    let busy = record.busy
+    if !fence.isAsymmetric { fence.light() }
+    if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
+      busy.pointee.store(0, ordering: .releasing)
+      throw _reject(.shutDown, item.message, index)
+    }
+    if recordsQueueDelay {
+      busy.pointee.store(0, ordering: .releasing)
+      let keyHash = item.keyHash == _LaneItem<W.Message>.noKey ? nil : item.keyHash
+      try _sendRare(
+        item.message, keyHash: keyHash, to: index, policy: mayWait ? backpressure : .failFast)
+      return
+    }
+    try _push(item, to: index, mayWait: mayWait)
+  }
+
   /// ``UnsafeEventCount/notify(_:count:)`` with one pointer loaded instead
   /// of the whole event count: a compiler barrier and one load unless the
   /// worker sleeps.
   @inlinable @inline(__always)
   func _ringDoorbell(_ index: Int) {
-    fence.light()
-    _checkDoorbell(doorbellStates[index], index)
+    AsymmetricFence.compilerBarrier()
+    _checkDoorbell(doorbellWatches[index], index)
   }
 
   /// ``_ringDoorbell(_:)`` after a store to `stored` that follows the push:
-  /// the fence orders only that store and the doorbell's load.
+  /// the compiler orders only that store and the doorbell's load.
   @inlinable @inline(__always)
   func _ringDoorbell(_ index: Int, afterStoreTo stored: UnsafeRawPointer) {
-    let doorbell = doorbellStates[index]
-    fence.light(orderingStoreTo: stored, beforeLoadFrom: doorbell)
-    _checkDoorbell(doorbell, index)
+    let watch = doorbellWatches[index]
+    AsymmetricFence.compilerOrder(orderingStoreTo: stored, beforeLoadFrom: watch)
+    _checkDoorbell(watch, index)
   }
 
   @inlinable @inline(__always)
-  func _checkDoorbell(_ doorbell: UnsafeMutablePointer<Atomic<Int>>, _ index: Int) {
-    if doorbell.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+  func _checkDoorbell(_ watch: UnsafeMutablePointer<Atomic<Int>>, _ index: Int) {
+    if watch.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
       _wakeWorker(index)
     }
   }
 
+  /// Wakes the worker if it sleeps. Without an asymmetric fence the hot
+  /// check read `alwaysCheck`: the full fence and the real load happen here.
   @usableFromInline @inline(never)
   func _wakeWorker(_ index: Int) {
-    doorbells[index].wake(count: 1)
+    let doorbell = doorbells[index]
+    if !fence.isAsymmetric {
+      fence.light()
+      guard doorbell.state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit else {
+        return
+      }
+    }
+    doorbell.wake(count: 1)
   }
 
   /// The lane was full or closed (still inside the intake protocol).
-  @usableFromInline @inline(never)
+  @inlinable @inline(never)
   mutating func _sendSlow(
-    _ item: _LaneItem<W.Message>, to index: Int, policy: BackpressurePolicy.Kind
+    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
   ) throws(SubmitError<W.Message>) {
+    let policy = mayWait ? backpressure : .failFast
     let busy = record.busy
     defer { busy.pointee.store(0, ordering: .releasing) }
     if lanes[index].isClosed { throw _reject(.shutDown, item.message, index) }

@@ -76,39 +76,50 @@ extension WorkerPool {
         counters.processed.addFromOwner(UInt64(count))
         buffer.removeAll(keepingCapacity: true)
       }
+      // The lanes: each item is handled where it lies in the ring (no copy
+      // into an array first), and the lane's head moves once per batch. A
+      // handler that receives more messages itself commits the batch first
+      // (WorkerContext.openBatchLane), which ends it here.
       var fromLanes = 0
-      var items: [_LaneItem<W.Message>] = []
-      swap(&items, &context.laneBuffer)
       var laneIndex = 0
       while laneIndex < context.lanes.count {
         let lane = context.lanes[laneIndex]
-        let taken: Int
+        let limit: Int
         do {
-          taken = try lane.receiver.tryReceive(into: &items, maxCount: batchSize)
+          limit = try lane.receiver._readable(upTo: batchSize)
         } catch {
           context.lanes.remove(at: laneIndex)  // closed and drained: its submitter is gone
           continue
         }
         laneIndex += 1
-        guard taken > 0 else { continue }
+        guard limit > 0 else { continue }
+        context.openBatchLane = laneIndex - 1
+        var taken = 0
+        var failed = false
+        while taken < limit {
+          let item = lane.receiver._moveOut(at: taken)
+          taken += 1
+          context.openBatchTaken = taken
+          if !_handle(item.envelope, index, &state, &context, &recorder) {
+            failed = true
+            break
+          }
+          if context.openBatchLane < 0 { break }  // a handler committed the batch
+        }
+        if context.openBatchLane >= 0 {
+          lane.receiver._commit(taken)
+          context.openBatchLane = -1
+        }
         counters.received.addFromOwner(UInt64(taken))
         counters.fromLanes.addFromOwner(UInt64(taken))
-        var handled = 0
-        while handled < taken {
-          let envelope = items[handled].envelope
-          handled += 1
-          if !_handle(envelope, index, &state, &context, &recorder) {
-            counters.processed.addFromOwner(UInt64(handled))
-            stopped = true
-            for item in items[handled...] { remains[index].unprocessed.append(item.envelope) }
-            break loop
-          }
-        }
         counters.processed.addFromOwner(UInt64(taken))
-        items.removeAll(keepingCapacity: true)
+        if failed {
+          // What the lane still holds is taken by the stop path below.
+          stopped = true
+          break loop
+        }
         fromLanes += taken
       }
-      swap(&items, &context.laneBuffer)
       if count + fromLanes > 0 {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true

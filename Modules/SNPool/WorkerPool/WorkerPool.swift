@@ -52,6 +52,10 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Non-zero once shutdown began: what submitters check (one relaxed load
   /// of a line nobody writes until then). See ``Submitter``.
   @usableFromInline let intakeClosed: UnsafeMutablePointer<Atomic<Int>>
+  /// A constant word that never reads 0 or "nobody sleeps": where a
+  /// submitter's checks point when the fence is not asymmetric, so that
+  /// they always take the out-of-line path, which has the full fence.
+  @usableFromInline let alwaysCheck: UnsafeMutablePointer<Atomic<Int>>
   let intakeMemory: UnsafeMutableRawPointer
 
   /// Creates a pool and checks its configuration; ``start()`` launches the
@@ -131,11 +135,13 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     self.runLoop = runLoop
     intakeMemory = .allocate(byteCount: CacheLine.padding, alignment: CacheLine.padding)
     intakeClosed = intakeMemory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+    alwaysCheck = (intakeMemory + MemoryLayout<Atomic<Int>>.stride).initializeMemory(
+      as: Atomic<Int>.self, to: Atomic(.max))
   }
 
   deinit {
     slotRefs.deallocate()
-    intakeClosed.deinitialize(count: 1)
+    intakeClosed.deinitialize(count: 2)  // and `alwaysCheck`, the next word
     intakeMemory.deallocate()
   }
 
