@@ -121,8 +121,6 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @usableFromInline var lanes: [_Lane<W.Message>] = []
   /// The next lane a tick's ``tryReceiveMessage()`` looks at first.
   @usableFromInline var nextLane = 0
-  /// Reused for moving lane items out before they become envelopes.
-  @usableFromInline var laneBuffer: [_LaneItem<W.Message>] = []
   @usableFromInline let results: MultiSender<W.Output>
   @usableFromInline let counters: _WorkerCounters
   /// Set once the queue reported closed (every message drained).
@@ -133,6 +131,8 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// (``_commitOpenBatch()``), so the lane's later items reach it in order.
   @usableFromInline var openBatchLane = -1
   @usableFromInline var openBatchTaken = 0
+  /// Whether the open batch is of that lane's direct side.
+  @usableFromInline var openBatchDirect = false
 
   @usableFromInline
   init(
@@ -178,11 +178,11 @@ public struct WorkerContext<W: Worker>: ~Copyable {
       let lane = lanes[nextLane]
       nextLane += 1
       // A closed, drained lane stays until the run loop removes it.
-      if let item = try? lane.receiver.tryReceive() {
+      if let envelope = lane.receiveOne() {
         counters.received.addFromOwner()
         counters.fromLanes.addFromOwner()
         counters.processed.addFromOwner()
-        return item.envelope
+        return envelope
       }
     }
     return nil
@@ -224,19 +224,14 @@ public struct WorkerContext<W: Worker>: ~Copyable {
     var fromLanes = 0
     var index = 0
     while includingLanes && index < lanes.count && count < maxCount {
-      do {
-        let taken = try lanes[index].receiver.tryReceive(
-          into: &laneBuffer, maxCount: maxCount - count)
-        if taken > 0 {
-          buffer.reserveCapacity(buffer.count + taken)
-          for item in laneBuffer { buffer.append(item.envelope) }
-          laneBuffer.removeAll(keepingCapacity: true)
-        }
-        fromLanes += taken
-        count += taken
-        index += 1
-      } catch {
+      let lane = lanes[index]
+      let taken = lane.receive(into: &buffer, maxCount: maxCount - count)
+      fromLanes += taken
+      count += taken
+      if lane.isFinished {
         lanes.remove(at: index)  // closed and drained: its submitter is gone
+      } else {
+        index += 1
       }
     }
     if count > 0 {
@@ -253,7 +248,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @inlinable
   mutating func _commitOpenBatch() {
     guard openBatchLane >= 0 else { return }
-    lanes[openBatchLane].receiver._commit(openBatchTaken)
+    lanes[openBatchLane].commit(direct: openBatchDirect, openBatchTaken)
     openBatchLane = -1
   }
 

@@ -64,6 +64,21 @@ struct HasherVectorTests {
     }
   }
 
+  @Test("XXH64's 8-byte path (integer keys) equals the general one")
+  func xxh64EightByteKeys() {
+    var generator = SystemRandomNumberGenerator()
+    let words: [UInt64] =
+      [0, 1, .max, 0x0123_4567_89AB_CDEF] + (0..<500).map { _ in generator.next() }
+    for seed: UInt64 in [0, KeyHasher.routingSeedV1, 0xDEAD_BEEF] {
+      let hasher = KeyHasher.xxh64(seed: seed)
+      for word in words {
+        let general = withUnsafeBytes(of: word.littleEndian) { StableHash.xxh64($0, seed: seed) }
+        #expect(hasher.hash(word) == general)
+        #expect(hasher.hash(Int(bitPattern: UInt(word))) == general)
+      }
+    }
+  }
+
   @Test("XXH64 on the xxHash project's well-known strings")
   func xxh64Strings() {
     #expect(KeyHasher.xxh64(seed: 0).hash("") == 0xEF46_DB37_51D8_E999)

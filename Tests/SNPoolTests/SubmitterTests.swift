@@ -283,6 +283,34 @@ struct SubmitterTests {
     #expect(termination.statistics.processed == 1000)
   }
 
+  @Test("switching between keyed and direct sends keeps each worker's order, exactly once")
+  func mixedLaneKinds() throws {
+    let pool = try WorkerPool(
+      worker: HashRecordingWorker(),
+      configuration: PoolConfiguration().withNumWorkers(2)
+        .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(64)))
+    try pool.start()
+    let hasher = pool.partitioner.keyHasher
+    var expected: [[Int]] = [[], []]
+    do {
+      var submitter = try pool.makeSubmitter()
+      for id in 0..<20_000 {
+        // Runs of 7 keyed sends, then 7 direct ones, across both workers.
+        if (id / 7) % 2 == 0 {
+          try submitter.send(id, key: id)
+          expected[pool.partitioner.worker(forKeyHash: hasher.hash(id))].append(id)
+        } else {
+          try submitter.send(id, toWorker: id % 2)
+          expected[id % 2].append(id)
+        }
+      }
+    }
+    let states = pool.shutdown().states
+    for worker in 0..<2 {
+      #expect(states[worker].map(\.id) == expected[worker])
+    }
+  }
+
   @Test("a tick drains lane messages with tryReceiveMessage")
   func batchingInHandler() throws {
     let pool = try WorkerPool(

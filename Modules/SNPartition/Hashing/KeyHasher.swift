@@ -90,7 +90,14 @@ public struct KeyHasher: Sendable, Hashable, CustomStringConvertible {
   @inlinable
   public func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
     switch _algorithm {
-    case .xxh64: return StableHash.xxh64(bytes, seed: _key0)
+    case .xxh64:
+      // 8-byte keys (integers) are the common case; after inlining the
+      // count is a constant and only the short form remains.
+      if bytes.count == 8 {
+        return StableHash._xxh64(
+          word: UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)), seed: _key0)
+      }
+      return StableHash.xxh64(bytes, seed: _key0)
     case .xxh3: return StableHash.xxh3(bytes, seed: _key0)
     case .kafkaMurmur2:
       return UInt64(UInt32(bitPattern: StableHash.kafkaMurmur2(bytes)) & 0x7FFF_FFFF)

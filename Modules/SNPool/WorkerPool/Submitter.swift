@@ -40,8 +40,18 @@ import Synchronization
 public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @usableFromInline let pool: WorkerPool<W>
   @usableFromInline let router: any Partitioner
+  /// The router when it is a ``HashPartitioner`` (the default), called
+  /// directly instead of through the existential.
+  @usableFromInline let hashRouter: HashPartitioner?
   @usableFromInline let hasher: KeyHasher
+  /// Per worker, the keyed lane (message and key hash) and the direct lane
+  /// (the bare message, for ``send(_:toWorker:)``).
   @usableFromInline let lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>
+  @usableFromInline let directLanes: UnsafeMutablePointer<SPSCSender<W.Message>>
+  /// Per worker, the lane this submitter used last (`_LaneKind`). Sending
+  /// by the other one first waits until the worker drained this one, so
+  /// the worker sees one submitter's messages in the order sent.
+  @usableFromInline let laneKinds: UnsafeMutablePointer<UInt8>
   /// Each worker's doorbell.
   @usableFromInline let doorbells: UnsafeMutablePointer<UnsafeEventCount>
   /// The word each send loads to decide whether to ring a worker's
@@ -62,13 +72,17 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
 
   init(
     pool: WorkerPool<W>, lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>,
-    record: _SubmitterRecord
+    directLanes: UnsafeMutablePointer<SPSCSender<W.Message>>, record: _SubmitterRecord
   ) {
     self.pool = pool
     router = pool.partitioner
+    hashRouter = pool.partitioner as? HashPartitioner
     hasher = pool.partitioner.keyHasher
     self.lanes = lanes
+    self.directLanes = directLanes
     workerCount = pool.slots.count
+    laneKinds = .allocate(capacity: workerCount)
+    laneKinds.initialize(repeating: _LaneKind.unused, count: workerCount)
     doorbells = .allocate(capacity: workerCount)
     _ = UnsafeMutableBufferPointer(start: doorbells, count: workerCount)
       .initialize(from: pool.slots.map(\.doorbell))
@@ -91,6 +105,9 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     // queued and then forgets the lane.
     lanes.deinitialize(count: workerCount)
     lanes.deallocate()
+    directLanes.deinitialize(count: workerCount)
+    directLanes.deallocate()
+    laneKinds.deallocate()
     doorbells.deallocate()
     doorbellWatches.deallocate()
     pool.removeSubmitter(record)
@@ -121,7 +138,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   /// - Throws: ``SubmitError`` holding `message`.
   @inlinable @inline(__always)
   public mutating func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
-    let index = router.worker(forKeyHash: keyHash)
+    let index = _route(keyHash)
     guard keyHash != _LaneItem<W.Message>.noKey else {
       try _sendRare(message, keyHash: keyHash, to: index, policy: backpressure)
       return
@@ -141,8 +158,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   ) throws(SubmitError<W.Message>) {
     precondition(
       workerIndex >= 0 && workerIndex < workerCount, "worker \(workerIndex) out of range")
-    try _send(
-      _LaneItem(message, keyHash: _LaneItem<W.Message>.noKey), to: workerIndex, mayWait: true)
+    try _sendDirect(message, to: workerIndex, mayWait: true)
   }
 
   /// Submits `message` to the worker that owns `key` without waiting,
@@ -158,12 +174,19 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
     let keyHash = hasher.hash(key)
-    let index = router.worker(forKeyHash: keyHash)
+    let index = _route(keyHash)
     guard keyHash != _LaneItem<W.Message>.noKey else {
       try _sendRare(message, keyHash: keyHash, to: index, policy: .failFast)
       return
     }
     try _send(_LaneItem(message, keyHash: keyHash), to: index, mayWait: false)
+  }
+
+  /// The worker for `keyHash`.
+  @inlinable @inline(__always)
+  func _route(_ keyHash: UInt64) -> Int {
+    if let hashRouter { return hashRouter.worker(forKeyHash: keyHash) }
+    return router.worker(forKeyHash: keyHash)
   }
 
   /// The intake protocol, a Dekker pair with shutdown over an asymmetric
@@ -174,36 +197,62 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   /// back; no push can land after the workers' final drain. The releasing
   /// store of 0 publishes the push to the shutdown thread that reads it.
   ///
-  /// The hot path tests one word, `intakeWatch`; everything unusual (intake
-  /// closed, no asymmetric fence, submission times to stamp) makes it
-  /// non-zero and is sorted out in ``_sendChecked(_:to:mayWait:)``.
+  /// The hot path tests one word, `intakeWatch`, and the worker's lane
+  /// kind; everything unusual (intake closed, no asymmetric fence,
+  /// submission times to stamp, a switch of lanes) is sorted out in
+  /// ``_admit(_:keyHash:to:kind:mayWait:)``.
   @inlinable @inline(__always)
   mutating func _send(
     _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
   ) throws(SubmitError<W.Message>) {
-    let busy = record.busy
-    busy.pointee.store(1, ordering: .relaxed)
-    // Orders just these two accesses (the lane's fields stay in registers).
-    AsymmetricFence.compilerOrder(orderingStoreTo: busy, beforeLoadFrom: intakeWatch)
-    if intakeWatch.pointee.load(ordering: .relaxed) != 0 {
-      try _sendChecked(item, to: index, mayWait: mayWait)
-      return
-    }
-    try _push(item, to: index, mayWait: mayWait)
-  }
-
-  /// The push itself, inside the intake protocol (`busy` is 1).
-  @inlinable @inline(__always)
-  mutating func _push(
-    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
-  ) throws(SubmitError<W.Message>) {
-    // The worker never sleeps on the lane (it polls its lanes and sleeps on
+    guard try _enter(item.message, keyHash: item.keyHash, to: index, kind: _LaneKind.keyed, mayWait)
+    else { return }
+    // The worker never sleeps on a lane (it polls its lanes and sleeps on
     // its doorbell), so the lane's own check for a sleeping receiver is
-    // skipped: the doorbell check below is the one that matters.
+    // skipped: the doorbell check in `_leave` is the one that matters.
     if let back = lanes[index].offerToPollingReceiver(item) {
       try _sendSlow(back, to: index, mayWait: mayWait)
       return
     }
+    _leave(ringing: index)
+  }
+
+  /// ``_send(_:to:mayWait:)`` through the direct lane: the bare message.
+  @inlinable @inline(__always)
+  mutating func _sendDirect(
+    _ message: W.Message, to index: Int, mayWait: Bool
+  ) throws(SubmitError<W.Message>) {
+    guard try _enter(message, keyHash: nil, to: index, kind: _LaneKind.direct, mayWait) else {
+      return
+    }
+    if let back = directLanes[index].offerToPollingReceiver(message) {
+      try _sendSlowDirect(back, to: index, mayWait: mayWait)
+      return
+    }
+    _leave(ringing: index)
+  }
+
+  /// Enters the intake protocol (`busy` is 1 after it): `true` if the
+  /// caller should push to the lane of `kind` now, `false` if the message
+  /// was sent another way.
+  @inlinable @inline(__always)
+  mutating func _enter(
+    _ message: W.Message, keyHash: UInt64?, to index: Int, kind: UInt8, _ mayWait: Bool
+  ) throws(SubmitError<W.Message>) -> Bool {
+    let busy = record.busy
+    busy.pointee.store(1, ordering: .relaxed)
+    // Orders just these two accesses (the lane's fields stay in registers).
+    AsymmetricFence.compilerOrder(orderingStoreTo: busy, beforeLoadFrom: intakeWatch)
+    if intakeWatch.pointee.load(ordering: .relaxed) != 0 || laneKinds[index] != kind {
+      return try _admit(message, keyHash: keyHash, to: index, kind: kind, mayWait: mayWait)
+    }
+    return true
+  }
+
+  /// Leaves the intake protocol after a push and rings the worker's
+  /// doorbell if it sleeps.
+  @inlinable @inline(__always)
+  func _leave(ringing index: Int) {
     let busy = record.busy
     busy.pointee.store(0, ordering: .releasing)
     // The lane's tail store comes before the releasing store of `busy`, so
@@ -212,29 +261,43 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     _ringDoorbell(index, afterStoreTo: busy)
   }
 
-  /// The out-of-line half of the intake check: `intakeWatch` was non-zero
-  /// because shutdown began, or the fence is not asymmetric (the full fence
-  /// is issued here, before the load that decides), or the pool stamps
-  /// submission times (a lane item has no room for one: the message takes
-  /// the worker's shared queue).
+  /// The out-of-line half of ``_enter(_:keyHash:to:kind:_:)``:
+  /// `intakeWatch` was non-zero because shutdown began, or the fence is not
+  /// asymmetric (the full fence is issued here, before the load that
+  /// decides), or the pool stamps submission times (a lane message has no
+  /// room for one: the message takes the worker's shared queue); or this
+  /// submitter last used the worker's other lane.
   @inlinable @inline(never)
-  mutating func _sendChecked(
-    _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
-  ) throws(SubmitError<W.Message>) {
+  mutating func _admit(
+    _ message: W.Message, keyHash: UInt64?, to index: Int, kind: UInt8, mayWait: Bool
+  ) throws(SubmitError<W.Message>) -> Bool {
     let busy = record.busy
     if !fence.isAsymmetric { fence.light() }
     if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
       busy.pointee.store(0, ordering: .releasing)
-      throw _reject(.shutDown, item.message, index)
+      throw _reject(.shutDown, message, index)
     }
+    let policy = mayWait ? backpressure : .failFast
     if recordsQueueDelay {
       busy.pointee.store(0, ordering: .releasing)
-      let keyHash = item.keyHash == _LaneItem<W.Message>.noKey ? nil : item.keyHash
-      try _sendRare(
-        item.message, keyHash: keyHash, to: index, policy: mayWait ? backpressure : .failFast)
-      return
+      try _sendRare(message, keyHash: keyHash, to: index, policy: policy)
+      return false
     }
-    try _push(item, to: index, mayWait: mayWait)
+    if laneKinds[index] != kind {
+      if laneKinds[index] != _LaneKind.unused {
+        // Out of the protocol while waiting: shutdown must not wait for us.
+        busy.pointee.store(0, ordering: .releasing)
+        try _waitForLanesToDrain(index, message, policy: policy)
+        busy.pointee.store(1, ordering: .relaxed)
+        fence.light()
+        if intakeClosed.pointee.load(ordering: .relaxed) != 0 {
+          busy.pointee.store(0, ordering: .releasing)
+          throw _reject(.shutDown, message, index)
+        }
+      }
+      laneKinds[index] = kind
+    }
+    return true
   }
 
   /// ``UnsafeEventCount/notify(_:count:)`` with one pointer loaded instead
@@ -276,54 +339,82 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     doorbell.wake(count: 1)
   }
 
-  /// The lane was full or closed (still inside the intake protocol).
+  /// The keyed lane was full or closed (still inside the intake protocol).
   @inlinable @inline(never)
   mutating func _sendSlow(
     _ item: _LaneItem<W.Message>, to index: Int, mayWait: Bool
   ) throws(SubmitError<W.Message>) {
+    try _sendWaiting(item, into: lanes + index, to: index, mayWait: mayWait) { $0.message }
+  }
+
+  /// The direct lane was full or closed (still inside the intake protocol).
+  @inlinable @inline(never)
+  mutating func _sendSlowDirect(
+    _ message: W.Message, to index: Int, mayWait: Bool
+  ) throws(SubmitError<W.Message>) {
+    try _sendWaiting(message, into: directLanes + index, to: index, mayWait: mayWait) { $0 }
+  }
+
+  /// Sends `element` into `lane` following the backpressure policy (fail
+  /// fast when `mayWait` is false), then leaves the intake protocol.
+  @inlinable
+  func _sendWaiting<Element>(
+    _ element: Element, into lane: UnsafeMutablePointer<SPSCSender<Element>>, to index: Int,
+    mayWait: Bool, message: (Element) -> W.Message
+  ) throws(SubmitError<W.Message>) {
     let policy = mayWait ? backpressure : .failFast
     let busy = record.busy
     defer { busy.pointee.store(0, ordering: .releasing) }
-    if lanes[index].isClosed { throw _reject(.shutDown, item.message, index) }
-    if case .failFast = policy { throw _reject(.queueFull, item.message, index) }
+    if lane.pointee.isClosed { throw _reject(.shutDown, message(element), index) }
+    if case .failFast = policy { throw _reject(.queueFull, message(element), index) }
     do {
       switch policy {
       case .failFast: preconditionFailure("handled above")
-      case .block: try lanes[index].send(item)
-      case .timeout(let duration): try lanes[index].send(item, timeout: duration)
+      case .block: try lane.pointee.send(element)
+      case .timeout(let duration): try lane.pointee.send(element, timeout: duration)
       }
     } catch {
-      throw _reject(_WorkerSlot<W.Message>.reason(error.reason), error.element.message, index)
+      throw _reject(
+        _WorkerSlot<W.Message>.reason(error.reason), message(error.element), index)
     }
     _ringDoorbell(index)
   }
 
-  /// Sends through the worker's shared queue instead of the lane: when the
+  /// Waits, following `policy`, until the worker has taken everything this
+  /// submitter queued in both lanes to worker `index`.
+  @usableFromInline
+  func _waitForLanesToDrain(
+    _ index: Int, _ message: W.Message, policy: BackpressurePolicy.Kind
+  ) throws(SubmitError<W.Message>) {
+    var deadline: UInt64?
+    if case .timeout(let duration) = policy {
+      deadline = MonotonicClock.deadline(after: duration)
+    }
+    var backoff = Backoff(strategy: .lowCPU)
+    while lanes[index].stats.depth > 0 || directLanes[index].stats.depth > 0 {
+      if lanes[index].isClosed || directLanes[index].isClosed
+        || intakeClosed.pointee.load(ordering: .relaxed) != 0
+      {
+        throw _reject(.shutDown, message, index)
+      }
+      if case .failFast = policy { throw _reject(.queueFull, message, index) }
+      if let deadline, MonotonicClock.nanoseconds >= deadline {
+        throw _reject(.timedOut, message, index)
+      }
+      if backoff.shouldPark { usleep(50) } else { backoff.snooze() }
+    }
+  }
+
+  /// Sends through the worker's shared queue instead of a lane: when the
   /// pool stamps submission times (a lane item has no room for the stamp),
   /// or for the one key hash a lane item reserves for "no key". In the
-  /// second case the lane is drained first, so this message still comes
+  /// second case the lanes are drained first, so this message still comes
   /// after the ones this submitter sent before it.
   @usableFromInline @inline(never)
   mutating func _sendRare(
     _ message: W.Message, keyHash: UInt64?, to index: Int, policy: BackpressurePolicy.Kind
   ) throws(SubmitError<W.Message>) {
-    if !recordsQueueDelay {
-      var deadline: UInt64?
-      if case .timeout(let duration) = policy {
-        deadline = MonotonicClock.deadline(after: duration)
-      }
-      var backoff = Backoff(strategy: .lowCPU)
-      while lanes[index].stats.depth > 0 {
-        if lanes[index].isClosed || intakeClosed.pointee.load(ordering: .relaxed) != 0 {
-          throw _reject(.shutDown, message, index)
-        }
-        if case .failFast = policy { throw _reject(.queueFull, message, index) }
-        if let deadline, MonotonicClock.nanoseconds >= deadline {
-          throw _reject(.timedOut, message, index)
-        }
-        if backoff.shouldPark { usleep(50) } else { backoff.snooze() }
-      }
-    }
+    if !recordsQueueDelay { try _waitForLanesToDrain(index, message, policy: policy) }
     try pool._send(pool._envelope(message, keyHash), to: index, policy: policy)
   }
 
@@ -365,16 +456,21 @@ extension WorkerPool {
     let capacity = configuration.worker.queueCapacity
     let lanes = UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>.allocate(
       capacity: slots.count)
+    let directLanes = UnsafeMutablePointer<SPSCSender<W.Message>>.allocate(capacity: slots.count)
     var receivers: [_Lane<W.Message>] = []
+    let strategy = configuration.worker.idleStrategy.channelStrategy
     for index in slots.indices {
-      // The capacity was validated by init, so this cannot fail.
-      let channel = try! Channel<_LaneItem<W.Message>>.spsc(
-        capacity: capacity,
-        waitStrategy: configuration.worker.idleStrategy.channelStrategy)
-      let sender = channel.sender
-      let receiver = channel.receiver
-      (lanes + index).initialize(to: consume sender)
-      receivers.append(_Lane(consume receiver))
+      // The capacity was validated by init, so these cannot fail.
+      let keyed = try! Channel<_LaneItem<W.Message>>.spsc(
+        capacity: capacity, waitStrategy: strategy)
+      let direct = try! Channel<W.Message>.spsc(capacity: capacity, waitStrategy: strategy)
+      let keyedSender = keyed.sender
+      let keyedReceiver = keyed.receiver
+      let directSender = direct.sender
+      let directReceiver = direct.receiver
+      (lanes + index).initialize(to: consume keyedSender)
+      (directLanes + index).initialize(to: consume directSender)
+      receivers.append(_Lane(keyed: consume keyedReceiver, direct: consume directReceiver))
     }
     let record = _SubmitterRecord()
     let registered = lifecycle.withLock { state -> Bool in
@@ -389,9 +485,11 @@ extension WorkerPool {
     guard registered else {
       lanes.deinitialize(count: slots.count)
       lanes.deallocate()
+      directLanes.deinitialize(count: slots.count)
+      directLanes.deallocate()
       throw .shutDown
     }
-    return Submitter(pool: self, lanes: lanes, record: record)
+    return Submitter(pool: self, lanes: lanes, directLanes: directLanes, record: record)
   }
 
   func removeSubmitter(_ record: _SubmitterRecord) {

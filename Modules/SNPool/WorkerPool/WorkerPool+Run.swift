@@ -84,41 +84,48 @@ extension WorkerPool {
       var laneIndex = 0
       while laneIndex < context.lanes.count {
         let lane = context.lanes[laneIndex]
-        let limit: Int
-        do {
-          limit = try lane.receiver._readable(upTo: batchSize)
-        } catch {
-          context.lanes.remove(at: laneIndex)  // closed and drained: its submitter is gone
-          continue
+        // Keyed side, then direct side: at most one holds messages at a time.
+        for side in 0..<2 {
+          let isDirect = side == 1
+          let limit = lane.readable(direct: isDirect, upTo: batchSize)
+          guard limit > 0 else { continue }
+          context.openBatchLane = laneIndex
+          context.openBatchDirect = isDirect
+          var taken = 0
+          var failed = false
+          while taken < limit {
+            let envelope = lane.moveOut(direct: isDirect, at: taken)
+            taken += 1
+            context.openBatchTaken = taken
+            if !_handle(envelope, index, &state, &context, &recorder) {
+              failed = true
+              break
+            }
+            if context.openBatchLane < 0 { break }  // a handler committed the batch
+          }
+          if context.openBatchLane >= 0 {
+            lane.commit(direct: isDirect, taken)
+            context.openBatchLane = -1
+          }
+          counters.received.addFromOwner(UInt64(taken))
+          counters.fromLanes.addFromOwner(UInt64(taken))
+          counters.processed.addFromOwner(UInt64(taken))
+          if failed {
+            // What the lane still holds is taken by the stop path below.
+            stopped = true
+            break loop
+          }
+          fromLanes += taken
         }
         laneIndex += 1
-        guard limit > 0 else { continue }
-        context.openBatchLane = laneIndex - 1
-        var taken = 0
-        var failed = false
-        while taken < limit {
-          let item = lane.receiver._moveOut(at: taken)
-          taken += 1
-          context.openBatchTaken = taken
-          if !_handle(item.envelope, index, &state, &context, &recorder) {
-            failed = true
-            break
+        if lane.isFinished {
+          // Closed and drained: its submitter is gone. Found by identity: a
+          // handler's own receives may have removed other lanes meanwhile.
+          if let position = context.lanes.firstIndex(where: { $0 === lane }) {
+            context.lanes.remove(at: position)
+            if position < laneIndex { laneIndex -= 1 }
           }
-          if context.openBatchLane < 0 { break }  // a handler committed the batch
         }
-        if context.openBatchLane >= 0 {
-          lane.receiver._commit(taken)
-          context.openBatchLane = -1
-        }
-        counters.received.addFromOwner(UInt64(taken))
-        counters.fromLanes.addFromOwner(UInt64(taken))
-        counters.processed.addFromOwner(UInt64(taken))
-        if failed {
-          // What the lane still holds is taken by the stop path below.
-          stopped = true
-          break loop
-        }
-        fromLanes += taken
       }
       if count + fromLanes > 0 {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
@@ -177,7 +184,7 @@ extension WorkerPool {
       remains[index].unprocessed += buffer  // taken but not handled yet
       context.inbox.close()
       context.lanes += slot.takePendingLanes()
-      for lane in context.lanes { lane.receiver.close() }
+      for lane in context.lanes { lane.close() }
       var rest: [Envelope<W.Message>] = []
       while true {
         let closed = context.inboxClosed

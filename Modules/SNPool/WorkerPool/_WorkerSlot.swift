@@ -228,13 +228,15 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   }
 }
 
-/// What a submitter lane carries: the message and its key hash, half the
-/// size of an ``Envelope`` for an 8-byte message (the ring's cache lines are
-/// what a hop between cores pays for).
+/// What a submitter's keyed lane carries: the message and its key hash.
 ///
-/// `keyHash` is ``_LaneItem/noKey`` for a message sent to a worker directly;
-/// a message whose real hash equals it takes the worker's shared queue
-/// instead (the submitter's `_sendRare`).
+/// A message sent to a worker directly takes the direct lane instead, which
+/// carries the bare message: half the bytes for an 8-byte message, and the
+/// ring's cache lines are what a hop between cores pays for.
+///
+/// A message whose real hash equals ``_LaneItem/noKey`` takes the worker's
+/// shared queue instead (the submitter's `_sendRare`), so that value can
+/// stand for "no key" where one is needed.
 @frozen @usableFromInline
 struct _LaneItem<Message: Sendable>: Sendable {
   @usableFromInline var message: Message
@@ -254,16 +256,112 @@ struct _LaneItem<Message: Sendable>: Sendable {
   }
 }
 
-/// One submitter's SPSC lane into one worker, as the worker holds it.
+/// Which of a submitter's two lanes to one worker a message takes.
+@usableFromInline
+enum _LaneKind {
+  /// Nothing sent yet.
+  @usableFromInline static let unused: UInt8 = 0
+  /// Keyed sends: `_LaneItem`s.
+  @usableFromInline static let keyed: UInt8 = 1
+  /// Sends to a worker directly: bare messages.
+  @usableFromInline static let direct: UInt8 = 2
+}
+
+/// One submitter's two SPSC lanes into one worker, as the worker holds
+/// them: keyed (message and key hash) and direct (the bare message).
 ///
-/// A class so that the worker can keep a plain array of them (the receiver
-/// is noncopyable); only the worker thread touches `receiver`.
+/// The submitter switches from one to the other only once the worker has
+/// drained the first, so at most one of them holds messages at a time and
+/// reading keyed-then-direct keeps the submitter's order.
+///
+/// A class so that the worker can keep a plain array of them (receivers
+/// are noncopyable); only the worker thread touches it.
 @usableFromInline
 final class _Lane<Message: Sendable>: @unchecked Sendable {
-  /// Only the worker thread uses it, so no dynamic exclusivity checks.
-  @exclusivity(unchecked) @usableFromInline var receiver: SPSCReceiver<_LaneItem<Message>>
+  /// Only the worker thread uses these, so no dynamic exclusivity checks.
+  @exclusivity(unchecked) @usableFromInline var keyed: SPSCReceiver<_LaneItem<Message>>
+  @exclusivity(unchecked) @usableFromInline var direct: SPSCReceiver<Message>
+  /// Set once the lane reported closed and drained.
+  @exclusivity(unchecked) @usableFromInline var keyedDone = false
+  @exclusivity(unchecked) @usableFromInline var directDone = false
 
-  init(_ receiver: consuming SPSCReceiver<_LaneItem<Message>>) {
-    self.receiver = receiver
+  init(
+    keyed: consuming SPSCReceiver<_LaneItem<Message>>, direct: consuming SPSCReceiver<Message>
+  ) {
+    self.keyed = keyed
+    self.direct = direct
+  }
+
+  /// Both lanes are closed and drained: the submitter is gone.
+  @inlinable var isFinished: Bool { keyedDone && directDone }
+
+  /// How many messages the keyed (`direct == false`) or direct lane holds
+  /// now, at most `maxCount`: the start of a batch read in place. 0 once
+  /// that lane is closed and drained.
+  @inlinable @inline(__always)
+  func readable(direct isDirect: Bool, upTo maxCount: Int) -> Int {
+    do {
+      if isDirect {
+        return directDone ? 0 : try direct._readable(upTo: maxCount)
+      }
+      return keyedDone ? 0 : try keyed._readable(upTo: maxCount)
+    } catch {
+      if isDirect { directDone = true } else { keyedDone = true }
+      return 0
+    }
+  }
+
+  /// The message `offset` places into the batch (see
+  /// `SPSCReceiver._moveOut(at:)`); ``commit(direct:_:)`` gives the slots back.
+  @inlinable @inline(__always)
+  func moveOut(direct isDirect: Bool, at offset: Int) -> Envelope<Message> {
+    isDirect ? Envelope(direct._moveOut(at: offset)) : keyed._moveOut(at: offset).envelope
+  }
+
+  /// Ends a batch read in place: `count` messages were taken.
+  @inlinable @inline(__always)
+  func commit(direct isDirect: Bool, _ count: Int) {
+    if isDirect { direct._commit(count) } else { keyed._commit(count) }
+  }
+
+  /// The next message, keyed lane first, or `nil` if both are empty.
+  @inlinable
+  func receiveOne() -> Envelope<Message>? {
+    if readable(direct: false, upTo: 1) > 0 {
+      let envelope = moveOut(direct: false, at: 0)
+      commit(direct: false, 1)
+      return envelope
+    }
+    if readable(direct: true, upTo: 1) > 0 {
+      let envelope = moveOut(direct: true, at: 0)
+      commit(direct: true, 1)
+      return envelope
+    }
+    return nil
+  }
+
+  /// Appends up to `maxCount` messages to `buffer`, keyed lane first.
+  ///
+  /// - Returns: How many were appended.
+  @inlinable
+  func receive(into buffer: inout [Envelope<Message>], maxCount: Int) -> Int {
+    var count = 0
+    for side in 0..<2 where count < maxCount {
+      let isDirect = side == 1
+      let limit = readable(direct: isDirect, upTo: maxCount - count)
+      guard limit > 0 else { continue }
+      buffer.reserveCapacity(buffer.count + limit)
+      for offset in 0..<limit { buffer.append(moveOut(direct: isDirect, at: offset)) }
+      commit(direct: isDirect, limit)
+      count += limit
+    }
+    return count
+  }
+
+  /// Closes both lanes for sending (an immediate stop).
+  @usableFromInline
+  func close() {
+    keyed.close()
+    direct.close()
   }
 }
