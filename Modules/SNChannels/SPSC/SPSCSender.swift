@@ -88,7 +88,13 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// - Complexity: O(1); no read-modify-write instruction.
   @inlinable @inline(__always)
   public mutating func offer(_ element: consuming Element) -> Element? {
-    switch push(element) {
+    handBack(push(element))
+  }
+
+  /// What ``offer(_:)`` returns for a push's outcome, counting a failure.
+  @inlinable @inline(__always)
+  func handBack(_ result: consuming _PushResult<Element>) -> Element? {
+    switch consume result {
     case .sent: return nil
     case .full(let element):
       storage.control.countSendErrorFromOwner(.full)
@@ -133,15 +139,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// element.
   @inlinable @inline(__always)
   package mutating func offerToPollingReceiver(_ element: consuming Element) -> Element? {
-    switch publish(element) {
-    case .sent: return nil
-    case .full(let element):
-      storage.control.countSendErrorFromOwner(.full)
-      return element
-    case .closed(let element):
-      storage.control.countSendError(.closed)
-      return element
-    }
+    handBack(publish(element))
   }
 
   /// Sends, waiting for room while the channel is full: spins briefly,
