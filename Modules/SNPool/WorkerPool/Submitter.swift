@@ -11,8 +11,8 @@ import Synchronization
   import Darwin
 #endif
 
-/// A producer's own way into a pool: one single-producer lane (an SPSC
-/// channel) to each worker, for one thread that submits a lot.
+/// A producer's own way into a pool: its own single-producer lanes (SPSC
+/// channels) to each worker, for one thread that submits a lot.
 ///
 /// ```swift
 /// let producer = OSThread.spawn(taking: try pool.makeSubmitter()) { submitter in
@@ -33,6 +33,15 @@ import Synchronization
 /// Messages of one submitter to one worker are handled in the order sent;
 /// there is no order between different submitters, or between a submitter
 /// and ``WorkerPool/send(_:key:)``.
+///
+/// Each worker gets two lanes from a submitter: keyed sends carry the key's
+/// hash with the message (``Envelope/keyHash``), ``send(_:toWorker:)``
+/// carries the bare message, half the bytes for a small message. To keep
+/// the order, a submitter that switches a worker from one kind of send to
+/// the other first waits until that worker has taken what the other lane
+/// holds (with a fail-fast policy or ``trySend(_:key:)`` it gets
+/// ``PoolError/queueFull`` instead): mix the two kinds per worker in runs,
+/// not message by message.
 ///
 /// Noncopyable and `Sendable`: move it to the thread that uses it. Each
 /// worker polls every lane, so keep submitters few (about one per
