@@ -80,10 +80,6 @@ public struct AsymmetricFence: Sendable {
   @inlinable @inline(__always)
   public static func compilerBarrier() { csn_compiler_barrier() }
 
-  /// A full hardware fence.
-  @inlinable @inline(__always)
-  public static func fullFence() { csn_full_fence() }
-
   /// The fence for the rare side: a process-wide barrier when asymmetric,
   /// otherwise a full hardware fence.
   public func heavy() {
