@@ -70,6 +70,13 @@ let package = Package(
       dependencies: ["MessagePassingWorkloads"],
       path: "Benchmarks/ChannelPeers",
       swiftSettings: [.swiftLanguageMode(.v6)]),
+    // One channel hot path on one thread, for callgrind's instruction counts
+    // (Tools/ci/instruction-gate.sh).
+    .executableTarget(
+      name: "InstructionCounts",
+      dependencies: [.product(name: "SNChannels", package: "swift-shared-nothing")],
+      path: "Benchmarks/InstructionCounts",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     // MARK: - partition (SNPartition)
     suite("Partition", ["SNPartition"]),
     // MARK: - simd (SNSimd)
