@@ -2,7 +2,8 @@
 # Deterministic regression gate for the channels' hot paths: callgrind counts
 # the instructions of each InstructionCounts case (Benchmarks/InstructionCounts)
 # at two message counts, and the difference per message is compared with
-# Benchmarks/Baselines/<swift major.minor>/instructions.json.
+# Benchmarks/Baselines/instructions/<swift major.minor>.json (not in the
+# version folder: the benchmark gate reads every JSON file there).
 #
 #   Tools/ci/instruction-gate.sh            gate: fails on +2 % or more
 #   Tools/ci/instruction-gate.sh --update   measure and write the baselines
@@ -18,7 +19,7 @@ command -v valgrind >/dev/null || { echo "instruction-gate: valgrind is not inst
 swift build -c release --package-path "$root/Benchmarks" --product InstructionCounts >/dev/null
 binary="$(swift build -c release --package-path "$root/Benchmarks" --show-bin-path)/InstructionCounts"
 version="$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)"
-baseline="$root/Benchmarks/Baselines/$version/instructions.json"
+baseline="$root/Benchmarks/Baselines/instructions/$version.json"
 
 python3 - "$binary" "$baseline" "${1:-}" <<'PY'
 import json, os, re, subprocess, sys
