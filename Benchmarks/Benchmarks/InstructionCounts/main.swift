@@ -23,39 +23,73 @@ guard arguments.count == 3, let messages = Int(arguments[2]), messages > 0 else 
 }
 let batch = 64
 
-/// Calls `body` with the values 1...messages in chunks of `batch`, reusing
-/// one array (as a producer that batches would).
-func forEachChunk(_ messages: Int, _ body: ([UInt64]) -> Void) {
+/// Sends 1...messages into a channel with room for all of them: one per
+/// call (`one`, which returns whether it was taken), or in chunks of `batch`
+/// through one reused array (`many`, which returns how many it took).
+@inline(__always)
+func fill(
+  _ messages: Int, batched: Bool, one: (UInt64) -> Bool, many: ([UInt64]) -> Int
+) {
+  guard batched else {
+    for value in 1...UInt64(messages) { precondition(one(value)) }
+    return
+  }
   var chunk: [UInt64] = []
   chunk.reserveCapacity(batch)
   for start in stride(from: 1, through: messages, by: batch) {
     chunk.removeAll(keepingCapacity: true)
     for value in start..<min(messages + 1, start + batch) { chunk.append(UInt64(value)) }
-    body(chunk)
+    precondition(many(chunk) == chunk.count)
   }
 }
 
+/// Receives until the channel is empty, one element per call (`one`) or up to
+/// `batch` per call (`many`, appending to the array it is given); returns
+/// the sum of what came out.
+@inline(__always)
+func drain(
+  batched: Bool, one: () -> UInt64?, many: (inout [UInt64]) -> Int
+) -> UInt64 {
+  var sum: UInt64 = 0
+  if batched {
+    var buffer: [UInt64] = []
+    buffer.reserveCapacity(batch)
+    while many(&buffer) > 0 {
+      for value in buffer { sum &+= value }
+      buffer.removeAll(keepingCapacity: true)
+    }
+  } else {
+    while let value = one() { sum &+= value }
+  }
+  return sum
+}
+
+/// Written out rather than through `fill`/`drain`: captured by their
+/// closures, the SPSC endpoints would live in memory and each operation would
+/// count about 5 instructions more than in a plain loop (the inout effect in
+/// SNChannels' "Choosing a channel" article). The multi-producer endpoints
+/// are not mutated, so the helpers cost them nothing.
 @inline(never)
 func spsc(_ messages: Int, batched: Bool) -> UInt64 {
   let channel = try! Channel<UInt64>.spsc(capacity: messages)
   var tx = channel.sender
   var rx = channel.receiver
+  var sum: UInt64 = 0
   if batched {
-    forEachChunk(messages) { chunk in
+    var chunk: [UInt64] = []
+    chunk.reserveCapacity(batch)
+    for start in stride(from: 1, through: messages, by: batch) {
+      chunk.removeAll(keepingCapacity: true)
+      for value in start..<min(messages + 1, start + batch) { chunk.append(UInt64(value)) }
       precondition(try! tx.trySend(contentsOf: chunk) == chunk.count)
+    }
+    chunk.removeAll(keepingCapacity: true)
+    while try! rx.tryReceive(into: &chunk, maxCount: batch) > 0 {
+      for value in chunk { sum &+= value }
+      chunk.removeAll(keepingCapacity: true)
     }
   } else {
     for value in 1...UInt64(messages) { precondition(tx.offer(value) == nil) }
-  }
-  var sum: UInt64 = 0
-  if batched {
-    var buffer: [UInt64] = []
-    buffer.reserveCapacity(batch)
-    while try! rx.tryReceive(into: &buffer, maxCount: batch) > 0 {
-      for value in buffer { sum &+= value }
-      buffer.removeAll(keepingCapacity: true)
-    }
-  } else {
     while let value = try! rx.tryReceive() { sum &+= value }
   }
   return sum
@@ -63,44 +97,25 @@ func spsc(_ messages: Int, batched: Bool) -> UInt64 {
 
 @inline(never)
 func multi(_ messages: Int, mpmc: Bool, batched: Bool) -> UInt64 {
-  var sum: UInt64 = 0
   func send(_ tx: borrowing MultiSender<UInt64>) {
-    if batched {
-      forEachChunk(messages) { chunk in
-        precondition(try! tx.trySend(contentsOf: chunk) == chunk.count)
-      }
-    } else {
-      for value in 1...UInt64(messages) { precondition(tx.offer(value) == nil) }
-    }
+    fill(
+      messages, batched: batched, one: { tx.offer($0) == nil },
+      many: { try! tx.trySend(contentsOf: $0) })
   }
-  var buffer: [UInt64] = []
-  buffer.reserveCapacity(batch)
   if mpmc {
     let channel = try! Channel<UInt64>.mpmc(capacity: messages)
     send(channel.sender)
     let rx = channel.receiver
-    if batched {
-      while try! rx.tryReceive(into: &buffer, maxCount: batch) > 0 {
-        for value in buffer { sum &+= value }
-        buffer.removeAll(keepingCapacity: true)
-      }
-    } else {
-      while let value = try! rx.tryReceive() { sum &+= value }
-    }
-  } else {
-    let channel = try! Channel<UInt64>.mpsc(capacity: messages)
-    send(channel.sender)
-    var rx = channel.receiver
-    if batched {
-      while try! rx.tryReceive(into: &buffer, maxCount: batch) > 0 {
-        for value in buffer { sum &+= value }
-        buffer.removeAll(keepingCapacity: true)
-      }
-    } else {
-      while let value = try! rx.tryReceive() { sum &+= value }
-    }
+    return drain(
+      batched: batched, one: { try! rx.tryReceive() },
+      many: { try! rx.tryReceive(into: &$0, maxCount: batch) })
   }
-  return sum
+  let channel = try! Channel<UInt64>.mpsc(capacity: messages)
+  send(channel.sender)
+  var rx = channel.receiver
+  return drain(
+    batched: batched, one: { try! rx.tryReceive() },
+    many: { try! rx.tryReceive(into: &$0, maxCount: batch) })
 }
 
 let sum: UInt64
