@@ -110,16 +110,18 @@ let memoryModules: [Target] = [
     providers: [.apt(["libjemalloc-dev"])]),
   .systemLibrary(
     name: "CNuma", path: "Modules/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+  // SNAtomics: the one sysfs/procfs reader (NUMA nodes, huge pages), `SystemFiles`.
   target(
     "SNMemory", .module,
     dependencies: [
-      "CSNMemoryShim",
+      "SNAtomics", "CSNMemoryShim",
       .target(name: "CJemalloc", condition: .when(platforms: [.linux], traits: ["Jemalloc"])),
       .target(name: "CNuma", condition: .when(platforms: [.linux], traits: ["NUMA"])),
     ]),
   // LeakSuppressions.txt: LSAN_OPTIONS for the AddressSanitizer pass in .ci/run.
   target(
-    "SNMemoryTests", .test, dependencies: ["SNMemory"], exclude: ["LeakSuppressions.txt"]),
+    "SNMemoryTests", .test, dependencies: ["SNMemory", "_SNTestSupport"],
+    exclude: ["LeakSuppressions.txt"]),
 ]
 
 // MARK: - SNSimd
@@ -149,7 +151,8 @@ let snTool: [Target] = [
   .testTarget(
     name: "SNToolTests",
     dependencies: [
-      "SNToolKit", "SNPool", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      "SNToolKit", "SNPool", "_SNTestSupport",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     path: "Tests/SNToolTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
 ]

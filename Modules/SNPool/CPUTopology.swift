@@ -1,19 +1,11 @@
 import SNAtomics
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The machine's CPUs as the OS describes them: logical CPUs, the physical
 /// core and package each belongs to, NUMA nodes, and caches.
 ///
-/// Read from sysfs on Linux (`/sys/devices/system/cpu`, `/sys/devices/system/node`)
-/// and from the process's affinity mask (`sched_getaffinity`, which respects
-/// container cpusets). Where sysfs is missing (macOS, some sandboxes) each
+/// Read from sysfs on Linux (`/sys/devices/system/cpu`, `/sys/devices/system/node`,
+/// through SNAtomics' one sysfs reader) and from the process's affinity mask
+/// (`sched_getaffinity`, which respects container cpusets). Where sysfs is missing (macOS, some sandboxes) each
 /// CPU counts as its own core on node 0.
 ///
 /// ```swift
@@ -51,7 +43,7 @@ public struct CPUTopology: Sendable, Hashable {
     }
   }
 
-  /// One CPU cache level as seen from CPU 0.
+  /// One CPU cache level as seen from the first online CPU.
   public struct Cache: Sendable, Hashable {
     /// 1, 2, 3…
     public var level: Int
@@ -81,7 +73,7 @@ public struct CPUTopology: Sendable, Hashable {
   public var cpus: [CPU]
   /// The CPUs this process may run on, ascending.
   public var allowedCPUs: [Int]
-  /// CPU 0's caches, by level.
+  /// The first online CPU's caches, in the kernel's order.
   public var caches: [Cache]
   /// The L1 data cache line size in bytes (64 if unknown).
   public var cacheLineSize: Int
@@ -171,107 +163,42 @@ public struct CPUTopology: Sendable, Hashable {
 
   /// Reads the topology of the machine the process runs on.
   ///
-  /// - Returns: The topology; never fails (missing files give defaults).
+  /// - Returns: The topology; never fails (missing or unreadable files give defaults).
   public static func current() -> CPUTopology {
-    let allowed = OSThread.allowedCPUs
-    let base = "/sys/devices/system/cpu"
-    var ids = parseCPUList(readFile("\(base)/online") ?? "")
-    if ids.isEmpty { ids = allowed }
+    read(from: SystemFiles(), allowedCPUs: OSThread.allowedCPUs)
+  }
+
+  /// Reads the topology from a sysfs tree (`/` or a recorded one).
+  ///
+  /// A file that is missing or does not parse counts as missing: the online
+  /// CPUs fall back to `allowedCPUs`, a CPU without topology is its own core
+  /// on package 0, a CPU no node lists is on node 0.
+  ///
+  /// - Parameters:
+  ///   - files: The reader.
+  ///   - allowedCPUs: The process's affinity mask.
+  /// - Returns: The topology.
+  package static func read(from files: SystemFiles, allowedCPUs: [Int]) -> CPUTopology {
+    var online = Array((try? files.onlineCPUs()) ?? [])
+    if online.isEmpty { online = allowedCPUs }
     var nodeOf: [Int: Int] = [:]
-    for node in 0..<1024 {
-      guard let list = readFile("/sys/devices/system/node/node\(node)/cpulist") else {
-        if node > 0 { break } else { continue }
-      }
-      for cpu in parseCPUList(list) { nodeOf[cpu] = node }
+    for node in (try? files.numaNodes()) ?? [] {
+      for cpu in node.cpus { nodeOf[cpu] = node.id }
     }
-    let cpus = ids.map { id -> CPU in
-      let topology = "\(base)/cpu\(id)/topology"
+    let cpus = online.map { id -> CPU in
+      let placement = try? files.placement(ofCPU: id)
       return CPU(
-        id: id, coreID: readInt("\(topology)/core_id") ?? id,
-        packageID: readInt("\(topology)/physical_package_id") ?? 0,
-        numaNode: nodeOf[id] ?? 0,
-        siblings: parseCPUList(readFile("\(topology)/thread_siblings_list") ?? "\(id)"))
+        id: id, coreID: placement?.coreID ?? id, packageID: placement?.packageID ?? 0,
+        numaNode: nodeOf[id] ?? 0, siblings: placement.map { Array($0.siblings) } ?? [id])
     }
-    var caches: [Cache] = []
-    for index in 0..<16 {
-      let path = "\(base)/cpu0/cache/index\(index)"
-      guard let level = readInt("\(path)/level") else { break }
-      caches.append(
-        Cache(
-          level: level, type: readFile("\(path)/type") ?? "Unknown",
-          size: parseSize(readFile("\(path)/size") ?? "0"),
-          lineSize: readInt("\(path)/coherency_line_size") ?? 64))
+    let caches = ((try? files.caches(ofCPU: online.first ?? 0)) ?? []).map {
+      Cache(level: $0.level, type: $0.type, size: $0.sizeBytes, lineSize: $0.lineSize ?? 64)
     }
     let line =
       caches.first { $0.level == 1 && $0.type != "Instruction" }?.lineSize
       ?? CacheLine.reportedSize ?? 64
     return CPUTopology(
-      cpus: cpus, allowedCPUs: allowed, caches: caches, cacheLineSize: line,
-      cpuQuota: readQuota())
-  }
-
-  /// Parses a Linux CPU list such as `0-3,8,10-11`.
-  ///
-  /// - Parameter text: The list.
-  /// - Returns: The CPU numbers, ascending.
-  public static func parseCPUList(_ text: String) -> [Int] {
-    var result: [Int] = []
-    for part in text.split(separator: ",") {
-      let bounds = part.split(separator: "-").compactMap {
-        Int($0.trimmingWhitespace())
-      }
-      if bounds.count == 1 {
-        result.append(bounds[0])
-      } else if bounds.count == 2, bounds[0] <= bounds[1] {
-        result += bounds[0]...bounds[1]
-      }
-    }
-    return result.sorted()
-  }
-
-  static func parseSize(_ text: String) -> Int {
-    let trimmed = text.trimmingWhitespace()
-    let multiplier: Int
-    var digits = Substring(trimmed)
-    switch trimmed.last {
-    case "K": multiplier = 1024
-    case "M": multiplier = 1024 * 1024
-    case "G": multiplier = 1024 * 1024 * 1024
-    default: multiplier = 1
-    }
-    if multiplier != 1 { digits = digits.dropLast() }
-    return (Int(digits) ?? 0) * multiplier
-  }
-
-  static func readQuota() -> Double? {
-    guard let text = readFile("/sys/fs/cgroup/cpu.max") else { return nil }
-    let parts = text.split(separator: " ").map { $0.trimmingWhitespace() }
-    guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]),
-      period > 0
-    else { return nil }  // "max 100000": unlimited
-    return quota / period
-  }
-
-  static func readInt(_ path: String) -> Int? {
-    readFile(path).flatMap { Int($0.trimmingWhitespace()) }
-  }
-
-  static func readFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-      let count = fread(&buffer, 1, buffer.count, file)
-      if count <= 0 { break }
-      bytes += buffer.prefix(count)
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
-}
-
-extension StringProtocol {
-  fileprivate func trimmingWhitespace() -> String {
-    String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+      cpus: cpus, allowedCPUs: allowedCPUs, caches: caches, cacheLineSize: line,
+      cpuQuota: try? files.cgroupCPUQuota())
   }
 }

@@ -5,6 +5,7 @@ import SNPool
 import ServiceLifecycle
 import Synchronization
 import Testing
+import _SNTestSupport
 
 /// Throws on every message whose value is a multiple of 10; counts the rest.
 struct FlakyWorker: Worker {
@@ -328,10 +329,35 @@ struct BehaviourTests {
 
 @Suite("CPUTopology")
 struct TopologyTests {
-  @Test("parses Linux CPU lists")
-  func cpuLists() {
-    #expect(CPUTopology.parseCPUList("0-3,8,10-11\n") == [0, 1, 2, 3, 8, 10, 11])
-    #expect(CPUTopology.parseCPUList("") == [])
+  @Test("reads a recorded 2-node box: interleaved nodes, offline CPUs, a quota")
+  func recordedNUMA() {
+    let topology = CPUTopology.read(from: RecordedSystem.numa, allowedCPUs: Array(0...11))
+    #expect(topology.cpus.map(\.id) == Array(0...13))  // 14-15 offline
+    #expect(topology.numaNodes == [0, 1])
+    #expect(topology.cpus.filter { $0.numaNode == 1 }.map(\.id) == [1, 3, 5, 7, 9, 11, 13])
+    #expect(topology.physicalCoreCount == 8)
+    #expect(topology.cpus[8].siblings == [0, 8])
+    #expect(topology.cpus[6].siblings == [6])
+    #expect(topology.caches.map(\.size) == [48 << 10, 32 << 10, 2 << 20, 30 << 20])
+    #expect(topology.cacheLineSize == 64)
+    #expect(topology.cpuQuota == 6)
+    // One CPU of each core first, alternating nodes, then the SMT siblings.
+    #expect(topology.placementOrder(for: Array(0...11)) == Array(0...11))
+    #expect(topology.placementOrder(for: [0, 2, 8, 9]) == [0, 9, 2, 8])
+  }
+
+  @Test("reads the recorded reference VM, and falls back on files that do not parse")
+  func recordedVMAndMalformed() {
+    let vm = CPUTopology.read(from: RecordedSystem.vm, allowedCPUs: [0, 1])
+    #expect(vm.cpus.map(\.id) == [0, 1])
+    #expect(vm.physicalCoreCount == 2)
+    #expect(vm.numaNodes == [0])
+    #expect(vm.caches.count == 4)
+    #expect(vm.cpuQuota == nil)
+    let broken = CPUTopology.read(from: RecordedSystem.malformed, allowedCPUs: [0, 1])
+    #expect(broken.cpus.map(\.id) == [0, 1])  // `online` is "0-3x": the affinity mask
+    #expect(broken.cpus[0] == .init(id: 0, coreID: 0, packageID: 0, numaNode: 0, siblings: [0]))
+    #expect(broken.cpuQuota == nil)
   }
 
   @Test("reads this machine")

@@ -1,4 +1,5 @@
 import CSNMemoryShim
+import SNAtomics
 
 #if canImport(Glibc)
   import Glibc
@@ -35,14 +36,13 @@ public enum NUMA {
   }
 
   /// The node numbers the system has online, ascending (`[0]` on single-node machines).
-  public static var nodes: [Int] {
-    #if os(Linux)
-      if let text = _readTextFile("/sys/devices/system/node/online") {
-        let parsed = _parseCPUList(text)
-        if !parsed.isEmpty { return parsed }
-      }
-    #endif
-    return [0]
+  public static var nodes: [Int] { nodes(from: SystemFiles()) }
+
+  /// ``nodes`` as a sysfs tree (`/` or a recorded one) describes them; `[0]`
+  /// where it has no NUMA directory or an unreadable one.
+  package static func nodes(from files: SystemFiles) -> [Int] {
+    let online = Array((try? files.onlineNodes()) ?? [])
+    return online.isEmpty ? [0] : online
   }
 
   /// How many NUMA nodes are online (1 on single-node machines and on macOS).
@@ -66,15 +66,17 @@ public enum NUMA {
         return node >= 0 ? Int(node) : nil
       }
     #endif
-    #if os(Linux)
-      for node in nodes {
-        let path = "/sys/devices/system/node/node\(node)/cpulist"
-        if let text = _readTextFile(path), _parseCPUList(text).contains(cpu) { return node }
-      }
-      return nil
-    #else
-      return cpu < sysconf(_SC_NPROCESSORS_CONF) ? 0 : nil
-    #endif
+    return node(ofCPU: cpu, from: SystemFiles())
+  }
+
+  /// ``node(ofCPU:)`` as a sysfs tree (`/` or a recorded one) answers it.
+  package static func node(ofCPU cpu: Int, from files: SystemFiles) -> Int? {
+    guard cpu >= 0 else { return nil }
+    if let nodes = try? files.numaNodes(), !nodes.isEmpty {
+      return nodes.first { $0.cpus.contains(cpu) }?.id
+    }
+    // No NUMA in sysfs (macOS, some sandboxes): every CPU the system has is on node 0.
+    return cpu < sysconf(Int32(_SC_NPROCESSORS_CONF)) ? 0 : nil
   }
 
   /// The node holding the page that contains `address` (a `move_pages` query).
@@ -144,18 +146,4 @@ public enum NUMA {
       if rc != 0 { throw .systemCallFailed(errno: rc, "mbind") }
     #endif
   }
-}
-
-/// Parses a kernel CPU/node list such as `0-3,8,10-11`.
-func _parseCPUList(_ text: String) -> [Int] {
-  var result: [Int] = []
-  for part in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
-    let bounds = part.split(separator: "-")
-    if bounds.count == 1, let value = Int(bounds[0]) {
-      result.append(value)
-    } else if bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high {
-      result.append(contentsOf: low...high)
-    }
-  }
-  return result
 }

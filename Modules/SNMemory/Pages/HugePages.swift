@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import SNAtomics
 
 /// What the system offers in huge pages, read from procfs and sysfs (Linux).
 ///
@@ -27,20 +21,27 @@ public enum HugePages {
   public static let size = 2 << 20
 
   /// The current transparent huge page mode.
-  public static var transparentMode: TransparentMode {
-    guard let text = _readTextFile("/sys/kernel/mm/transparent_hugepage/enabled") else {
-      return .unsupported
+  public static var transparentMode: TransparentMode { transparentMode(from: SystemFiles()) }
+
+  /// ``transparentMode`` as a sysfs tree (`/` or a recorded one) states it;
+  /// ``TransparentMode/unsupported`` when the file is missing or names no mode.
+  package static func transparentMode(from files: SystemFiles) -> TransparentMode {
+    switch try? files.transparentHugePageMode() {
+    case .always?: .always
+    case .madvise?: .madvise
+    case .never?: .never
+    case nil: .unsupported
     }
-    if text.contains("[always]") { return .always }
-    if text.contains("[madvise]") { return .madvise }
-    if text.contains("[never]") { return .never }
-    return .unsupported
   }
 
   /// How many 2 MiB pages are reserved and still free for `MAP_HUGETLB` (0 when none).
-  public static var freeReservedPages: Int {
-    let path = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-    return _readTextFile(path).flatMap { Int($0.filter { !$0.isWhitespace }) } ?? 0
+  public static var freeReservedPages: Int { freeReservedPages(from: SystemFiles()) }
+
+  /// ``freeReservedPages`` as a sysfs tree (`/` or a recorded one) counts them;
+  /// 0 when the pool is missing or unreadable.
+  package static func freeReservedPages(from files: SystemFiles) -> Int {
+    let pools = (try? files.hugePagePools()) ?? []
+    return pools.first { $0.pageSizeKiB * 1024 == size }?.free ?? 0
   }
 
   /// Bytes of huge pages backing `[base, base + byteCount)` right now: the sum of
@@ -54,40 +55,7 @@ public enum HugePages {
   /// - Returns: Huge-page bytes, a multiple of 2 MiB.
   /// - Complexity: O(size of `/proc/self/smaps`): one read of the file.
   public static func residentBytes(in base: UnsafeRawPointer, byteCount: Int) -> Int {
-    guard let text = _readTextFile("/proc/self/smaps") else { return 0 }
     let start = UInt(bitPattern: base)
-    let end = start + UInt(byteCount)
-    var inside = false
-    var total = 0
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-      if let dash = line.firstIndex(of: "-"), line.first?.isHexDigit == true,
-        let space = line.firstIndex(of: " "), dash < space,
-        let low = UInt(line[line.startIndex..<dash], radix: 16),
-        let high = UInt(line[line.index(after: dash)..<space], radix: 16)
-      {
-        inside = low < end && start < high
-        continue
-      }
-      guard inside else { continue }
-      if line.hasPrefix("AnonHugePages:") || line.hasPrefix("Private_Hugetlb:") {
-        let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        total += digits * 1024
-      }
-    }
-    return total
+    return SystemFiles().hugePageBytes(mappedBetween: start, and: start + UInt(byteCount)) ?? 0
   }
-}
-
-/// Reads a small text file in one go (procfs/sysfs report size 0, so read to EOF).
-func _readTextFile(_ path: String) -> String? {
-  guard let file = fopen(path, "r") else { return nil }
-  defer { fclose(file) }
-  var bytes: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-    if n <= 0 { break }
-    bytes.append(contentsOf: buffer[0..<n])
-  }
-  return String(decoding: bytes, as: UTF8.self)
 }

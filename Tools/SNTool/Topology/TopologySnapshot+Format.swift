@@ -1,4 +1,5 @@
 import Foundation
+import SNAtomics
 
 extension TopologySnapshot {
   /// The snapshot as pretty-printed JSON with sorted keys (the recording format).
@@ -124,20 +125,7 @@ extension TopologySnapshot {
   /// - Parameter cpus: CPU numbers.
   /// - Returns: The compact list, or `-` when empty.
   public static func formatCPUList(_ cpus: [Int]) -> String {
-    let sorted = Array(Set(cpus)).sorted()
-    guard var start = sorted.first else { return "-" }
-    var parts: [String] = []
-    var previous = start
-    for cpu in sorted.dropFirst() + [Int.min] {
-      if cpu == previous + 1 {
-        previous = cpu
-        continue
-      }
-      parts.append(start == previous ? "\(start)" : "\(start)-\(previous)")
-      start = cpu
-      previous = cpu
-    }
-    return parts.joined(separator: ",")
+    cpus.isEmpty ? "-" : CPUSet.listDescription(cpus)
   }
 
   /// Formats a byte count with a binary unit (`32 KiB`, `1 MiB`).

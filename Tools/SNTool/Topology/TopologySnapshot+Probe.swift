@@ -13,14 +13,27 @@ extension TopologySnapshot {
 
   /// Reads the topology of the machine this process runs on.
   ///
-  /// Uses SNPool's `CPUTopology` for CPUs, cores, NUMA nodes and caches, and
-  /// reads the rest itself: the cgroup cpuset, transparent huge pages,
-  /// reserved huge pages and the CPU flags. Pinning is tried on a throwaway
-  /// thread, not guessed. Missing files give defaults; it never fails.
+  /// Uses SNPool's `CPUTopology` for CPUs, cores and NUMA nodes and SNAtomics'
+  /// sysfs reader for the rest: caches, the cgroup cpuset and quota,
+  /// transparent and reserved huge pages, the CPU flags. Pinning is tried on a
+  /// throwaway thread, not guessed. Missing files give defaults; it never fails.
   ///
   /// - Returns: The snapshot, labelled `probed`.
   public static func probe() -> TopologySnapshot {
-    let topology = CPUTopology.current()
+    read(from: SystemFiles(), allowedCPUs: OSThread.allowedCPUs, pinning: probePinning(cpu:))
+  }
+
+  /// Reads a snapshot from a sysfs/procfs tree (`/` or a recorded one).
+  ///
+  /// - Parameters:
+  ///   - files: The reader.
+  ///   - allowedCPUs: The process's affinity mask (`[]`: every online CPU).
+  ///   - pinning: Tries pinning to the first allowed CPU.
+  /// - Returns: The snapshot, labelled `probed`.
+  package static func read(
+    from files: SystemFiles, allowedCPUs: [Int], pinning: (Int?) -> Pinning
+  ) -> TopologySnapshot {
+    let topology = CPUTopology.read(from: files, allowedCPUs: allowedCPUs)
     let allowed = topology.allowedCPUs.isEmpty ? topology.cpus.map(\.id) : topology.allowedCPUs
     let allowedSet = Set(allowed)
     struct Core: Hashable {
@@ -35,37 +48,30 @@ extension TopologySnapshot {
     let nodes = Dictionary(grouping: topology.cpus, by: \.numaNode)
       .map { NUMANode(id: $0.key, cpus: $0.value.map(\.id).sorted()) }
       .sorted { $0.id < $1.id }
-    let firstCPU = allowed.first ?? 0
-    let caches = topology.caches.enumerated().map { index, cache in
-      let shared = readText(
-        "/sys/devices/system/cpu/cpu\(firstCPU)/cache/index\(index)/shared_cpu_list")
-      return Cache(
-        level: cache.level, type: cache.type.trimmingCharacters(in: .whitespacesAndNewlines),
-        sizeBytes: cache.size, lineSize: cache.lineSize,
-        sharedByCPUs: shared.map { CPUTopology.parseCPUList($0).count } ?? 0)
+    let caches = ((try? files.caches(ofCPU: allowed.first ?? 0)) ?? []).map {
+      Cache(
+        level: $0.level, type: $0.type, sizeBytes: $0.sizeBytes, lineSize: $0.lineSize ?? 64,
+        sharedByCPUs: $0.sharedCPUs?.count ?? 0)
     }
-    let meminfo = parseMeminfo(readText("/proc/meminfo") ?? "")
-    let (model, flags) = parseCPUInfo(readText("/proc/cpuinfo") ?? "")
+    let meminfo = files.meminfo() ?? [:]
+    let (model, flags) = files.cpuInfo() ?? (nil, [])
     let threads = topology.cpus.map(\.siblings.count).max() ?? 1
     return TopologySnapshot(
       label: "probed", os: osName, architecture: architectureName, cpuModel: model,
       virtualized: flags.contains("hypervisor"),
       logicalCPUs: max(topology.logicalCPUCount, allowed.count), allowedCPUs: allowed,
-      cgroupCPUSet: readText("/sys/fs/cgroup/cpuset.cpus.effective").map {
-        CPUTopology.parseCPUList($0)
-      },
+      cgroupCPUSet: (try? files.cgroupCPUSet()).map { Array($0) },
       cpuQuota: topology.cpuQuota, physicalCores: max(1, topology.physicalCoreCount),
       allowedPhysicalCores: max(1, allowedCores.count),
       packages: max(1, Set(topology.cpus.map(\.packageID)).count), threadsPerCore: max(1, threads),
       smtSiblings: siblingGroups.sorted { ($0.first ?? 0) < ($1.first ?? 0) },
       numaNodes: nodes.isEmpty ? [NUMANode(id: 0, cpus: allowed)] : nodes, caches: caches,
       cacheLineSize: topology.cacheLineSize,
-      transparentHugePages: parseTHPMode(
-        readText("/sys/kernel/mm/transparent_hugepage/enabled")),
+      transparentHugePages: (try? files.transparentHugePageMode())?.rawValue ?? "unsupported",
       hugePagesTotal: meminfo["HugePages_Total"] ?? 0,
       hugePagesFree: meminfo["HugePages_Free"] ?? 0,
       hugePageSizeKiB: meminfo["Hugepagesize"] ?? 0,
-      pinning: probePinning(cpu: allowed.first), simdFeatures: simdFeatures(flags: flags),
+      pinning: pinning(allowed.first), simdFeatures: simdFeatures(flags: flags),
       simdTier: Batch.Tier.active.description)
   }
 
@@ -87,54 +93,6 @@ extension TopologySnapshot {
       let note = error.map { "the OS refused: \(String(cString: strerror($0)))" } ?? "refused"
     #endif
     return Pinning(permitted: false, triedCPU: cpu, errno: error, note: note)
-  }
-
-  /// Parses `/sys/kernel/mm/transparent_hugepage/enabled` (`always [madvise] never`).
-  ///
-  /// - Parameter text: The file's contents, or `nil` when absent.
-  /// - Returns: `always`, `madvise`, `never` or `unsupported`.
-  public static func parseTHPMode(_ text: String?) -> String {
-    guard let text else { return "unsupported" }
-    for mode in ["always", "madvise", "never"] where text.contains("[\(mode)]") { return mode }
-    return "unsupported"
-  }
-
-  /// Parses the integer fields of `/proc/meminfo` (`HugePages_Total:  0`,
-  /// `Hugepagesize: 2048 kB`); units are dropped.
-  ///
-  /// - Parameter text: The file's contents.
-  /// - Returns: Field name to value.
-  public static func parseMeminfo(_ text: String) -> [String: Int] {
-    var fields: [String: Int] = [:]
-    for line in text.split(separator: "\n") {
-      let parts = line.split(separator: ":", maxSplits: 1)
-      guard parts.count == 2 else { continue }
-      let value = parts[1].split(separator: " ").first.flatMap { Int($0) }
-      if let value { fields[String(parts[0])] = value }
-    }
-    return fields
-  }
-
-  /// Parses `/proc/cpuinfo`: the first `model name` and the first
-  /// `flags` (x86) or `Features` (ARM) line.
-  ///
-  /// - Parameter text: The file's contents.
-  /// - Returns: The model name, if any, and the flags.
-  public static func parseCPUInfo(_ text: String) -> (model: String?, flags: Set<String>) {
-    var model: String?
-    var flags: Set<String>?
-    for line in text.split(separator: "\n") {
-      let parts = line.split(separator: ":", maxSplits: 1)
-      guard parts.count == 2 else { continue }
-      let key = parts[0].trimmingCharacters(in: .whitespaces)
-      let value = parts[1].trimmingCharacters(in: .whitespaces)
-      if model == nil, key == "model name" || key == "Model" { model = value }
-      if flags == nil, key == "flags" || key == "Features" {
-        flags = Set(value.split(separator: " ").map(String.init))
-      }
-      if model != nil, flags != nil { break }
-    }
-    return (model, flags ?? [])
   }
 
   /// The interesting SIMD features among `flags`, plus NEON on arm64
@@ -170,10 +128,5 @@ extension TopologySnapshot {
     #else
       "other"
     #endif
-  }
-
-  static func readText(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    return String(decoding: data, as: UTF8.self)
   }
 }
