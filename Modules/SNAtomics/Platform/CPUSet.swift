@@ -27,6 +27,9 @@ public struct CPUSet: Sendable, Hashable {
 
   /// Creates a set holding the given numbers (duplicates are ignored).
   ///
+  /// A number outside `0...maximumID` is a programmer error and traps; text
+  /// from outside the program goes through ``init(parsing:)``, which throws.
+  ///
   /// - Parameter ids: CPU numbers, each in `0...maximumID`.
   /// - Complexity: O(n) for n numbers.
   public init(_ ids: some Sequence<Int>) {
@@ -54,7 +57,7 @@ public struct CPUSet: Sendable, Hashable {
 
   /// Adds `id` to the set.
   ///
-  /// - Parameter id: A CPU number in `0...maximumID`.
+  /// - Parameter id: A CPU number in `0...maximumID` (anything else traps).
   /// - Complexity: Amortized O(1).
   public mutating func insert(_ id: Int) {
     precondition(

@@ -20,6 +20,9 @@
 /// ``SystemFileError`` naming it; callers whose public API never fails fall
 /// back to a default and say so where they do.
 ///
+/// The process's affinity mask is a system call, not a file: it stays
+/// `OSThread.allowedCPUs`.
+///
 /// Everything here is a slow file read: call it at startup, never on a hot path.
 package struct SystemFiles: Sendable {
   /// The directory that stands for `/`.
