@@ -484,7 +484,7 @@ extension WorkerPool {
     let record = _SubmitterRecord()
     let registered = lifecycle.withLock { state -> Bool in
       switch state.phase {
-      case .created, .running: break
+      case .created, .starting, .running: break
       case .closing, .terminated: return false
       }
       state.submitters.append(record)

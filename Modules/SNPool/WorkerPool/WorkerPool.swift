@@ -158,14 +158,22 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   public func start() throws(PoolError) {
     let proceed = lifecycle.withLock { state -> Bool in
       guard case .created = state.phase else { return false }
-      state.phase = .running
+      state.phase = .starting
       return true
     }
     guard proceed else { throw .alreadyStarted }
-    spawnThreads()
+    // A termination that comes meanwhile (another thread's `shutdown()`, or
+    // a worker's `stopPool` failure) waits for `.running`, so it joins every
+    // thread spawned here.
+    let threads = spawnThreads()
+    lifecycle.withLock { state in
+      state.threads = threads
+      state.phase = .running
+    }
   }
 
-  func spawnThreads() {
+  /// Spawns one thread per worker; the caller records them.
+  func spawnThreads() -> [OSThread] {
     var threads: [OSThread] = []
     for index in slots.indices {
       let name = "\(configuration.name.prefix(10))-\(index)"
@@ -174,7 +182,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           runLoop(self, index)
         })
     }
-    lifecycle.withLock { $0.threads = threads }
+    return threads
   }
 
   /// Takes the receiver of the results channel that workers emit into with
