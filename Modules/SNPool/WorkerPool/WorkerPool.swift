@@ -64,10 +64,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// - Parameters:
   ///   - worker: The worker every thread runs.
   ///   - configuration: Worker count, affinity, routing, backpressure, …
-  /// - Throws: ``PoolError/noWorkers``, ``PoolError/invalidQueueCapacity``,
-  ///   ``PoolError/invalidBatchSize``, ``PoolError/tooManyPinnedWorkers``,
-  ///   ``PoolError/invalidCPU``, ``PoolError/invalidPartitioner`` or
-  ///   ``PoolError/partitionerMismatch``.
+  /// - Throws: ``PoolError/noWorkers``, ``PoolError/tooManyWorkers``,
+  ///   ``PoolError/invalidQueueCapacity``, ``PoolError/invalidBatchSize``,
+  ///   ``PoolError/tooManyPinnedWorkers``, ``PoolError/invalidCPU``,
+  ///   ``PoolError/invalidPartitioner``, ``PoolError/partitionerMismatch``,
+  ///   or ``PoolError/allocationFailed`` when the queues do not fit in
+  ///   memory.
   @inlinable
   public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
     // Created here, in the caller's module, so the worker loop is
@@ -84,6 +86,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ) throws(PoolError) {
     let count = configuration.workerCount
     guard count >= 1 else { throw PoolError.noWorkers.with(detail: "workerCount \(count)") }
+    // Checked before anything is sized by the count (CPU plan, partitioner,
+    // queues): a count like `Int.max` would trap allocating.
+    guard count <= PoolConfiguration.maximumWorkerCount else {
+      throw PoolError.tooManyWorkers.with(
+        detail: "workerCount \(count), maximumWorkerCount \(PoolConfiguration.maximumWorkerCount)")
+    }
     let capacity = configuration.worker.queueCapacity
     guard capacity >= 1, capacity <= ChannelCapacity.maximum else {
       throw PoolError.invalidQueueCapacity.with(detail: "queueCapacity \(capacity)")
@@ -114,7 +122,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           try _WorkerSlot(
             capacity: capacity, strategy: configuration.worker.idleStrategy.channelStrategy))
       } catch {
-        throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+        throw Self.poolError(error, setting: "queueCapacity \(capacity)")
       }
     }
     do {
@@ -122,7 +130,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       results = try _Results(
         capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
     } catch {
-      throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+      throw Self.poolError(error, setting: "resultsCapacity \(configuration.resultsCapacity)")
     }
     self.slots = slots
     slotRefs = .allocate(capacity: slots.count)
@@ -137,6 +145,13 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     intakeClosed = intakeMemory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
     alwaysCheck = (intakeMemory + MemoryLayout<Atomic<Int>>.stride).initializeMemory(
       as: Atomic<Int>.self, to: Atomic(.max))
+  }
+
+  /// The pool's error for a channel that could not be made for `setting`.
+  static func poolError(_ error: ChannelError, setting: String) -> PoolError {
+    error == .allocationFailed
+      ? PoolError.allocationFailed.with(detail: "\(setting): \(error)")
+      : PoolError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
   }
 
   deinit {
