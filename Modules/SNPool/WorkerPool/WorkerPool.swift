@@ -168,6 +168,13 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Messages sent before `start()` wait in the queues (a blocking send to a
   /// full queue waits until the workers run).
   ///
+  /// May race ``shutdown()``, ``stop()`` or ``requestShutdown(immediate:)``
+  /// on other threads, and a worker failing under
+  /// ``WorkerErrorPolicy/stopPool`` while the others are still being
+  /// spawned: a termination that begins while `start()` runs waits until
+  /// every thread is recorded, then joins them all. A termination that began
+  /// first starts the threads itself, and `start()` throws.
+  ///
   /// - Throws: ``PoolError/alreadyStarted`` if the pool was started (or shut
   ///   down) before.
   public func start() throws(PoolError) {
@@ -179,7 +186,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     guard proceed else { throw .alreadyStarted }
     // A termination that comes meanwhile (another thread's `shutdown()`, or
     // a worker's `stopPool` failure) waits for `.running`, so it joins every
-    // thread spawned here.
+    // thread spawned here. The lifecycle lock orders the store of `threads`
+    // before the termination's read of it.
     let threads = spawnThreads()
     lifecycle.withLock { state in
       state.threads = threads
