@@ -1,7 +1,7 @@
 import SNAtomics
 import SNPool
-import Synchronization
 import Testing
+import _SNTestSupport
 
 /// A worker state that is a class: the states must reach one caller only.
 final class Tally {
@@ -17,11 +17,6 @@ struct TallyWorker: Worker {
   ) {
     state.count += 1
   }
-}
-
-/// What each concurrent caller got: states, processed count, unprocessed count.
-final class Collected: Sendable {
-  let results = Mutex<[(states: Int, processed: Int, unprocessed: Int)]>([])
 }
 
 @Suite("WorkerPool termination hand-out")
@@ -55,18 +50,19 @@ struct TerminationHandOutTests {
           .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(2048)))
       for value in 0..<2000 { try pool.send(value, toWorker: value % 2) }
       try pool.start()
-      let collected = Collected()
+      // One slot per caller, written by its thread and read after join.
+      let slots = (0..<3).map { _ in JoinedResult((states: 0, processed: 0, unprocessed: 0)) }
       let callers = (0..<3).map { caller in
         OSThread.spawn(name: "stopper-\(caller)") {
           let termination = pool.stop()
-          let processed = termination.states.reduce(0, +)
-          collected.results.withLock {
-            $0.append((termination.states.count, processed, termination.unprocessed.count))
-          }
+          slots[caller].value = (
+            termination.states.count, termination.states.reduce(0, +),
+            termination.unprocessed.count
+          )
         }
       }
       for caller in callers { caller.join() }
-      let results = collected.results.withLock { $0 }
+      let results = slots.map(\.value)
       let owners = results.filter { $0.states > 0 }
       #expect(owners.count == 1)
       #expect(results.filter { $0.unprocessed > 0 }.count <= 1)
