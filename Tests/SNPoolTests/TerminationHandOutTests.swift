@@ -41,6 +41,19 @@ struct TerminationHandOutTests {
     }
   }
 
+  @Test("the collected termination moves to another task: no one else holds its states")
+  func terminationMoves() async throws {
+    let pool = try WorkerPool(
+      worker: TallyWorker(), configuration: PoolConfiguration().withNumWorkers(2))
+    try pool.start()
+    for value in 0..<10 { try await pool.send(value, toWorker: value % 2) }
+    // `Tally` is a non-Sendable class; the termination is the caller's alone
+    // (`shutdown()` returns it as `sending`), so it may move to another task.
+    let termination = pool.shutdown()
+    let total = await Task.detached { termination.states.reduce(0) { $0 + $1.count } }.value
+    #expect(total == 10)
+  }
+
   @Test("concurrent stop() calls: exactly one gets the states and the unprocessed messages")
   func concurrentCallers() throws {
     for _ in 0..<20 {

@@ -121,12 +121,15 @@ extension WorkerPool {
   /// ``shutdownGracefully()``) gets the workers' states and the unprocessed
   /// messages; a later call, or one after ``stop()``, waits for the same
   /// termination and gets its failure and statistics without them
-  /// (``PoolTermination/includesRemains`` is `false`).
+  /// (``PoolTermination/includesRemains`` is `false`). The result is
+  /// `sending`: no other reference to its states exists, so the caller may
+  /// hand it to another task or thread even when `W.State` is not
+  /// `Sendable`.
   ///
   /// - Returns: The final states, statistics and (for a pool stopped by a
   ///   failure) what was left unprocessed.
   @discardableResult
-  public func shutdown() -> PoolTermination<W> {
+  public func shutdown() -> sending PoolTermination<W> {
     terminate(immediate: false)
     joinClosers()
     return collectTermination()
@@ -141,7 +144,7 @@ extension WorkerPool {
   ///
   /// - Returns: The final states, statistics and unprocessed messages.
   @discardableResult
-  public func stop() -> PoolTermination<W> {
+  public func stop() -> sending PoolTermination<W> {
     terminate(immediate: true)
     joinClosers()
     return collectTermination()
@@ -149,7 +152,7 @@ extension WorkerPool {
 
   /// Hands out the termination: the states and unprocessed messages to the
   /// first caller, the rest to everyone (the pool has terminated).
-  func collectTermination() -> PoolTermination<W> {
+  func collectTermination() -> sending PoolTermination<W> {
     lifecycle.withLock { state in
       guard let stored = state.termination?.value else {
         preconditionFailure("collecting the termination of a running pool")
