@@ -6,7 +6,7 @@
 public struct ChannelError: Error, Hashable, CustomStringConvertible {
   @usableFromInline
   enum Code: Hashable, Sendable {
-    case full, empty, closed, timedOut, invalidCapacity, cancelled
+    case full, empty, closed, timedOut, invalidCapacity, cancelled, allocationFailed
   }
 
   @usableFromInline let code: Code
@@ -15,7 +15,8 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
   /// (they are in the channel, or in the caller's buffer); 0 otherwise.
   public let transferred: Int
 
-  /// For ``invalidCapacity``, the capacity that was asked for.
+  /// For ``invalidCapacity`` and ``allocationFailed``, the capacity that
+  /// was asked for.
   public let requestedCapacity: Int?
 
   @usableFromInline
@@ -38,6 +39,10 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
   /// The task was cancelled before the async operation could complete;
   /// nothing was moved (a send hands its element back).
   public static let cancelled = ChannelError(.cancelled)
+  /// The system could not provide the memory for a channel of the capacity
+  /// asked for (a large capacity under a memory limit); nothing was
+  /// created.
+  public static let allocationFailed = ChannelError(.allocationFailed)
 
   @usableFromInline
   func with(transferred: Int) -> ChannelError {
@@ -58,6 +63,8 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
     case .closed: return "channel closed"
     case .timedOut: return "timed out"
     case .cancelled: return "cancelled"
+    case .allocationFailed:
+      return "could not allocate a channel of capacity \(requestedCapacity.map(String.init) ?? "?")"
     case .invalidCapacity:
       return "invalid channel capacity \(requestedCapacity.map(String.init) ?? "?")"
         + " (must be 1...\(ChannelCapacity.maximum))"

@@ -279,8 +279,15 @@ public struct PartitionerFactory: Sendable {
 ///   .withBackpressure(.timeout(.milliseconds(5)))
 /// ```
 public struct PoolConfiguration: Sendable {
-  /// How many workers (OS threads). Default: the number of CPUs this
-  /// process may run on.
+  /// The most workers a pool may have: 4096, Linux's largest common CPU
+  /// count (`CONFIG_NR_CPUS`). Each worker is an OS thread with its own
+  /// queue, so more would exhaust threads or memory rather than add speed;
+  /// a pool asking for more fails with ``PoolError/tooManyWorkers``.
+  public static let maximumWorkerCount = 4096
+
+  /// How many workers (OS threads), in `1...`
+  /// ``PoolConfiguration/maximumWorkerCount``. Default: the number of CPUs
+  /// this process may run on.
   public var workerCount: Int = max(1, OSThread.allowedCPUs.count)
 
   /// Whether to pin each worker to its own CPU. Default `false`.

@@ -6,6 +6,8 @@
 public struct PoolError: Error, Hashable, CustomStringConvertible {
   private enum Code: Hashable {
     case noWorkers
+    case tooManyWorkers
+    case allocationFailed
     case invalidQueueCapacity
     case invalidBatchSize
     case tooManyPinnedWorkers
@@ -31,6 +33,13 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
 
   /// The configuration asked for fewer than one worker.
   public static let noWorkers = PoolError(.noWorkers)
+  /// The configuration asked for more than
+  /// ``PoolConfiguration/maximumWorkerCount`` workers.
+  public static let tooManyWorkers = PoolError(.tooManyWorkers)
+  /// The system could not provide the memory for a queue (the
+  /// ``detail`` names the setting: `queueCapacity` or `resultsCapacity`);
+  /// nothing was started.
+  public static let allocationFailed = PoolError(.allocationFailed)
   /// A worker's queue capacity is below 1 or above the channel maximum.
   public static let invalidQueueCapacity = PoolError(.invalidQueueCapacity)
   /// A worker's batch size is below 1.
@@ -73,6 +82,9 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     let text: String
     switch code {
     case .noWorkers: text = "a pool needs at least one worker"
+    case .tooManyWorkers:
+      text = "at most \(PoolConfiguration.maximumWorkerCount) workers are supported"
+    case .allocationFailed: text = "could not allocate a queue"
     case .invalidQueueCapacity: text = "queue capacity must be at least 1"
     case .invalidBatchSize: text = "batch size must be at least 1"
     case .tooManyPinnedWorkers: text = "more pinned workers than CPUs this process may use"

@@ -133,6 +133,13 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @usableFromInline var openBatchTaken = 0
   /// Whether the open batch is of that lane's direct side.
   @usableFromInline var openBatchDirect = false
+  /// The run loop's batch from the shared queue (and whatever the idle
+  /// re-check took): `batch[batchNext...]` are taken and counted as
+  /// received, but not handled yet. A handler's own receives take from here
+  /// first, so they see the messages after the one being handled, in order;
+  /// the run loop then skips what they took.
+  @usableFromInline var batch: [Envelope<W.Message>] = []
+  @usableFromInline var batchNext = 0
 
   @usableFromInline
   init(
@@ -152,13 +159,21 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// batch inside ``Worker/tick(state:context:)``.
   ///
   /// A message taken this way counts as received and processed: the
-  /// worker has taken responsibility for it. The shared queue comes first,
-  /// then the submitters' lanes in turn.
+  /// worker has taken responsibility for it. Called from a handler, it
+  /// returns the messages that follow the one being handled, in order: the
+  /// rest of the run loop's batch first (which that loop then skips), then
+  /// the shared queue, then the submitters' lanes in turn.
   ///
   /// - Returns: The oldest message of the first source that has one, or
   ///   `nil` if none is ready.
   @inlinable
   public mutating func tryReceiveMessage() -> Envelope<W.Message>? {
+    if batchNext < batch.count {
+      // Counted as received when the batch was taken; the run loop counts
+      // it as processed with the rest of its batch.
+      defer { batchNext += 1 }
+      return batch[batchNext]
+    }
     _commitOpenBatch()
     if !inboxClosed {
       do {
@@ -189,8 +204,9 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   }
 
   /// Takes up to `maxCount` queued messages without waiting, appending them
-  /// to `buffer` (the shared queue first, then the submitters' lanes); they
-  /// count as received and processed.
+  /// to `buffer` in order (the rest of the run loop's batch, as for
+  /// ``tryReceiveMessage()``, then the shared queue, then the submitters'
+  /// lanes); they count as received and processed.
   ///
   /// - Parameters:
   ///   - buffer: Where the messages are appended.
@@ -200,9 +216,26 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   public mutating func tryReceiveMessages(
     into buffer: inout [Envelope<W.Message>], maxCount: Int
   ) -> Int {
-    let count = _gather(into: &buffer, maxCount: maxCount)
+    let fromBatch = min(max(maxCount, 0), batch.count - batchNext)
+    if fromBatch > 0 {
+      // Already counted: received when taken, processed with the batch.
+      buffer += batch[batchNext..<batchNext + fromBatch]
+      batchNext += fromBatch
+      if fromBatch == maxCount { return fromBatch }
+    }
+    let count = _gather(into: &buffer, maxCount: maxCount - fromBatch)
     counters.processed.addFromOwner(UInt64(count))
-    return count
+    return fromBatch + count
+  }
+
+  /// Moves up to `maxCount` more messages into the run loop's `batch` (see
+  /// ``_gather(into:maxCount:includingLanes:)``).
+  @inlinable
+  mutating func _fillBatch(maxCount: Int, includingLanes: Bool) -> Int {
+    var taken: [Envelope<W.Message>] = []
+    swap(&taken, &batch)  // no copy: `batch` is not referenced meanwhile
+    defer { swap(&taken, &batch) }
+    return _gather(into: &taken, maxCount: maxCount, includingLanes: includingLanes)
   }
 
   /// Moves up to `maxCount` messages from the shared queue and the lanes

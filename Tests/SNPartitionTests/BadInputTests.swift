@@ -134,3 +134,32 @@ struct BadInputTests {
     #expect(PartitionError.noWorkers != PartitionError.negativeCount)
   }
 }
+
+@Suite("Extreme parameters stay typed errors or valid answers, never traps")
+struct ExtremeParameterTests {
+  @Test("a huge capacity factor never spills and never traps")
+  func hugeCapacityFactor() throws {
+    for factor in [1e300, Double.greatestFiniteMagnitude, 1e19] {
+      let bounded = try BoundedLoadPartitioner(
+        try HashPartitioner(workers: 4), capacityFactor: factor)
+      let base = bounded.base
+      for key in 0..<100 {
+        let hash = KeyHasher.default.hash(key)
+        // With a cap that never binds, every key stays with its owner.
+        #expect(bounded.worker(forKeyHash: hash) == base.worker(forKeyHash: hash))
+      }
+      #expect(bounded.totalLoad == 100)
+    }
+  }
+
+  @Test("Maglev's default table size for any worker count is a prime the initialiser accepts")
+  func maglevDefaultTableSize() throws {
+    let largest = MaglevPartitioner.defaultTableSize(workers: .max)
+    #expect(largest <= 1 << 30)
+    #expect(largest == MaglevPartitioner.defaultTableSize(workers: 1 << 40))
+    #expect(largest == 1_073_741_789)  // the largest prime below 2^30
+    #expect(MaglevPartitioner.defaultTableSize(workers: 11_000_000) == largest)
+    #expect(MaglevPartitioner.defaultTableSize(workers: 1) == 65_537)
+    #expect(MaglevPartitioner.defaultTableSize(workers: 1000) == 100_003)
+  }
+}

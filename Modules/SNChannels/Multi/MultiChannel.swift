@@ -54,7 +54,8 @@ extension Channel {
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The first sender and the receiver.
   /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``.
+  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  ///   if the system cannot provide the memory.
   public static func mpsc(
     capacity: Int, waitStrategy: WaitStrategy = .default
   ) throws(ChannelError) -> MPSCChannel<Element> {
@@ -70,7 +71,8 @@ extension Channel {
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The first sender and the first receiver.
   /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``.
+  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  ///   if the system cannot provide the memory.
   public static func mpmc(
     capacity: Int, waitStrategy: WaitStrategy = .default
   ) throws(ChannelError) -> MPMCChannel<Element> {

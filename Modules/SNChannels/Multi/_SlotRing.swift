@@ -48,7 +48,12 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     guard !overflow, bytes <= Int.max - 2 * line else {
       throw ChannelError(.invalidCapacity, requestedCapacity: capacity)
     }
-    allocation = .allocate(byteCount: bytes + 2 * line, alignment: max(line, alignment))
+    guard
+      let memory = _allocateAligned(byteCount: bytes + 2 * line, alignment: max(line, alignment))
+    else {
+      throw ChannelError(.allocationFailed, requestedCapacity: capacity)
+    }
+    allocation = memory
     slots = allocation + line
     stride = slotStride
     valueOffset = offset
@@ -77,7 +82,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
       }
       position &+= 1
     }
-    allocation.deallocate()
+    _freeAligned(allocation)
   }
 
   @inlinable @inline(__always)

@@ -41,7 +41,8 @@ extension Channel {
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The sender and receiver.
   /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``.
+  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  ///   if the system cannot provide the memory.
   public static func spsc(
     capacity: Int, waitStrategy: WaitStrategy = .default
   ) throws(ChannelError) -> SPSCChannel<Element> {

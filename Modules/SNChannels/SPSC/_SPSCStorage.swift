@@ -33,8 +33,13 @@ final class _SPSCStorage<Element: Sendable>: @unchecked Sendable {
     guard !overflow, bytes <= Int.max - 2 * line else {
       throw ChannelError(.invalidCapacity, requestedCapacity: capacity)
     }
-    allocation = .allocate(
-      byteCount: bytes + 2 * line, alignment: max(line, MemoryLayout<Element>.alignment))
+    guard
+      let memory = _allocateAligned(
+        byteCount: bytes + 2 * line, alignment: max(line, MemoryLayout<Element>.alignment))
+    else {
+      throw ChannelError(.allocationFailed, requestedCapacity: capacity)
+    }
+    allocation = memory
     buffer = (allocation + line).bindMemory(to: Element.self, capacity: capacity)
     mask = capacity - 1
     control = _ChannelControl(capacity: capacity, strategy: strategy, senders: 1, receivers: 1)
@@ -48,6 +53,6 @@ final class _SPSCStorage<Element: Sendable>: @unchecked Sendable {
       (buffer + (position & mask)).deinitialize(count: 1)
       position &+= 1
     }
-    allocation.deallocate()
+    _freeAligned(allocation)
   }
 }

@@ -2,9 +2,17 @@
 ///
 /// Routing must not depend on Swift's `Hasher`, which is seeded at random per
 /// process. A `StableHashable` type instead hands a stable hasher an explicit
-/// byte sequence: integers as their little-endian bytes, strings as UTF-8,
-/// byte buffers as they are. Two values that should reach the same worker must
-/// produce the same bytes.
+/// byte sequence: integers as the 8 little-endian bytes of their value widened
+/// to 64 bits, strings as UTF-8, byte buffers as they are. Two values that
+/// should reach the same worker must produce the same bytes.
+///
+/// Every fixed-width integer type of the standard library is widened the same
+/// way, so a key's route depends on its value, not on its declared width:
+/// `7 as Int32`, `7 as Int64` and `7 as Int` all feed the bytes
+/// `07 00 00 00 00 00 00 00`. Signed values are sign-extended (`-1 as Int8`
+/// feeds eight `FF` bytes, as `-1 as Int` does); unsigned values are
+/// zero-extended. A negative signed value therefore routes like the unsigned
+/// value with the same 64-bit pattern (`-1 as Int` like `UInt64.max`).
 ///
 /// Conform a type of your own by exposing the bytes that identify it:
 ///
@@ -36,8 +44,10 @@ extension FixedWidthInteger {
   }
 }
 
-// `Int` and `UInt` are widened to 64 bits so that a key routes the same way on a
-// (hypothetical) 32-bit build as on the 64-bit ones we support.
+// Every integer is widened to 64 bits (signed ones sign-extended, unsigned
+// ones zero-extended), so a key routes by its value whatever its declared
+// width, and `Int`/`UInt` route the same way on a (hypothetical) 32-bit build
+// as on the 64-bit ones we support.
 
 extension Int: StableHashable {
   /// Feeds the 8 little-endian bytes of the value as an `Int64`.
@@ -56,26 +66,29 @@ extension UInt: StableHashable {
 }
 
 extension Int8: StableHashable {
-  /// Feeds the single byte of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `Int64` (sign-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    Int64(self)._withLittleEndianBytes(body)
   }
 }
 
 extension Int16: StableHashable {
-  /// Feeds the 2 little-endian bytes of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `Int64` (sign-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    Int64(self)._withLittleEndianBytes(body)
   }
 }
 
 extension Int32: StableHashable {
-  /// Feeds the 4 little-endian bytes of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `Int64` (sign-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    Int64(self)._withLittleEndianBytes(body)
   }
 }
 
@@ -88,26 +101,29 @@ extension Int64: StableHashable {
 }
 
 extension UInt8: StableHashable {
-  /// Feeds the single byte of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `UInt64` (zero-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    UInt64(self)._withLittleEndianBytes(body)
   }
 }
 
 extension UInt16: StableHashable {
-  /// Feeds the 2 little-endian bytes of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `UInt64` (zero-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    UInt64(self)._withLittleEndianBytes(body)
   }
 }
 
 extension UInt32: StableHashable {
-  /// Feeds the 4 little-endian bytes of the value.
+  /// Feeds the 8 little-endian bytes of the value as an `UInt64` (zero-extended),
+  /// so it routes like the same value of any other integer type.
   @inlinable
   public func withStableBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-    _withLittleEndianBytes(body)
+    UInt64(self)._withLittleEndianBytes(body)
   }
 }
 

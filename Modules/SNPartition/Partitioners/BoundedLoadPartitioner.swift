@@ -58,6 +58,7 @@ public struct BoundedLoadPartitioner<Base: Partitioner>: Partitioner {
   /// - Parameters:
   ///   - base: The partitioner that picks each key's preferred worker.
   ///   - capacityFactor: The cap as a multiple of the mean load; finite and > 1.
+  ///     A factor whose cap would exceed `Int.max` never spills.
   /// - Throws: ``PartitionError/invalidCapacityFactor``.
   public init(_ base: Base, capacityFactor: Double = 1.25) throws(PartitionError) {
     guard capacityFactor.isFinite, capacityFactor > 1 else { throw .invalidCapacityFactor }
@@ -83,7 +84,10 @@ public struct BoundedLoadPartitioner<Base: Partitioner>: Partitioner {
     let workers = _loads.count
     let inFlight = _loads.total.load(ordering: .relaxed)
     // ⌈c · (inFlight + 1) / N⌉ computed in Double: exact for any realistic load.
-    let cap = Int((capacityFactor * Double(inFlight + 1) / Double(workers)).rounded(.up))
+    // A factor so large that the cap exceeds `Int.max` (1e300, say) means
+    // "never spill": saturate instead of trapping in the conversion.
+    let exactCap = (capacityFactor * Double(inFlight &+ 1) / Double(workers)).rounded(.up)
+    let cap = exactCap < 0x1p63 ? Int(exactCap) : Int.max
     var chosen = base.worker(forKeyHash: keyHash)
     if load(of: chosen) >= cap {
       chosen = spill(keyHash, from: chosen, cap: cap)

@@ -21,14 +21,19 @@ public struct MaglevPartitioner: Partitioner {
   public let weights: [Double]?
   @usableFromInline let _table: [Int32]
 
-  /// The default table size for `workers` workers: the smallest prime ≥ max(65,537, 100·N).
+  /// The default table size for `workers` workers: the smallest prime ≥ max(65,537, 100·N),
+  /// capped at 1,073,741,789, the largest prime below 2^30 (the largest table accepted).
   ///
   /// - Parameter workers: The number of workers.
   /// - Returns: The table size.
   public static func defaultTableSize(workers: Int) -> Int {
+    // 100 slots per worker, but never above the largest table accepted:
+    // past that, the largest prime below 2^30 (so no overflow for any count).
+    let largest = 1_073_741_789
+    guard workers <= (largest - 1) / 100 else { return largest }
     var size = max(65_537, 100 * max(workers, 1))
     while !isPrime(size) { size += 1 }
-    return size
+    return min(size, largest)
   }
 
   static func isPrime(_ value: Int) -> Bool {

@@ -460,7 +460,8 @@ extension WorkerPool {
   /// ``Submitter``), for one thread that submits many messages.
   ///
   /// - Returns: The submitter; drop it when that producer is done.
-  /// - Throws: ``PoolError/shutDown`` once shutdown (or stop) has begun.
+  /// - Throws: ``PoolError/shutDown`` once shutdown (or stop) has begun;
+  ///   ``PoolError/allocationFailed`` if its lanes do not fit in memory.
   public func makeSubmitter() throws(PoolError) -> Submitter<W> {
     let capacity = configuration.worker.queueCapacity
     let lanes = UnsafeMutablePointer<SPSCSender<_LaneItem<W.Message>>>.allocate(
@@ -468,11 +469,28 @@ extension WorkerPool {
     let directLanes = UnsafeMutablePointer<SPSCSender<W.Message>>.allocate(capacity: slots.count)
     var receivers: [_Lane<W.Message>] = []
     let strategy = configuration.worker.idleStrategy.channelStrategy
+    // The capacity was validated by init: only memory can run out. Then the
+    // lanes made so far are dropped and the error names the setting.
+    func abandon(_ made: Int, _ error: ChannelError) -> PoolError {
+      lanes.deinitialize(count: made)
+      lanes.deallocate()
+      directLanes.deinitialize(count: made)
+      directLanes.deallocate()
+      return Self.poolError(error, setting: "queueCapacity \(capacity)")
+    }
     for index in slots.indices {
-      // The capacity was validated by init, so these cannot fail.
-      let keyed = try! Channel<_LaneItem<W.Message>>.spsc(
-        capacity: capacity, waitStrategy: strategy)
-      let direct = try! Channel<W.Message>.spsc(capacity: capacity, waitStrategy: strategy)
+      let keyed: SPSCChannel<_LaneItem<W.Message>>
+      do throws(ChannelError) {
+        keyed = try Channel<_LaneItem<W.Message>>.spsc(capacity: capacity, waitStrategy: strategy)
+      } catch {
+        throw abandon(index, error)
+      }
+      let direct: SPSCChannel<W.Message>
+      do throws(ChannelError) {
+        direct = try Channel<W.Message>.spsc(capacity: capacity, waitStrategy: strategy)
+      } catch {
+        throw abandon(index, error)
+      }
       let keyedSender = keyed.sender
       let keyedReceiver = keyed.receiver
       let directSender = direct.sender
@@ -484,7 +502,7 @@ extension WorkerPool {
     let record = _SubmitterRecord()
     let registered = lifecycle.withLock { state -> Bool in
       switch state.phase {
-      case .created, .running: break
+      case .created, .starting, .running: break
       case .closing, .terminated: return false
       }
       state.submitters.append(record)

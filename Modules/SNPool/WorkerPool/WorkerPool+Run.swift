@@ -28,8 +28,8 @@ extension WorkerPool {
     let tickNanoseconds = configuration.worker.tickInterval.map(_nanoseconds)
     var nextTick = tickNanoseconds.map { MonotonicClock.nanoseconds &+ $0 } ?? .max
     var recorder = _LatencyRecorder(interval: configuration.latencySampleInterval)
-    var buffer: [Envelope<W.Message>] = []
-    buffer.reserveCapacity(batchSize)
+    // A hint only: a batch never holds more than the queue plus the lanes.
+    context.batch.reserveCapacity(min(batchSize, slots[index].capacity))
     var backoff: Backoff
     if case .spinThenPark(let strategy) = idle {
       backoff = Backoff(strategy: strategy)
@@ -51,30 +51,32 @@ extension WorkerPool {
         seenLanes = version
         context.lanes += slot.takePendingLanes()
       }
-      // The shared queue (and anything the park check took) into `buffer`;
-      // the lanes are handled in place below, without becoming envelopes
-      // in a second buffer first.
+      // The shared queue (and anything the park check took) into the
+      // context's batch, where a handler's own receives find the messages
+      // after its own first; the lanes are handled in place below, without
+      // becoming envelopes in a second buffer first.
       let count =
-        buffer.count
-        + context._gather(
-          into: &buffer, maxCount: batchSize - buffer.count, includingLanes: false)
+        context.batch.count
+        + context._fillBatch(maxCount: batchSize - context.batch.count, includingLanes: false)
       if count > 0 {
-        var handled = 0
-        while handled < count {
-          let envelope = buffer[handled]
-          handled += 1
+        while context.batchNext < count {
+          let envelope = context.batch[context.batchNext]
+          context.batchNext += 1
           if !_handle(envelope, index, &state, &context, &recorder) {
-            counters.processed.addFromOwner(UInt64(handled))
+            // Handled or taken by a handler: processed. The rest goes back.
+            counters.processed.addFromOwner(UInt64(context.batchNext))
             stopped = true
-            remains[index].unprocessed += buffer[handled...]
-            buffer.removeAll()
+            remains[index].unprocessed += context.batch[context.batchNext...]
+            context.batch.removeAll()
+            context.batchNext = 0
             break loop
           }
         }
         // Counted per batch: only this thread writes it, and a reader
         // sees it exact once the pool has terminated.
         counters.processed.addFromOwner(UInt64(count))
-        buffer.removeAll(keepingCapacity: true)
+        context.batch.removeAll(keepingCapacity: true)
+        context.batchNext = 0
       }
       // The lanes: each item is handled where it lies in the ring (no copy
       // into an array first), and the lane's head moves once per batch. A
@@ -166,7 +168,7 @@ extension WorkerPool {
         // Every source rings the doorbell after publishing: count in as a
         // sleeper, look once more, and sleep only if nothing came.
         let key = slot.doorbell.prepareWait(slot.fence)
-        let more = context._gather(into: &buffer, maxCount: batchSize)
+        let more = context._fillBatch(maxCount: batchSize, includingLanes: true)
         if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
           || slot.laneVersion.load(ordering: .acquiring) != seenLanes
         {
@@ -181,7 +183,10 @@ extension WorkerPool {
       // Immediate stop: fail blocked and later senders fast, then hand back
       // everything still queued (shutdown drops the senders once no
       // submission is in flight, and the receiver then sees "closed").
-      remains[index].unprocessed += buffer  // taken but not handled yet
+      // Taken (by the park check) but not handled yet.
+      remains[index].unprocessed += context.batch[context.batchNext...]
+      context.batch.removeAll()
+      context.batchNext = 0
       context.inbox.close()
       context.lanes += slot.takePendingLanes()
       for lane in context.lanes { lane.close() }

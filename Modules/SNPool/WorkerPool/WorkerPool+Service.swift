@@ -8,23 +8,19 @@ extension WorkerPool {
   /// worker threads) happens on a dedicated thread, so no thread of the
   /// cooperative pool blocks.
   ///
-  /// - Returns: The final states and statistics, as ``shutdown()``.
+  /// - Returns: The final states and statistics, as ``shutdown()``: only the
+  ///   first collecting call gets the states (see ``PoolTermination``).
   public func shutdownGracefully() async -> PoolTermination<W> where W.State: Sendable {
-    let termination = await withCheckedContinuation { continuation in
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let thread = OSThread.spawn(name: "sn-pool-close") { [self] in
-        continuation.resume(returning: _UncheckedTermination(value: terminate(immediate: false)))
+        terminate(immediate: false)
+        continuation.resume()
       }
       lifecycle.withLock { $0.closers.append(thread) }
     }
     joinClosers()
-    return termination.value
+    return collectTermination()
   }
-}
-
-/// A termination passed back from the closing thread (`State: Sendable`
-/// where it is returned).
-struct _UncheckedTermination<W: Worker>: @unchecked Sendable {
-  var value: PoolTermination<W>
 }
 
 extension WorkerPool: Service {

@@ -64,10 +64,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// - Parameters:
   ///   - worker: The worker every thread runs.
   ///   - configuration: Worker count, affinity, routing, backpressure, …
-  /// - Throws: ``PoolError/noWorkers``, ``PoolError/invalidQueueCapacity``,
-  ///   ``PoolError/invalidBatchSize``, ``PoolError/tooManyPinnedWorkers``,
-  ///   ``PoolError/invalidCPU``, ``PoolError/invalidPartitioner`` or
-  ///   ``PoolError/partitionerMismatch``.
+  /// - Throws: ``PoolError/noWorkers``, ``PoolError/tooManyWorkers``,
+  ///   ``PoolError/invalidQueueCapacity``, ``PoolError/invalidBatchSize``,
+  ///   ``PoolError/tooManyPinnedWorkers``, ``PoolError/invalidCPU``,
+  ///   ``PoolError/invalidPartitioner``, ``PoolError/partitionerMismatch``,
+  ///   or ``PoolError/allocationFailed`` when the queues do not fit in
+  ///   memory.
   @inlinable
   public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
     // Created here, in the caller's module, so the worker loop is
@@ -84,6 +86,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ) throws(PoolError) {
     let count = configuration.workerCount
     guard count >= 1 else { throw PoolError.noWorkers.with(detail: "workerCount \(count)") }
+    // Checked before anything is sized by the count (CPU plan, partitioner,
+    // queues): a count like `Int.max` would trap allocating.
+    guard count <= PoolConfiguration.maximumWorkerCount else {
+      throw PoolError.tooManyWorkers.with(
+        detail: "workerCount \(count), maximumWorkerCount \(PoolConfiguration.maximumWorkerCount)")
+    }
     let capacity = configuration.worker.queueCapacity
     guard capacity >= 1, capacity <= ChannelCapacity.maximum else {
       throw PoolError.invalidQueueCapacity.with(detail: "queueCapacity \(capacity)")
@@ -114,7 +122,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           try _WorkerSlot(
             capacity: capacity, strategy: configuration.worker.idleStrategy.channelStrategy))
       } catch {
-        throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+        throw Self.poolError(error, setting: "queueCapacity \(capacity)")
       }
     }
     do {
@@ -122,7 +130,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       results = try _Results(
         capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
     } catch {
-      throw PoolError.invalidQueueCapacity.with(detail: "\(error)")
+      throw Self.poolError(error, setting: "resultsCapacity \(configuration.resultsCapacity)")
     }
     self.slots = slots
     slotRefs = .allocate(capacity: slots.count)
@@ -139,6 +147,13 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       as: Atomic<Int>.self, to: Atomic(.max))
   }
 
+  /// The pool's error for a channel that could not be made for `setting`.
+  static func poolError(_ error: ChannelError, setting: String) -> PoolError {
+    error == .allocationFailed
+      ? PoolError.allocationFailed.with(detail: "\(setting): \(error)")
+      : PoolError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
+  }
+
   deinit {
     slotRefs.deallocate()
     intakeClosed.deinitialize(count: 2)  // and `alwaysCheck`, the next word
@@ -153,19 +168,35 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Messages sent before `start()` wait in the queues (a blocking send to a
   /// full queue waits until the workers run).
   ///
+  /// May race ``shutdown()``, ``stop()`` or ``requestShutdown(immediate:)``
+  /// on other threads, and a worker failing under
+  /// ``WorkerErrorPolicy/stopPool`` while the others are still being
+  /// spawned: a termination that begins while `start()` runs waits until
+  /// every thread is recorded, then joins them all. A termination that began
+  /// first starts the threads itself, and `start()` throws.
+  ///
   /// - Throws: ``PoolError/alreadyStarted`` if the pool was started (or shut
   ///   down) before.
   public func start() throws(PoolError) {
     let proceed = lifecycle.withLock { state -> Bool in
       guard case .created = state.phase else { return false }
-      state.phase = .running
+      state.phase = .starting
       return true
     }
     guard proceed else { throw .alreadyStarted }
-    spawnThreads()
+    // A termination that comes meanwhile (another thread's `shutdown()`, or
+    // a worker's `stopPool` failure) waits for `.running`, so it joins every
+    // thread spawned here. The lifecycle lock orders the store of `threads`
+    // before the termination's read of it.
+    let threads = spawnThreads()
+    lifecycle.withLock { state in
+      state.threads = threads
+      state.phase = .running
+    }
   }
 
-  func spawnThreads() {
+  /// Spawns one thread per worker; the caller records them.
+  func spawnThreads() -> [OSThread] {
     var threads: [OSThread] = []
     for index in slots.indices {
       let name = "\(configuration.name.prefix(10))-\(index)"
@@ -174,7 +205,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           runLoop(self, index)
         })
     }
-    lifecycle.withLock { $0.threads = threads }
+    return threads
   }
 
   /// Takes the receiver of the results channel that workers emit into with

@@ -42,7 +42,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   /// Taken once by the worker thread at start.
   var receiver: MPSCReceiver<Envelope<Message>>?
   @usableFromInline let counters = _WorkerCounters()
-  let capacity: Int
+  @usableFromInline let capacity: Int
   /// The channel's counters when it was closed (the sender is gone after that).
   let finalChannelStats = _Lock<ChannelStats?>(nil)
   /// The worker sleeps here when idle; every source (the shared queue and
