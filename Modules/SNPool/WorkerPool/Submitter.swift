@@ -14,6 +14,16 @@ import Synchronization
 /// A producer's own way into a pool: its own single-producer lanes (SPSC
 /// channels) to each worker, for one thread that submits a lot.
 ///
+/// <!-- snippet: setup
+/// struct Book: Worker {
+///   func makeState(workerIndex: Int) -> Int { 0 }
+///   func handleMessage(_ envelope: Envelope<Order>, state: inout Int, context: inout WorkerContext<Self>) {
+///     state += envelope.message.amount
+///   }
+/// }
+/// let pool = try WorkerPool(worker: Book(), configuration: PoolConfiguration())
+/// let events = [Order(), Order()]
+/// -->
 /// ```swift
 /// let producer = OSThread.spawn(taking: try pool.makeSubmitter()) { submitter in
 ///   for event in events { try! submitter.send(event, key: event.account) }

@@ -9,6 +9,17 @@ import Synchronization
 /// through its own bounded queue; messages are routed by key through a
 /// partitioner.
 ///
+/// <!-- snippet: setup
+/// struct WordCounter: Worker {
+///   func makeState(workerIndex: Int) -> [String: Int] { [:] }
+///   func handleMessage(
+///     _ envelope: Envelope<String>, state: inout [String: Int], context: inout WorkerContext<Self>
+///   ) {
+///     state[envelope.message, default: 0] += 1
+///   }
+/// }
+/// let words = ["to", "be", "or", "not", "to", "be"]
+/// -->
 /// ```swift
 /// let pool = try WorkerPool(
 ///   worker: WordCounter(),
@@ -196,6 +207,18 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// ends (`next()` returns `nil`) once the pool has terminated and every
   /// emitted result was read.
   ///
+  /// <!-- snippet: setup
+  /// struct Lengths: Worker {
+  ///   typealias Output = Int
+  ///   func makeState(workerIndex: Int) -> Int { 0 }
+  ///   func handleMessage(_ envelope: Envelope<String>, state: inout Int, context: inout WorkerContext<Self>) throws {
+  ///     try context.emit(envelope.message.count)
+  ///   }
+  /// }
+  /// let pool = try WorkerPool(worker: Lengths(), configuration: PoolConfiguration())
+  /// try pool.start()
+  /// let words = ["to", "be", "or", "not"]
+  /// -->
   /// ```swift
   /// let results = pool.takeAsyncResults()!
   /// let reader = Task {
