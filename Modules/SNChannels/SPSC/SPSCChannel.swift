@@ -51,7 +51,7 @@ extension Channel {
   ///
   /// Both endpoints are noncopyable, so a second producer or consumer is a
   /// compile error; move each endpoint to its thread with a `sending`
-  /// closure (``OSThread/spawn(name:cpu:_:)``, `Task { }`).
+  /// closure (`OSThread.spawn(name:cpu:_:)`, `Task { }`).
   ///
   /// - Parameters:
   ///   - capacity: Elements the channel holds; rounded up to a power of two

@@ -191,7 +191,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Takes the receiver of the results channel that workers emit into with
   /// ``WorkerContext/emit(_:)``; only the first call gets it.
   ///
-  /// The channel closes (the receiver sees ``ChannelError/closed`` after
+  /// The channel closes (the receiver sees `ChannelError.closed` after
   /// draining) once the pool has terminated. The receiver's blocking
   /// `receive()` suits a thread of your own; its `async` `receive()`
   /// suspends instead, or use ``takeAsyncResults()`` to iterate.
@@ -234,7 +234,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ///
   /// Waiting suspends the task, never blocking a thread of the cooperative
   /// pool. A task cancelled while it waits gets
-  /// ``ChannelError/cancelled`` and takes nothing: the result it would have
+  /// `ChannelError.cancelled` and takes nothing: the result it would have
   /// read stays queued for the next `next()` (a new iterator of the same
   /// sequence continues where the cancelled one stopped). Only one task
   /// should iterate (the channel has one consumer), so the sequence is not
