@@ -30,9 +30,10 @@ run or no-run), and prints the counts.
 
 import pathlib
 import re
+import shutil
 import sys
 
-MODULES = ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd"]
+MODULES = ["SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd", "SharedNothing"]
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
 MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(setup|no-run|skip)\b(.*)$")
 
@@ -133,8 +134,7 @@ def main():
     blocks = [b for path in sources(root) if path.exists() for b in blocks_in(path, root)]
 
     fragments_dir = out / "Sources" / "Fragments"
-    for old in out.glob("Sources/*/*.swift"):
-        old.unlink()
+    shutil.rmtree(out / "Sources", ignore_errors=True)  # no stale program targets
     fragments_dir.mkdir(parents=True, exist_ok=True)
     (fragments_dir / "Prelude.swift").write_text(
         (root / "Tools/ci/snippets-prelude.swift").read_text())

@@ -24,7 +24,7 @@ bin="$(swift build --package-path "$package" --scratch-path "$scratch/build" --s
 passed=0 failed=0 notrun=0
 while IFS=$'\t' read -r target source kind; do
   if [ "$kind" = "no-run" ]; then notrun=$((notrun + 1)); continue; fi
-  if output=$(timeout "$limit" "$bin/$target" 2>&1 </dev/null); then
+  if output=$(timeout -k 5 "$limit" "$bin/$target" 2>&1 </dev/null); then
     passed=$((passed + 1))
   else
     status=$?
