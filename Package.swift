@@ -1,14 +1,19 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 //
 // swift-shared-nothing: one package, one library product per module.
 //
-// Every module is declared once in `modules` below; products are derived from
-// that list, so a user depends on exactly the module they need:
+// Every target is declared once below, through `target(_:_:)` (which picks its
+// folder from its `Kind`); one library product is derived for each name in
+// `publicModules`, so a user depends on exactly the module they need:
 //
 //     .product(name: "SNChannels", package: "swift-shared-nothing")
 //
 // Targets whose name starts with `C` (C shims, system libraries) or `_`
 // (test support) get no product: they are not public API.
+//
+// swift-tools-version 6.2 is the minimum the code needs: the sources use
+// `nonisolated(nonsending)` (SNChannels) and `Span`/`MutableSpan` (SNMemory,
+// SNSimd), both Swift 6.2.
 
 import PackageDescription
 
@@ -225,6 +230,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),  // sn only
+    // `swift package generate-documentation` (CI builds every DocC catalog with it).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: allTargets
 )

@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 //
 // The benchmark suites, kept in a nested package so that the library and a
 // plain `swift test` at the root never build ordo-one/benchmark.

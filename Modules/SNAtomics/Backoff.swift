@@ -8,6 +8,10 @@ import CSNShim
 /// ``shouldPark`` is true, spinning has stopped paying off and the caller
 /// should sleep (for example on an ``UnsafeEventCount`` or a ``Parker``).
 ///
+/// <!-- snippet: setup
+/// let parker = Parker()
+/// func ready() -> Bool { true }
+/// -->
 /// ```swift
 /// var backoff = Backoff()
 /// while !ready() {

@@ -20,8 +20,7 @@ import Synchronization
 /// ``spawn(name:cpu:taking:_:)`` when dropping the value means something.
 ///
 /// ```swift
-/// var tx = channel.sender
-/// let thread = OSThread.spawn(name: "producer") { try? tx.trySend(1) }
+/// let thread = OSThread.spawn(name: "worker") { print("on its own thread") }
 /// thread.join()
 /// ```
 public final class OSThread: Sendable {

@@ -10,6 +10,7 @@ import Synchronization
 /// final class Counters: Sendable {
 ///   let lines = PaddedAtomics<Int>(count: 2, initialValue: 0)
 /// }
+/// let counters = Counters()
 /// counters.lines[0].wrappingAdd(1, ordering: .relaxed)
 /// ```
 ///

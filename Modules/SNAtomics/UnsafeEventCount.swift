@@ -11,6 +11,15 @@ import Synchronization
 ///
 /// The protocol closes the lost-wake-up race with an ``AsymmetricFence``:
 ///
+/// <!-- snippet: setup
+/// let words = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+/// words.initialize(to: Atomic(0))
+/// let epochs = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
+/// epochs.initialize(to: Atomic(0))
+/// let events = UnsafeEventCount(state: words, epoch: epochs)
+/// let fence = AsymmetricFence.process
+/// func conditionHolds() -> Bool { true }
+/// -->
 /// ```swift
 /// // Waiter
 /// while !conditionHolds() {

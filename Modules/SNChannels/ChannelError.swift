@@ -76,6 +76,12 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
 ///
 /// Nothing is dropped: take ``element`` back to retry or dispose of it.
 ///
+/// <!-- snippet: setup
+/// let txChannel = try Channel<Order>.spsc(capacity: 8)
+/// var tx = txChannel.sender
+/// let order = Order()
+/// var backlog: [Order] = []
+/// -->
 /// ```swift
 /// do {
 ///   try tx.trySend(order)

@@ -4,8 +4,13 @@
 /// code that switches over the existing ones; compare with the static members:
 ///
 /// ```swift
-/// do { _ = try BumpArena(chunkByteCount: 0) }
-/// catch where error == .invalidSize { ... }
+/// do {
+///   _ = try BumpArena(chunkByteCount: 0)
+/// } catch where error == .invalidSize {
+///   print("rejected: \(error)")
+/// } catch {
+///   print("another error: \(error)")
+/// }
 /// ```
 public struct SNMemoryError: Error, Hashable, Sendable, CustomStringConvertible {
   private enum Code: Hashable, Sendable {

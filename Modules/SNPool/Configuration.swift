@@ -225,22 +225,22 @@ public struct PartitionerFactory: Sendable {
     self.make = make
   }
 
-  /// ``HashPartitioner``: the cheapest; keys move if the count changes.
+  /// `HashPartitioner`: the cheapest; keys move if the count changes.
   public static let hash = PartitionerFactory { try HashPartitioner(workers: $0) }
 
-  /// ``JumpHashPartitioner``: consistent, no table.
+  /// `JumpHashPartitioner`: consistent, no table.
   public static let jump = PartitionerFactory { try JumpHashPartitioner(workers: $0) }
 
-  /// ``RoundRobinPartitioner``: even spread, ignores keys (stateless work only).
+  /// `RoundRobinPartitioner`: even spread, ignores keys (stateless work only).
   public static let roundRobin = PartitionerFactory { try RoundRobinPartitioner(workers: $0) }
 
-  /// ``RendezvousPartitioner``: highest random weight.
+  /// `RendezvousPartitioner`: highest random weight.
   public static let rendezvous = PartitionerFactory { try RendezvousPartitioner(workers: $0) }
 
-  /// ``MaglevPartitioner``: table lookup, minimal disruption.
+  /// `MaglevPartitioner`: table lookup, minimal disruption.
   public static let maglev = PartitionerFactory { try MaglevPartitioner(workers: $0) }
 
-  /// ``ConsistentHashPartitioner`` with `virtualNodes` points per worker.
+  /// `ConsistentHashPartitioner` with `virtualNodes` points per worker.
   ///
   /// - Parameter virtualNodes: Ring points per worker.
   /// - Returns: The factory.
@@ -341,7 +341,7 @@ public struct PoolConfiguration: Sendable {
   /// Creates the default configuration.
   public init() {}
 
-  /// A copy with ``workerCount`` set (the guide's spelling).
+  /// A copy with ``workerCount`` set to `count`.
   ///
   /// - Parameter count: Number of workers, at least 1.
   /// - Returns: The modified configuration.

@@ -106,6 +106,17 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
 ///
 /// Nothing is dropped: take ``message`` back to retry, divert or count it.
 ///
+/// <!-- snippet: setup
+/// struct Book: Worker {
+///   func makeState(workerIndex: Int) -> Int { 0 }
+///   func handleMessage(_ envelope: Envelope<Order>, state: inout Int, context: inout WorkerContext<Self>) {
+///     state += envelope.message.amount
+///   }
+/// }
+/// let pool = try WorkerPool(worker: Book(), configuration: PoolConfiguration())
+/// let order = Order()
+/// var overflow: [Order] = []
+/// -->
 /// ```swift
 /// do {
 ///   try pool.send(order, key: order.account)

@@ -82,7 +82,7 @@ public struct Envelope<Message: Sendable>: Sendable {
   /// The stable hash of the key the message was routed by, or `nil` when it
   /// was sent to a worker directly or broadcast.
   public var keyHash: UInt64?
-  /// When it was submitted (``MonotonicClock`` nanoseconds), or 0 unless
+  /// When it was submitted (`MonotonicClock` nanoseconds), or 0 unless
   /// ``PoolConfiguration/recordsQueueDelay`` is on.
   public var submittedAt: UInt64
 
@@ -91,7 +91,7 @@ public struct Envelope<Message: Sendable>: Sendable {
   /// - Parameters:
   ///   - message: The message.
   ///   - keyHash: The routing key's hash, if any.
-  ///   - submittedAt: Submission time in ``MonotonicClock`` nanoseconds, or 0.
+  ///   - submittedAt: Submission time in `MonotonicClock` nanoseconds, or 0.
   @inlinable
   public init(_ message: Message, keyHash: UInt64? = nil, submittedAt: UInt64 = 0) {
     self.message = message
@@ -293,7 +293,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// worker.
   ///
   /// - Parameter output: The result.
-  /// - Throws: ``SendError`` with ``ChannelError/closed`` (holding `output`)
+  /// - Throws: `SendError` with `ChannelError.closed` (holding `output`)
   ///   if the results receiver was dropped.
   @inlinable
   public func emit(_ output: consuming W.Output) throws(SendError<W.Output>) {
@@ -304,8 +304,8 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// Emits a result without waiting.
   ///
   /// - Parameter output: The result.
-  /// - Throws: ``SendError`` with ``ChannelError/full`` or
-  ///   ``ChannelError/closed``, holding `output`.
+  /// - Throws: `SendError` with `ChannelError.full` or
+  ///   `ChannelError.closed`, holding `output`.
   @inlinable
   public func tryEmit(_ output: consuming W.Output) throws(SendError<W.Output>) {
     try results.trySend(output)

@@ -235,7 +235,7 @@ extension Batch {
   /// Returns every element multiplied by a scalar.
   ///
   /// ```swift
-  /// let twice = Batch.scale([1, 2, 3], by: 2)  // [2, 4, 6]
+  /// let twice = Batch.scale([1, 2, 3] as [Float], by: 2)  // [2, 4, 6]
   /// ```
   ///
   /// - Parameters:

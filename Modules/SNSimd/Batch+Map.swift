@@ -13,8 +13,13 @@ extension Batch {
   /// short one. Its results for the zero padding lanes are discarded.
   ///
   /// ```swift
-  /// // Fahrenheit to Celsius, 8 at a time.
-  /// Batch.map(fahrenheit, into: celsius) { ($0 - 32) * (5.0 / 9.0) }
+  /// let fahrenheit: [Float] = [32, 212, 98.6]
+  /// var celsius = [Float](repeating: 0, count: fahrenheit.count)
+  /// fahrenheit.withUnsafeBufferPointer { f in
+  ///   celsius.withUnsafeMutableBufferPointer { c in
+  ///     Batch.map(f, into: c) { ($0 - 32) * (5.0 / 9.0) }  // 8 at a time
+  ///   }
+  /// }
   /// ```
   ///
   /// - Parameters:
@@ -55,6 +60,9 @@ extension Batch {
 
   /// Returns a new array with a SIMD transform applied eight lanes at a time.
   ///
+  /// <!-- snippet: setup
+  /// let data: [Float] = [1, 2, 3]
+  /// -->
   /// ```swift
   /// let doubled = Batch.map(data) { $0 * 2 }
   /// ```

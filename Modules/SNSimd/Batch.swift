@@ -7,8 +7,7 @@ internal import CSNSimd
 /// `UnsafeMutableBufferPointer`, an `inout` array, a `MutableSpan`, or a new
 /// array (only the array-returning forms allocate).
 ///
-/// The guide's `process_batch_simd`, which doubles a batch eight floats at a
-/// time, is one call:
+/// Doubling a batch, eight floats at a time, is one call:
 ///
 /// ```swift
 /// func processBatchSIMD(_ data: [Float]) -> [Float] {

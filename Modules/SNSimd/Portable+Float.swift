@@ -2,7 +2,7 @@
 // x86-64 and NEON on arm64. Generated from Tools/codegen/templates/Portable+Scalar.swift.in
 // by Tools/codegen/simd.py (with Portable+Double.swift): edit the template.
 //
-// Choices measured in research/memory-simd-affinity.md section 4:
+// Choices measured on the reference machine (SNSimd's "Design notes" article):
 // - Reductions keep four independent SIMD8 accumulators; one accumulator is
 //   bound by add latency, and a scalar `for-in` sum runs at ~4 GB/s.
 // - Min/max use compare + `replace(with:where:)`, which LLVM turns into

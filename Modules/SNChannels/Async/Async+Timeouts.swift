@@ -24,11 +24,11 @@ extension SPSCSender {
   }
 
   /// Sends from async code, suspending the task while the channel is full,
-  /// until a ``MonotonicClock`` deadline.
+  /// until a `MonotonicClock` deadline.
   ///
   /// - Parameters:
   ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  ///   - deadline: Nanoseconds on `MonotonicClock`.
   /// - Throws: ``SendError`` holding `element`, with
   ///   ``ChannelError/timedOut``, ``ChannelError/closed`` or
   ///   ``ChannelError/cancelled``.
@@ -63,9 +63,9 @@ extension SPSCReceiver {
   }
 
   /// Receives from async code, suspending the task while the channel is
-  /// empty, until a ``MonotonicClock`` deadline.
+  /// empty, until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
   ///   ``ChannelError/cancelled``.
@@ -96,11 +96,11 @@ extension MultiSender {
   }
 
   /// Sends from async code, suspending the task while the channel is full,
-  /// until a ``MonotonicClock`` deadline.
+  /// until a `MonotonicClock` deadline.
   ///
   /// - Parameters:
   ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  ///   - deadline: Nanoseconds on `MonotonicClock`.
   /// - Throws: ``SendError`` holding `element`, with
   ///   ``ChannelError/timedOut``, ``ChannelError/closed`` or
   ///   ``ChannelError/cancelled``.
@@ -135,9 +135,9 @@ extension MPSCReceiver {
   }
 
   /// Receives from async code, suspending the task while the channel is
-  /// empty, until a ``MonotonicClock`` deadline.
+  /// empty, until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: The oldest element of some sender.
   /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
   ///   ``ChannelError/cancelled``.
@@ -164,9 +164,9 @@ extension MPMCReceiver {
   }
 
   /// Receives from async code, suspending the task while the channel is
-  /// empty, until a ``MonotonicClock`` deadline.
+  /// empty, until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: An element.
   /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
   ///   ``ChannelError/cancelled``.

@@ -129,6 +129,11 @@ extension SPSCReceiver {
   /// Turns the receiver into an `AsyncSequence` of its elements, for
   /// `for try await`; iteration ends when the channel is closed and drained.
   ///
+  /// <!-- snippet: setup
+  /// let rxChannel = try Channel<Order>.spsc(capacity: 8)
+  /// let rx = rxChannel.receiver
+  /// let book = OrderBook()
+  /// -->
   /// ```swift
   /// for try await order in rx.messages() { book.apply(order) }
   /// ```

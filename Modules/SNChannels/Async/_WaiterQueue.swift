@@ -22,7 +22,7 @@ import Synchronization
 #endif
 
 /// One waiter that does not sleep on a futex: an async task suspended on a
-/// continuation, or a thread in `select` parked on its own ``Parker``.
+/// continuation, or a thread in `select` parked on its own `Parker`.
 ///
 /// It may be registered in several queues at once (one per `select` arm);
 /// whoever moves it out of `waiting` first (a waker, the cancellation
@@ -117,14 +117,14 @@ final class _Waiter: @unchecked Sendable {
 }
 
 /// The waiters of one side of a channel that do not sleep on its futex, and
-/// the observer of that side's ``UnsafeEventCount``.
+/// the observer of that side's `UnsafeEventCount`.
 ///
 /// Protocol (the futex protocol with a list instead of a futex): a waiter
-/// appends itself here, adds ``UnsafeEventCount/observerUnit`` to the state
-/// word, runs ``AsymmetricFence/heavy()`` and re-checks its condition before
+/// appends itself here, adds `UnsafeEventCount.observerUnit` to the state
+/// word, runs `AsymmetricFence.heavy()` and re-checks its condition before
 /// it suspends. A notifier publishes, runs the light fence and reads the state
-/// word (``UnsafeEventCount/notify(_:count:)``); it sees the unit, and
-/// ``UnsafeEventCount/wake(count:)`` calls ``eventCountDidWake(count:)``,
+/// word (`UnsafeEventCount.notify(_:count:)`); it sees the unit, and
+/// `UnsafeEventCount.wake(count:)` calls ``eventCountDidWake(count:)``,
 /// which takes waiters out of the list and fires them. If the notifier's load
 /// misses the unit, the fence pair guarantees that the waiter's re-check sees
 /// what the notifier published. Each list entry stands for one unit in the

@@ -10,6 +10,7 @@ import Synchronization
 ///
 /// actor OrderBook {
 ///   let executor: PinnedExecutor
+///   init(executor: PinnedExecutor) { self.executor = executor }
 ///   nonisolated var unownedExecutor: UnownedSerialExecutor {
 ///     executor.asUnownedSerialExecutor()
 ///   }

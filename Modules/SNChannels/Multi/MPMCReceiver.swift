@@ -56,9 +56,9 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  /// Receives, waiting until a ``MonotonicClock`` deadline.
+  /// Receives, waiting until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: An element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
   @inlinable

@@ -78,9 +78,9 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  /// Receives, waiting until a ``MonotonicClock`` deadline.
+  /// Receives, waiting until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
   @inlinable

@@ -92,11 +92,11 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
     try ring.sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  /// Sends, waiting until a ``MonotonicClock`` deadline for room.
+  /// Sends, waiting until a `MonotonicClock` deadline for room.
   ///
   /// - Parameters:
   ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  ///   - deadline: Nanoseconds on `MonotonicClock`.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
   @inlinable

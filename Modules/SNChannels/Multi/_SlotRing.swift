@@ -20,7 +20,7 @@ import Synchronization
 ///   holds up receivers of that slot only. `tryReceive` may report empty
 ///   while such a send is in flight, and `trySend` may report full while a
 ///   receive is in flight; the blocking operations wait for them.
-/// - Sleeping uses ``UnsafeEventCount`` with ``AsymmetricFence``, as in the
+/// - Sleeping uses `UnsafeEventCount` with `AsymmetricFence`, as in the
 ///   SPSC ring.
 @usableFromInline
 final class _SlotRing<Element: Sendable>: @unchecked Sendable {

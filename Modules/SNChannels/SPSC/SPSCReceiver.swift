@@ -105,9 +105,9 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  /// Receives, waiting until a ``MonotonicClock`` deadline.
+  /// Receives, waiting until a `MonotonicClock` deadline.
   ///
-  /// - Parameter deadline: Nanoseconds on ``MonotonicClock``.
+  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
   /// - Returns: The oldest element.
   /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
   @inlinable
@@ -187,6 +187,11 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   /// the next receive. The slots are given back to the sender only when the
   /// call returns, so keep `body` short.
   ///
+  /// <!-- snippet: setup
+  /// let rxChannel = try Channel<Order>.spsc(capacity: 8)
+  /// var rx = rxChannel.receiver
+  /// let book = OrderBook()
+  /// -->
   /// ```swift
   /// let handled = try rx.tryReceive(maxCount: 64) { order in
   ///   book.apply(order)

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Noncopyable, and every operation is `mutating`: there is exactly one, used
 /// through one `var`. Capture that `var` in a `sending` closure
-/// (``OSThread/spawn(name:cpu:_:)``, `Task { }`) to move it to another
+/// (`OSThread.spawn(name:cpu:_:)`, `Task { }`) to move it to another
 /// thread; any later use in the spawning scope is then a compile error
 /// ("sending ... risks causing data races"). Dropping it (or calling
 /// ``close()``) tells the receiver that no more elements will come; the
@@ -172,11 +172,11 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     try sendSlow(element, deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  /// Sends, waiting until the ``MonotonicClock`` deadline for room.
+  /// Sends, waiting until the `MonotonicClock` deadline for room.
   ///
   /// - Parameters:
   ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on ``MonotonicClock``.
+  ///   - deadline: Nanoseconds on `MonotonicClock`.
   /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
   ///   ``ChannelError/closed``, holding `element`.
   @inlinable

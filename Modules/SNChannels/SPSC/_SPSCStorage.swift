@@ -15,7 +15,7 @@ import Synchronization
 ///   endpoint (thread-local), and reloads the other's shared index only when
 ///   the cache says full (sender) or empty (receiver). In steady state each
 ///   side writes only its own line and reads the other's once per lap.
-/// - Sleeping uses ``UnsafeEventCount`` with ``AsymmetricFence``: after
+/// - Sleeping uses `UnsafeEventCount` with `AsymmetricFence`: after
 ///   publishing, a side checks the other side's waiter count behind a
 ///   compiler barrier; a side going to sleep counts itself in and issues the
 ///   process-wide barrier before its final re-check.

@@ -61,6 +61,14 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 /// Receives from whichever of several channels has an element first, as
 /// Go's `select` and crossbeam's `select!` do.
 ///
+/// <!-- snippet: setup
+/// let ordersChannel = try Channel<Order>.spsc(capacity: 8)
+/// var orders = ordersChannel.receiver
+/// let controlChannel = try Channel<String>.mpsc(capacity: 8)
+/// var control = controlChannel.receiver
+/// let book = OrderBook()
+/// func handle(_ command: String) {}
+/// -->
 /// ```swift
 /// switch try await Select.receive(from: &orders, &control) {
 /// case .first(let order): book.apply(order)

@@ -4,10 +4,17 @@ import Synchronization
 /// Any number of receivers of one kind that ``Select`` waits on together:
 /// the form for four or more channels.
 ///
+/// <!-- snippet: setup
+/// let books = (0..<4).map { _ in OrderBook() }
+/// -->
 /// ```swift
 /// var shards = SelectGroup<SPSCReceiver<Order>>()
-/// for receiver in receivers { shards.append(receiver) }   // index 0, 1, 2, …
-/// while let (shard, order) = try? await shards.receive() { book[shard].apply(order) }
+/// for _ in 0..<4 {
+///   let channel = try Channel<Order>.spsc(capacity: 1024)
+///   shards.append(channel.receiver)   // index 0, 1, 2, 3
+///   // ... and move `channel.sender` to the thread that feeds this shard
+/// }
+/// while let (shard, order) = try? await shards.receive() { books[shard].apply(order) }
 /// ```
 ///
 /// Why a group and not an array: endpoints are `~Copyable` (a single

@@ -21,7 +21,8 @@ extension JemallocArena {
   /// // Producer thread:
   /// let cache = try arena.makeThreadCache()
   /// let block = cache.unsafeAllocate(byteCount: 64)
-  /// // ... hand `block` to the consumer, whose own cache frees it:
+  /// // ... hand `block` to the consumer thread, whose own cache frees it:
+  /// let consumerCache = try arena.makeThreadCache()  // made on the consumer thread
   /// consumerCache.unsafeDeallocate(block)
   /// ```
   ///

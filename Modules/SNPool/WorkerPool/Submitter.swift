@@ -14,25 +14,35 @@ import Synchronization
 /// A producer's own way into a pool: its own single-producer lanes (SPSC
 /// channels) to each worker, for one thread that submits a lot.
 ///
+/// <!-- snippet: setup
+/// struct Book: Worker {
+///   func makeState(workerIndex: Int) -> Int { 0 }
+///   func handleMessage(_ envelope: Envelope<Order>, state: inout Int, context: inout WorkerContext<Self>) {
+///     state += envelope.message.amount
+///   }
+/// }
+/// let pool = try WorkerPool(worker: Book(), configuration: PoolConfiguration())
+/// let events = [Order(), Order()]
+/// -->
 /// ```swift
 /// let producer = OSThread.spawn(taking: try pool.makeSubmitter()) { submitter in
 ///   for event in events { try! submitter.send(event, key: event.account) }
 /// }  // the thread drops the submitter when done, which closes its lanes
 /// ```
 ///
-/// ``WorkerPool/send(_:key:)`` works from any thread because every sender
+/// `WorkerPool.send(_:key:)` works from any thread because every sender
 /// shares a worker's queue, which costs a compare-and-swap per message and
 /// a shared cache line between producers. A submitter's lanes have a single
 /// producer, so a send is a few plain loads and stores: use one per
 /// producer thread on hot paths. Routing, backpressure
 /// (``PoolConfiguration/backpressure``), statistics and shutdown behave as
-/// for ``WorkerPool/send(_:key:)``: a message sent after shutdown began
+/// for `WorkerPool.send(_:key:)`: a message sent after shutdown began
 /// comes back in a ``SubmitError`` with ``PoolError/shutDown``, and graceful
 /// shutdown processes every message a submitter had sent.
 ///
 /// Messages of one submitter to one worker are handled in the order sent;
 /// there is no order between different submitters, or between a submitter
-/// and ``WorkerPool/send(_:key:)``.
+/// and `WorkerPool.send(_:key:)`.
 ///
 /// Each worker gets two lanes from a submitter: keyed sends carry the key's
 /// hash with the message (``Envelope/keyHash``), ``send(_:toWorker:)``
@@ -49,7 +59,7 @@ import Synchronization
 public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @usableFromInline let pool: WorkerPool<W>
   @usableFromInline let router: any Partitioner
-  /// The router when it is a ``HashPartitioner`` (the default), called
+  /// The router when it is a `HashPartitioner` (the default), called
   /// directly instead of through the existential.
   @usableFromInline let hashRouter: HashPartitioner?
   @usableFromInline let hasher: KeyHasher
@@ -139,7 +149,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     try send(message, keyHash: hasher.hash(key))
   }
 
-  /// Submits `message` by a precomputed key hash (``Partitioner/keyHasher``).
+  /// Submits `message` by a precomputed key hash (`Partitioner.keyHasher`).
   ///
   /// - Parameters:
   ///   - message: The message.

@@ -72,7 +72,7 @@ extension WorkerPool: Service {
 /// `sn_pool_restarts`, `sn_pool_rejected`, `sn_pool_ticks` (increments since
 /// the last update), gauges `sn_pool_queue_depth` and
 /// `sn_pool_latency_p50_ns` / `…_p99_ns` / `…_p999_ns` / `…_max_ns`.
-/// A pool run as a ``Service`` calls it every
+/// A pool run as a `Service` calls it every
 /// ``PoolConfiguration/metricsInterval``.
 public final class PoolMetrics<W: Worker>: Sendable {
   private let pool: WorkerPool<W>

@@ -2,7 +2,7 @@ import SNAtomics
 import SNPartition
 
 extension WorkerPool {
-  /// The worker that owns `key` (what ``send(_:key:)`` routes to).
+  /// The worker that owns `key` (what `send(_:key:)` routes to).
   ///
   /// - Parameter key: The routing key.
   /// - Returns: A worker index.
@@ -30,7 +30,7 @@ extension WorkerPool {
     try send(message, keyHash: partitioner.keyHasher.hash(key))
   }
 
-  /// Submits `message` by a precomputed key hash (``Partitioner/keyHasher``).
+  /// Submits `message` by a precomputed key hash (`Partitioner.keyHasher`).
   ///
   /// - Parameters:
   ///   - message: The message.

@@ -9,6 +9,17 @@ import Synchronization
 /// through its own bounded queue; messages are routed by key through a
 /// partitioner.
 ///
+/// <!-- snippet: setup
+/// struct WordCounter: Worker {
+///   func makeState(workerIndex: Int) -> [String: Int] { [:] }
+///   func handleMessage(
+///     _ envelope: Envelope<String>, state: inout [String: Int], context: inout WorkerContext<Self>
+///   ) {
+///     state[envelope.message, default: 0] += 1
+///   }
+/// }
+/// let words = ["to", "be", "or", "not", "to", "be"]
+/// -->
 /// ```swift
 /// let pool = try WorkerPool(
 ///   worker: WordCounter(),
@@ -211,7 +222,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Takes the receiver of the results channel that workers emit into with
   /// ``WorkerContext/emit(_:)``; only the first call gets it.
   ///
-  /// The channel closes (the receiver sees ``ChannelError/closed`` after
+  /// The channel closes (the receiver sees `ChannelError.closed` after
   /// draining) once the pool has terminated. The receiver's blocking
   /// `receive()` suits a thread of your own; its `async` `receive()`
   /// suspends instead, or use ``takeAsyncResults()`` to iterate.
@@ -227,6 +238,18 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// ends (`next()` returns `nil`) once the pool has terminated and every
   /// emitted result was read.
   ///
+  /// <!-- snippet: setup
+  /// struct Lengths: Worker {
+  ///   typealias Output = Int
+  ///   func makeState(workerIndex: Int) -> Int { 0 }
+  ///   func handleMessage(_ envelope: Envelope<String>, state: inout Int, context: inout WorkerContext<Self>) throws {
+  ///     try context.emit(envelope.message.count)
+  ///   }
+  /// }
+  /// let pool = try WorkerPool(worker: Lengths(), configuration: PoolConfiguration())
+  /// try pool.start()
+  /// let words = ["to", "be", "or", "not"]
+  /// -->
   /// ```swift
   /// let results = pool.takeAsyncResults()!
   /// let reader = Task {
@@ -242,7 +265,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ///
   /// Waiting suspends the task, never blocking a thread of the cooperative
   /// pool. A task cancelled while it waits gets
-  /// ``ChannelError/cancelled`` and takes nothing: the result it would have
+  /// `ChannelError.cancelled` and takes nothing: the result it would have
   /// read stays queued for the next `next()` (a new iterator of the same
   /// sequence continues where the cancelled one stopped). Only one task
   /// should iterate (the channel has one consumer), so the sequence is not
