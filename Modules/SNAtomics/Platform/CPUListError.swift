@@ -4,8 +4,13 @@
 /// breaking code that compares with the existing ones:
 ///
 /// ```swift
-/// do { _ = try CPUSet(parsing: "3-1") }
-/// catch where error == .reversedRange { ... }
+/// do {
+///   _ = try CPUSet(parsing: "3-1")
+/// } catch where error == .reversedRange {
+///   print("backwards range at offset \(error.offset)")
+/// } catch {
+///   print(error)
+/// }
 /// ```
 public struct CPUListError: Error, Hashable, Sendable, CustomStringConvertible {
   private enum Code: Hashable, Sendable {
