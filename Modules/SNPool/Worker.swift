@@ -133,6 +133,8 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   @usableFromInline var openBatchTaken = 0
   /// Whether the open batch is of that lane's direct side.
   @usableFromInline var openBatchDirect = false
+  /// This worker's side of the mesh, or `nil` if the pool has none.
+  @usableFromInline var _mesh: _MeshStage<W.Message>? = nil
 
   @usableFromInline
   init(

@@ -21,6 +21,7 @@ extension WorkerPool {
   @inlinable
   func _runWorker(_ index: Int) {
     var context = _makeContext(index)
+    context._mesh = _makeMeshStage(index)
     let counters = context.counters
     var state = worker.makeState(workerIndex: index)
     let batchSize = configuration.worker.batchSize
@@ -127,11 +128,17 @@ extension WorkerPool {
           }
         }
       }
-      if count + fromLanes > 0 {
+      guard let fromMesh = _pumpMesh(index, &state, &context, &recorder, batchSize: batchSize)
+      else {
+        stopped = true
+        break
+      }
+      if count + fromLanes + fromMesh > 0 {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
           break
         }
+        context._mesh?.flushAll()
         backoff.reset()
         continue
       }
@@ -140,11 +147,19 @@ extension WorkerPool {
         // its last send, so the lanes just polled empty stay empty; lanes
         // registered before shutdown but not yet taken are taken now.
         let late = slot.takePendingLanes()
-        if late.isEmpty { break }
+        if late.isEmpty {
+          if _isMeshQuiescent(&context) { break }
+          backoff.snooze()  // peers still exchange mesh messages
+          continue
+        }
         context.lanes += late
         continue
       }
-      // Idle.
+      // Idle. Messages the mesh could not publish yet: retry, never park.
+      if _settleMesh(&context) {
+        backoff.snooze()
+        continue
+      }
       if tickNanoseconds != nil, MonotonicClock.nanoseconds >= nextTick {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
@@ -169,6 +184,7 @@ extension WorkerPool {
         let more = context._gather(into: &buffer, maxCount: batchSize)
         if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
           || slot.laneVersion.load(ordering: .acquiring) != seenLanes
+          || _meshHasInbound(context)
         {
           slot.doorbell.cancelWait()
           continue
@@ -182,6 +198,7 @@ extension WorkerPool {
       // everything still queued (shutdown drops the senders once no
       // submission is in flight, and the receiver then sees "closed").
       remains[index].unprocessed += buffer  // taken but not handled yet
+      _stopMesh(index, &context)
       context.inbox.close()
       context.lanes += slot.takePendingLanes()
       for lane in context.lanes { lane.close() }
@@ -197,6 +214,7 @@ extension WorkerPool {
       remains[index].unprocessed += rest
     } else {
       context._isShuttingDown = true
+      context._mesh?.isClosed = true  // the mesh is empty and stays so
       _ = _tick(index, &state, &context, &nextTick, tickNanoseconds)
     }
     recorder.flush(into: counters)

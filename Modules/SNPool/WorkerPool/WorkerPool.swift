@@ -38,6 +38,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   public let plannedCPUs: [Int?]
 
   @usableFromInline let slots: [_WorkerSlot<W.Message>]
+  /// The worker-to-worker lanes, if ``PoolConfiguration/mesh`` is set.
+  @usableFromInline let mesh: _MeshStorage<W.Message>?
   /// Unretained references to `slots` (which keeps them alive), so that a
   /// send reaches its slot without reference-counting traffic.
   @usableFromInline let slotRefs: UnsafeMutableBufferPointer<Unmanaged<_WorkerSlot<W.Message>>>
@@ -66,8 +68,9 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ///   - configuration: Worker count, affinity, routing, backpressure, …
   /// - Throws: ``PoolError/noWorkers``, ``PoolError/invalidQueueCapacity``,
   ///   ``PoolError/invalidBatchSize``, ``PoolError/tooManyPinnedWorkers``,
-  ///   ``PoolError/invalidCPU``, ``PoolError/invalidPartitioner`` or
-  ///   ``PoolError/partitionerMismatch``.
+  ///   ``PoolError/invalidCPU``, ``PoolError/invalidPartitioner``,
+  ///   ``PoolError/partitionerMismatch`` or
+  ///   ``PoolError/invalidMeshConfiguration``.
   @inlinable
   public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
     // Created here, in the caller's module, so the worker loop is
@@ -106,6 +109,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     guard partitioner.workerCount == count else {
       throw PoolError.partitionerMismatch.with(
         detail: "partitioner routes to \(partitioner.workerCount) workers, pool has \(count)")
+    }
+    if let meshConfiguration = configuration.mesh {
+      try meshConfiguration.validate(workerCount: count)
+      mesh = try _MeshStorage(workerCount: count, configuration: meshConfiguration)
+    } else {
+      mesh = nil
     }
     var slots: [_WorkerSlot<W.Message>] = []
     for _ in 0..<count {
