@@ -19,6 +19,17 @@ public struct DemoConfiguration: Sendable, Hashable {
   public var batchSize = 256
   /// Trades the producer generates and submits per `send(contentsOf:)` call.
   public var chunkSize = 4_096
+  /// How the pool is fed: the shared-nothing mesh (default) or one
+  /// external producer.
+  public var mode = DemoMode.mesh
+  /// Mesh mode: trades a worker generates per step.
+  public var meshChunkSize = 1_024
+  /// Mesh mode: messages handled per lane per round.
+  public var meshBatchSize = 2_048
+  /// Mesh mode: capacity of each worker-to-worker lane.
+  public var meshLaneCapacity = 8_192
+  /// Mesh mode: trades staged per destination before a flush.
+  public var meshStageCapacity = 128
 
   /// The default demo: 20 million trades over 10 000 symbols.
   public init() {}
@@ -208,17 +219,21 @@ public enum DemoPipeline {
       simdNotional: simdNotional, arenaBytes: arenaBytes)
   }
 
-  /// Computes the same aggregation on one thread, with scalar arithmetic.
+  /// Computes the same aggregation on one thread, with scalar arithmetic:
+  /// generation and aggregation fused in one loop, the same generator per
+  /// trade as the pool's workers.
   ///
   /// - Parameter configuration: Events, symbols and seed.
   /// - Returns: Every symbol with a trade, the total notional and the time taken.
   public static func reference(_ configuration: DemoConfiguration) -> DemoReference {
     let start = MonotonicClock.nanoseconds
-    var generator = TradeGenerator(seed: configuration.seed, symbolCount: configuration.symbols)
-    var table = (0..<configuration.symbols).map { SymbolAggregate(symbol: UInt32($0)) }
+    // The same generator per trade as the workers use: one share, the whole stream.
+    var stream = SeededShard(seed: configuration.seed, indices: 0..<configuration.events)
+    let symbols = configuration.symbols
+    var table = (0..<symbols).map { SymbolAggregate(symbol: UInt32($0)) }
     var notional = 0.0
-    for _ in 0..<configuration.events {
-      let trade = generator.next()
+    while let (_, random) = stream.next() {
+      let trade = TradeGenerator.trade(random: random, symbolCount: symbols)
       let value = trade.price * trade.quantity
       notional += value
       table[Int(trade.symbol)].add(price: trade.price, quantity: trade.quantity, notional: value)

@@ -1,0 +1,118 @@
+import SNPartition
+import SNPool
+
+/// The shared-nothing demo's worker: generates its own share of the trade
+/// stream, routes each trade to the worker that owns its symbol over the
+/// pool's mesh (or folds it in place when it owns the symbol itself), and
+/// aggregates the trades routed to it.
+///
+/// Generation runs in chunks, each one a `.generate` message the worker
+/// sends itself: between two chunks the run loop handles what the other
+/// workers sent and flushes the stages, and while a peer's lane is full the
+/// worker skips generating (it still re-arms itself) until the backlog
+/// drains. The pending `.generate` message keeps the worker busy, so a
+/// graceful shutdown waits for the whole share.
+public struct MeshAggregationWorker: Worker {
+  /// What travels between workers.
+  public enum Message: Sendable {
+    /// Generate the next chunk of this worker's share.
+    case generate
+    /// A trade for a symbol the receiver owns.
+    case trade(Trade)
+  }
+
+  /// A worker's own data: no other thread ever touches it.
+  public struct State {
+    /// This worker's share of the stream.
+    var shard: SeededShard
+    /// The owner of each symbol (resolved once through the pool's partitioner).
+    var owners: [UInt16] = []
+    /// Aggregates by symbol id; only the symbols this worker owns fill up.
+    var table: [SymbolAggregate]
+    /// The notional of every trade folded here, summed as they come.
+    var notional = 0.0
+    /// Trades this worker generated.
+    var generated = 0
+    /// Trades folded here.
+    var folded: UInt64 = 0
+  }
+
+  /// The whole stream, split into one share per worker.
+  public let shards: SeededShards
+  /// Distinct symbols.
+  public let symbolCount: Int
+  /// Trades generated per `.generate` message.
+  public let chunkSize: Int
+
+  /// Creates the worker.
+  ///
+  /// - Parameters:
+  ///   - shards: The stream and its split.
+  ///   - symbolCount: Distinct symbols.
+  ///   - chunkSize: Trades per generation step.
+  public init(shards: SeededShards, symbolCount: Int, chunkSize: Int) {
+    self.shards = shards
+    self.symbolCount = symbolCount
+    self.chunkSize = chunkSize
+  }
+
+  /// Makes the worker's share cursor and table on its own thread.
+  ///
+  /// - Parameter workerIndex: The worker.
+  /// - Returns: The fresh state.
+  public func makeState(workerIndex: Int) -> State {
+    State(
+      shard: shards.shard(workerIndex),
+      table: (0..<symbolCount).map { SymbolAggregate(symbol: UInt32($0)) })
+  }
+
+  /// Generates a chunk, or folds a trade.
+  ///
+  /// - Parameters:
+  ///   - envelope: `.generate` or a trade.
+  ///   - state: The worker's state.
+  ///   - context: The mesh.
+  /// - Throws: ``SubmitError`` if the mesh refuses a trade (it cannot with
+  ///   the demo's backlog limit); the pool's error policy then stops it.
+  public func handleMessage(
+    _ envelope: Envelope<Message>, state: inout State, context: inout WorkerContext<Self>
+  ) throws {
+    switch envelope.message {
+    case .trade(let trade):
+      fold(trade, into: &state)
+    case .generate:
+      if state.owners.isEmpty {
+        state.owners = (0..<symbolCount).map { UInt16(context.meshOwner(of: UInt32($0))) }
+      }
+      if !context.isMeshBackpressured {
+        try generateChunk(&state, &context)
+      }
+      if state.shard.remaining > 0 { try context.send(.generate, toWorker: context.workerIndex) }
+    }
+  }
+
+  func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
+    let me = context.workerIndex
+    var count = 0
+    while count < chunkSize, let (_, random) = state.shard.next() {
+      count += 1
+      let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
+      let owner = Int(state.owners[Int(trade.symbol)])
+      if owner == me {
+        fold(trade, into: &state)
+      } else {
+        try context.send(.trade(trade), toWorker: owner)
+      }
+    }
+    state.generated += count
+  }
+
+  @inline(__always)
+  func fold(_ trade: Trade, into state: inout State) {
+    let value = trade.price * trade.quantity
+    state.notional += value
+    state.folded &+= 1
+    state.table[Int(trade.symbol)].add(
+      price: trade.price, quantity: trade.quantity, notional: value)
+  }
+}
