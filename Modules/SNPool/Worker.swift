@@ -134,7 +134,11 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// Whether the open batch is of that lane's direct side.
   @usableFromInline var openBatchDirect = false
   /// This worker's side of the mesh, or `nil` if the pool has none.
-  @usableFromInline var _mesh: _MeshStage<W.Message>? = nil
+  @usableFromInline var _mesh: _MeshStage<W.Message>? = nil {
+    didSet { _meshRef = _mesh.map { Unmanaged.passUnretained($0) } }
+  }
+  /// `_mesh` without reference counting, for the per-message path.
+  @usableFromInline var _meshRef: Unmanaged<_MeshStage<W.Message>>? = nil
 
   @usableFromInline
   init(

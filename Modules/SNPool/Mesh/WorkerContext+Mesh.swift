@@ -23,15 +23,19 @@ extension WorkerContext {
   ///   or after an immediate stop.
   /// - Complexity: O(1) amortised; no atomic read-modify-write except at a
   ///   flush (one per batch).
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func send(
     _ message: consuming W.Message, toWorker index: Int
   ) throws(SubmitError<W.Message>) {
-    guard let mesh = _mesh else {
+    guard let stage = _meshRef else {
       preconditionFailure("WorkerContext.send: the pool has no mesh (PoolConfiguration.withMesh)")
     }
     precondition(index >= 0 && index < workerCount, "worker \(index) not in 0..<\(workerCount)")
-    try mesh.send(message, to: index)
+    // The context keeps the stage alive (`_mesh`): no retain and release
+    // per message on the fast path.
+    let message = copy message
+    if stage._withUnsafeGuaranteedRef({ $0.tryStage(message, to: index) }) { return }
+    try _mesh.unsafelyUnwrapped.send(message, to: index)
   }
 
   /// Sends `message` over the pool's mesh to the worker that owns `key`

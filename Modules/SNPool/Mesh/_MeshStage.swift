@@ -91,7 +91,20 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     try sendBehindFullStage(message, to: destination)
   }
 
-  @usableFromInline
+  /// The hot path alone: stages `message` if it goes to a peer whose stage
+  /// has room; `false` leaves everything else to ``send(_:to:)``.
+  @inlinable @inline(__always)
+  func tryStage(_ message: Message, to destination: Int) -> Bool {
+    let count = counts[destination]
+    guard _fastPath(!isClosed && destination != me && count < stageCapacity) else { return false }
+    (slots + destination * stageCapacity + count).initialize(to: message)
+    counts[destination] = count &+ 1
+    unsent &+= 1
+    if count &+ 1 == stageCapacity { flush(destination) }
+    return true
+  }
+
+  @inlinable
   func sendRare(_ message: consuming Message, to destination: Int) throws(SubmitError<Message>) {
     if isClosed {
       throw SubmitError(reason: .shutDown, workerIndex: destination, message: message)
@@ -100,7 +113,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   }
 
   /// The stage is full: flush, then stage or hold back.
-  @usableFromInline
+  @inlinable
   func sendBehindFullStage(
     _ message: consuming Message, to destination: Int
   ) throws(SubmitError<Message>) {
@@ -125,7 +138,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// `inflight` is raised before the messages become visible to the
   /// receiver, which lowers it only after handling them, so it never
   /// counts a published message as gone.
-  @usableFromInline
+  @inlinable
   func flush(_ destination: Int) {
     let base = slots + destination * stageCapacity
     var published = 0
@@ -172,7 +185,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   }
 
   /// Drops the first `count` held messages of `destination` (copied out).
-  @usableFromInline
+  @inlinable
   func takeFromOverflow(_ destination: Int, _ count: Int) {
     let head = overflowHead[destination] + count
     if head == overflow[destination].count {

@@ -97,7 +97,8 @@ public struct DemoCommand: ParsableCommand {
     }
     if affinity, top > cpus {
       throw ValidationError(
-        "--affinity pins one worker per CPU: --workers \(top) is more than the \(cpus) allowed CPUs")
+        "--affinity pins one worker per CPU: --workers \(top) is more than the \(cpus) allowed CPUs"
+      )
     }
     do {
       try demoConfiguration.validate()
@@ -362,5 +363,7 @@ extension DemoMode: ExpressibleByArgument {}
 
 extension DemoReference {
   /// Trades per second.
-  var rate: Double { seconds > 0 ? Double(aggregates.reduce(0) { $0 + Int($1.count) }) / seconds : 0 }
+  var rate: Double {
+    seconds > 0 ? Double(aggregates.reduce(0) { $0 + Int($1.count) }) / seconds : 0
+  }
 }

@@ -41,10 +41,14 @@ extension DemoPipeline {
           .withErrorPolicy(.stopPool)
           .withName("sn-demo")
           .withWorkerConfiguration(
-            WorkerConfiguration().withBatchSize(configuration.meshBatchSize))
+            WorkerConfiguration().withBatchSize(configuration.meshBatchSize)
+          )
           .withMesh(
             MeshConfiguration()
-              .withLaneCapacity(configuration.meshLaneCapacity)
+              .withLaneCapacity(
+                configuration.meshLaneCapacity == 0
+                  ? 65_536 / max(1, workers) : configuration.meshLaneCapacity
+              )
               .withStageCapacity(configuration.meshStageCapacity)))
     } catch {
       throw .pipelineFailed.with(detail: "\(error)")

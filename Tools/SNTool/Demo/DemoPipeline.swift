@@ -26,8 +26,10 @@ public struct DemoConfiguration: Sendable, Hashable {
   public var meshChunkSize = 1_024
   /// Mesh mode: messages handled per lane per round.
   public var meshBatchSize = 2_048
-  /// Mesh mode: capacity of each worker-to-worker lane.
-  public var meshLaneCapacity = 8_192
+  /// Mesh mode: capacity of each worker-to-worker lane, or 0 for
+  /// `65536 / workers` (1 MiB lanes at 2 workers, 8 MiB of lanes at 8):
+  /// deep lanes ride out a peer that the OS took off its CPU.
+  public var meshLaneCapacity = 0
   /// Mesh mode: trades staged per destination before a flush.
   public var meshStageCapacity = 128
 

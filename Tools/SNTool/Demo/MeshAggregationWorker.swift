@@ -1,3 +1,4 @@
+import SNAtomics
 import SNPartition
 import SNPool
 
@@ -35,6 +36,9 @@ public struct MeshAggregationWorker: Worker {
     var generated = 0
     /// Trades folded here.
     var folded: UInt64 = 0
+    /// Spins, then yields, while a peer's lane stays full: on a busy host
+    /// the peer may be off its CPU, and spinning would keep it off longer.
+    var backoff = Backoff()
   }
 
   /// The whole stream, split into one share per worker.
@@ -84,7 +88,10 @@ public struct MeshAggregationWorker: Worker {
       if state.owners.isEmpty {
         state.owners = (0..<symbolCount).map { UInt16(context.meshOwner(of: UInt32($0))) }
       }
-      if !context.isMeshBackpressured {
+      if context.isMeshBackpressured {
+        state.backoff.snooze()
+      } else {
+        state.backoff.reset()
         try generateChunk(&state, &context)
       }
       if state.shard.remaining > 0 { try context.send(.generate, toWorker: context.workerIndex) }
@@ -93,18 +100,35 @@ public struct MeshAggregationWorker: Worker {
 
   func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
     let me = context.workerIndex
+    let owners = state.owners
+    // Moved out for the loop, so the table stays uniquely referenced and
+    // nothing is re-checked per trade.
+    var table = state.table
+    state.table = []
+    defer { state.table = table }
+    var shard = state.shard
+    defer { state.shard = shard }
+    var notional = 0.0
     var count = 0
-    while count < chunkSize, let (_, random) = state.shard.next() {
+    var folded: UInt64 = 0
+    defer {
+      state.generated += count
+      state.notional += notional
+      state.folded &+= folded
+    }
+    while count < chunkSize, let (_, random) = shard.next() {
       count += 1
       let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
-      let owner = Int(state.owners[Int(trade.symbol)])
+      let owner = Int(owners[Int(trade.symbol)])
       if owner == me {
-        fold(trade, into: &state)
+        let value = trade.price * trade.quantity
+        notional += value
+        folded &+= 1
+        table[Int(trade.symbol)].add(price: trade.price, quantity: trade.quantity, notional: value)
       } else {
         try context.send(.trade(trade), toWorker: owner)
       }
     }
-    state.generated += count
   }
 
   @inline(__always)
