@@ -66,6 +66,16 @@ public struct DemoCommand: ParsableCommand {
   @Option(name: .long, help: "Seed of the generated stream.")
   public var seed: UInt64 = 42
 
+  /// Mesh lane capacity.
+  @Option(
+    name: .long,
+    help: "Mesh mode: capacity of each worker-to-worker lane (0: 65536 / workers).")
+  public var laneCapacity = 0
+
+  /// Mesh stage capacity.
+  @Option(name: .long, help: "Mesh mode: trades staged per destination before a flush.")
+  public var stageCapacity = 128
+
   /// Interleaved rounds.
   @Option(name: .long, help: "Rounds: the reference and every worker count, interleaved (1...100).")
   public var rounds = 3
@@ -83,6 +93,12 @@ public struct DemoCommand: ParsableCommand {
   public func validate() throws {
     if let workers, workers < 1 || workers > 1024 {
       throw ValidationError("--workers must be in 1...1024, got \(workers)")
+    }
+    guard laneCapacity == 0 || (1...(1 << 24)).contains(laneCapacity) else {
+      throw ValidationError("--lane-capacity must be 0 (automatic) or in 1...16777216")
+    }
+    guard (1...65_536).contains(stageCapacity) else {
+      throw ValidationError("--stage-capacity must be in 1...65536, got \(stageCapacity)")
     }
     guard (1...100).contains(rounds) else {
       throw ValidationError("--rounds must be in 1...100, got \(rounds)")
@@ -117,6 +133,8 @@ public struct DemoCommand: ParsableCommand {
     configuration.queueCapacity = queueCapacity
     configuration.batchSize = batchSize
     configuration.mode = mode
+    configuration.meshLaneCapacity = laneCapacity
+    configuration.meshStageCapacity = stageCapacity
     return configuration
   }
 
@@ -194,6 +212,7 @@ public struct DemoCommand: ParsableCommand {
 
   /// Medians and ranges over the rounds, and the last round's details.
   func summary(references: [DemoReference], runs: [[DemoRun]]) -> String {
+    let configuration = demoConfiguration
     let referenceRates = references.map(\.rate)
     var out = "\nsummary over \(references.count) round\(references.count == 1 ? "" : "s") "
     out += "(median [min-max]; ratio = pool / the same round's single-thread reference)\n"
@@ -206,6 +225,17 @@ public struct DemoCommand: ParsableCommand {
       out +=
         "  \(label.rightPadded(10))  \(spread(rates, format: { format(rate: $0) })) trades/s, "
         + "\(spread(ratios, format: { String(format: "%.2fx", $0) })) the reference\n"
+      // CPU efficiency: trades per CPU-second over the reference's, the
+      // same-round ratio that scheduling on a shared host cannot distort.
+      let efficiency = zip(series, references).map { run, reference in
+        (Double(run.events) / max(run.cpuSeconds, 1e-9))
+          / (Double(configuration.events) / max(reference.cpuSeconds, 1e-9))
+      }
+      let cpuShare = series.map { $0.cpuSeconds / max($0.seconds, 1e-9) }
+      out +=
+        "  \("".rightPadded(10))  CPU used \(spread(cpuShare, format: { String(format: "%.2f", $0) })) "
+        + "CPUs; trades per CPU-second \(spread(efficiency, format: { String(format: "%.2fx", $0) })) "
+        + "the reference's\n"
     }
     if let lastRound = runs.last?.last {
       out += report(lastRound, baseline: runs.count > 1 ? runs[0].last : nil)
@@ -229,12 +259,14 @@ public struct DemoCommand: ParsableCommand {
     struct Run: Encodable {
       var workers: Int
       var seconds: Double
+      var cpuSeconds: Double
       var tradesPerSecond: Double
       var ratioToReference: Double
       var busiestOverMean: Double
     }
     struct Round: Encodable {
       var referenceSeconds: Double
+      var referenceCPUSeconds: Double
       var referenceTradesPerSecond: Double
       var runs: [Run]
     }
@@ -249,11 +281,13 @@ public struct DemoCommand: ParsableCommand {
     let rounds = references.indices.map { round in
       Round(
         referenceSeconds: references[round].seconds,
+        referenceCPUSeconds: references[round].cpuSeconds,
         referenceTradesPerSecond: references[round].rate,
         runs: runs.map { series in
           let run = series[round]
           return Run(
-            workers: run.workerCount, seconds: run.seconds, tradesPerSecond: run.eventsPerSecond,
+            workers: run.workerCount, seconds: run.seconds, cpuSeconds: run.cpuSeconds,
+            tradesPerSecond: run.eventsPerSecond,
             ratioToReference: run.eventsPerSecond / references[round].rate,
             busiestOverMean: run.imbalance)
         })

@@ -54,6 +54,7 @@ extension DemoPipeline {
       throw .pipelineFailed.with(detail: "\(error)")
     }
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     do {
       try pool.start()
       for worker in 0..<workers { try pool.send(.generate, toWorker: worker) }
@@ -64,6 +65,7 @@ extension DemoPipeline {
     // Returns once every share is generated and every trade is folded.
     let termination = pool.shutdown()
     let seconds = Double(MonotonicClock.nanoseconds - start) / 1e9
+    let cpuSeconds = processCPUSeconds() - cpuStart
     if let stopped = termination.failure { throw .pipelineFailed.with(detail: "\(stopped)") }
 
     var table = (0..<configuration.symbols).map { SymbolAggregate(symbol: UInt32($0)) }
@@ -78,7 +80,7 @@ extension DemoPipeline {
       }
     }
     return DemoRun(
-      workerCount: workers, events: generated, seconds: seconds,
+      workerCount: workers, events: generated, seconds: seconds, cpuSeconds: cpuSeconds,
       perWorker: termination.states.map(\.folded),
       pinnedCPUs: termination.statistics.workers.map(\.pinnedCPU),
       queueDelay: termination.statistics.queueDelay,

@@ -3,6 +3,12 @@ import SNChannels
 import SNPool
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The demo's settings.
 public struct DemoConfiguration: Sendable, Hashable {
   /// Trades to generate and aggregate.
@@ -66,6 +72,9 @@ public struct DemoRun: Sendable {
   public var events: Int
   /// Wall-clock seconds from start to the last result.
   public var seconds: Double
+  /// CPU seconds the whole process used meanwhile (every thread): what the
+  /// run cost, whether or not the OS gave it the CPUs at once.
+  public var cpuSeconds: Double = 0
   /// Trades per worker (from the pool's statistics).
   public var perWorker: [UInt64]
   /// The CPU each worker ran pinned to (`nil`: unpinned).
@@ -99,6 +108,8 @@ public struct DemoReference: Sendable {
   public var notional: Double
   /// Seconds the computation took.
   public var seconds: Double
+  /// CPU seconds it used.
+  public var cpuSeconds: Double = 0
 }
 
 /// The outcome of comparing a run with the reference.
@@ -160,6 +171,7 @@ public enum DemoPipeline {
     }
 
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     do {
       try pool.start()
     } catch {
@@ -192,6 +204,7 @@ public enum DemoPipeline {
     let termination = pool.shutdown()
     collector.join()
     let seconds = Double(MonotonicClock.nanoseconds - start) / 1e9
+    let cpuSeconds = processCPUSeconds() - cpuStart
     if let failure { throw failure }
     if let stopped = termination.failure { throw .pipelineFailed.with(detail: "\(stopped)") }
 
@@ -214,7 +227,7 @@ public enum DemoPipeline {
     aggregates.sort { $0.symbol < $1.symbol }
     let statistics = termination.statistics
     return DemoRun(
-      workerCount: workers, events: submitted, seconds: seconds,
+      workerCount: workers, events: submitted, seconds: seconds, cpuSeconds: cpuSeconds,
       perWorker: statistics.workers.map(\.processed),
       pinnedCPUs: statistics.workers.map(\.pinnedCPU), queueDelay: statistics.queueDelay,
       processing: statistics.processingLatency, aggregates: aggregates,
@@ -229,6 +242,7 @@ public enum DemoPipeline {
   /// - Returns: Every symbol with a trade, the total notional and the time taken.
   public static func reference(_ configuration: DemoConfiguration) -> DemoReference {
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     // The same generator per trade as the workers use: one share, the whole stream.
     var stream = SeededShard(seed: configuration.seed, indices: 0..<configuration.events)
     let symbols = configuration.symbols
@@ -242,7 +256,8 @@ public enum DemoPipeline {
     }
     return DemoReference(
       aggregates: table.filter { $0.count > 0 }, notional: notional,
-      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9,
+      cpuSeconds: processCPUSeconds() - cpuStart)
   }
 
   /// Compares a run with the reference: every symbol's count, volume,
@@ -272,4 +287,19 @@ public enum DemoPipeline {
       symbolsCompared: min(run.aggregates.count, reference.aggregates.count),
       mismatches: mismatches)
   }
+}
+
+#if canImport(Glibc)
+  /// Glibc imports `RUSAGE_SELF` as an enum case; `getrusage` wants its raw value.
+  private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+  private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif
+
+/// CPU seconds (user and system) every thread of this process used so far.
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  guard getrusage(RUSAGE_SELF_WHO, &usage) == 0 else { return 0 }
+  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

@@ -2,6 +2,12 @@ import SNAtomics
 import SNPartition
 import SNPool
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The shared-nothing demo's worker: generates its own share of the trade
 /// stream, routes each trade to the worker that owns its symbol over the
 /// pool's mesh (or folds it in place when it owns the symbol itself), and
@@ -36,9 +42,8 @@ public struct MeshAggregationWorker: Worker {
     var generated = 0
     /// Trades folded here.
     var folded: UInt64 = 0
-    /// Spins, then yields, while a peer's lane stays full: on a busy host
-    /// the peer may be off its CPU, and spinning would keep it off longer.
-    var backoff = Backoff()
+    /// A chunk's trades for other workers (reused buffer).
+    var outgoing: [Trade] = []
   }
 
   /// The whole stream, split into one share per worker.
@@ -89,9 +94,11 @@ public struct MeshAggregationWorker: Worker {
         state.owners = (0..<symbolCount).map { UInt16(context.meshOwner(of: UInt32($0))) }
       }
       if context.isMeshBackpressured {
-        state.backoff.snooze()
+        // A peer's lane is full: it is busy or off its CPU. Sleep briefly
+        // rather than spin: on a shared host the peer may need this CPU,
+        // and spinning (or yielding in a loop) burns CPU for nothing.
+        usleep(50)
       } else {
-        state.backoff.reset()
         try generateChunk(&state, &context)
       }
       if state.shard.remaining > 0 { try context.send(.generate, toWorker: context.workerIndex) }
@@ -100,34 +107,47 @@ public struct MeshAggregationWorker: Worker {
 
   func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
     let me = context.workerIndex
-    let owners = state.owners
-    // Moved out for the loop, so the table stays uniquely referenced and
-    // nothing is re-checked per trade.
-    var table = state.table
-    state.table = []
-    defer { state.table = table }
-    var shard = state.shard
-    defer { state.shard = shard }
-    var notional = 0.0
-    var count = 0
-    var folded: UInt64 = 0
-    defer {
-      state.generated += count
-      state.notional += notional
-      state.folded &+= folded
+    if state.outgoing.count < chunkSize {
+      state.outgoing = Array(repeating: Trade(symbol: 0, price: 0, quantity: 0), count: chunkSize)
     }
-    while count < chunkSize, let (_, random) = shard.next() {
-      count += 1
-      let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
-      let owner = Int(owners[Int(trade.symbol)])
-      if owner == me {
-        let value = trade.price * trade.quantity
-        notional += value
-        folded &+= 1
-        table[Int(trade.symbol)].add(price: trade.price, quantity: trade.quantity, notional: value)
-      } else {
-        try context.send(.trade(trade), toWorker: owner)
+    // First pass, as tight as the reference's loop (no call that may throw,
+    // no per-trade uniqueness check): fold this worker's own symbols, set
+    // the other workers' trades aside.
+    var shard = state.shard
+    var notional = 0.0
+    var folded: UInt64 = 0
+    var count = 0
+    var away = 0
+    let symbolCount = symbolCount
+    let chunkSize = chunkSize
+    state.owners.withUnsafeBufferPointer { owners in
+      state.table.withUnsafeMutableBufferPointer { table in
+        state.outgoing.withUnsafeMutableBufferPointer { outgoing in
+          while count < chunkSize, let (_, random) = shard.next() {
+            count &+= 1
+            let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
+            if Int(owners[Int(trade.symbol)]) == me {
+              let value = trade.price * trade.quantity
+              notional += value
+              folded &+= 1
+              table[Int(trade.symbol)].add(
+                price: trade.price, quantity: trade.quantity, notional: value)
+            } else {
+              outgoing[away] = trade
+              away &+= 1
+            }
+          }
+        }
       }
+    }
+    state.shard = shard
+    state.generated += count
+    state.notional += notional
+    state.folded &+= folded
+    // Second pass: stage the other workers' trades for their owners.
+    for index in 0..<away {
+      let trade = state.outgoing[index]
+      try context.send(.trade(trade), toWorker: Int(state.owners[Int(trade.symbol)]))
     }
   }
 
