@@ -1,4 +1,5 @@
 import SNAtomics
+import SNPartition
 import SNPool
 
 /// How `sn demo` feeds the pool.
@@ -30,10 +31,15 @@ extension DemoPipeline {
     do {
       let shards = try SeededShards(
         seed: configuration.seed, count: configuration.events, shardCount: max(1, workers))
+      // The owners as the pool's partitioner routes (the same factory).
+      let partitioner = try PartitionerFactory.hash.make(max(1, workers))
+      let owners = (0..<configuration.symbols).map {
+        UInt16(partitioner.worker(for: UInt32($0)))
+      }
       pool = try WorkerPool(
         worker: MeshAggregationWorker(
           shards: shards, symbolCount: configuration.symbols,
-          chunkSize: configuration.meshChunkSize),
+          chunkSize: configuration.meshChunkSize, owners: owners),
         configuration: PoolConfiguration()
           .withNumWorkers(workers)
           .withCPUAffinity(configuration.cpuAffinity)

@@ -32,9 +32,11 @@ public struct MeshAggregationWorker: Worker {
   public struct State {
     /// This worker's share of the stream.
     var shard: SeededShard
-    /// The owner of each symbol (resolved once through the pool's partitioner).
-    var owners: [UInt16] = []
-    /// Aggregates by symbol id; only the symbols this worker owns fill up.
+    /// Per symbol: its slot in `table` if this worker owns it, else
+    /// `-1 - owner`.
+    var slots: [Int32]
+    /// Aggregates of the symbols this worker owns, compact (half the cache
+    /// footprint of a table of every symbol, at 2 workers).
     var table: [SymbolAggregate]
     /// The notional of every trade folded here, summed as they come.
     var notional = 0.0
@@ -52,6 +54,8 @@ public struct MeshAggregationWorker: Worker {
   public let symbolCount: Int
   /// Trades generated per `.generate` message.
   public let chunkSize: Int
+  /// The owner of each symbol, from the pool's partitioner.
+  public let owners: [UInt16]
 
   /// Creates the worker.
   ///
@@ -59,10 +63,12 @@ public struct MeshAggregationWorker: Worker {
   ///   - shards: The stream and its split.
   ///   - symbolCount: Distinct symbols.
   ///   - chunkSize: Trades per generation step.
-  public init(shards: SeededShards, symbolCount: Int, chunkSize: Int) {
+  ///   - owners: The owning worker of each symbol (the pool's partitioner).
+  public init(shards: SeededShards, symbolCount: Int, chunkSize: Int, owners: [UInt16]) {
     self.shards = shards
     self.symbolCount = symbolCount
     self.chunkSize = chunkSize
+    self.owners = owners
   }
 
   /// Makes the worker's share cursor and table on its own thread.
@@ -70,9 +76,18 @@ public struct MeshAggregationWorker: Worker {
   /// - Parameter workerIndex: The worker.
   /// - Returns: The fresh state.
   public func makeState(workerIndex: Int) -> State {
-    State(
-      shard: shards.shard(workerIndex),
-      table: (0..<symbolCount).map { SymbolAggregate(symbol: UInt32($0)) })
+    var slots: [Int32] = []
+    var table: [SymbolAggregate] = []
+    for symbol in 0..<symbolCount {
+      let owner = Int(owners[symbol])
+      if owner == workerIndex {
+        slots.append(Int32(table.count))
+        table.append(SymbolAggregate(symbol: UInt32(symbol)))
+      } else {
+        slots.append(Int32(-1 - owner))
+      }
+    }
+    return State(shard: shards.shard(workerIndex), slots: slots, table: table)
   }
 
   /// Generates a chunk, or folds a trade.
@@ -90,9 +105,6 @@ public struct MeshAggregationWorker: Worker {
     case .trade(let trade):
       fold(trade, into: &state)
     case .generate:
-      if state.owners.isEmpty {
-        state.owners = (0..<symbolCount).map { UInt16(context.meshOwner(of: UInt32($0))) }
-      }
       if context.isMeshBackpressured {
         // A peer's lane is full: it is busy or off its CPU. Sleep briefly
         // rather than spin: on a shared host the peer may need this CPU,
@@ -106,7 +118,6 @@ public struct MeshAggregationWorker: Worker {
   }
 
   func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
-    let me = context.workerIndex
     if state.outgoing.count < chunkSize {
       state.outgoing = Array(repeating: Trade(symbol: 0, price: 0, quantity: 0), count: chunkSize)
     }
@@ -120,17 +131,18 @@ public struct MeshAggregationWorker: Worker {
     var away = 0
     let symbolCount = symbolCount
     let chunkSize = chunkSize
-    state.owners.withUnsafeBufferPointer { owners in
+    state.slots.withUnsafeBufferPointer { slots in
       state.table.withUnsafeMutableBufferPointer { table in
         state.outgoing.withUnsafeMutableBufferPointer { outgoing in
           while count < chunkSize, let (_, random) = shard.next() {
             count &+= 1
             let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
-            if Int(owners[Int(trade.symbol)]) == me {
+            let slot = Int(slots[Int(trade.symbol)])
+            if slot >= 0 {
               let value = trade.price * trade.quantity
               notional += value
               folded &+= 1
-              table[Int(trade.symbol)].add(
+              table[slot].add(
                 price: trade.price, quantity: trade.quantity, notional: value)
             } else {
               outgoing[away] = trade
@@ -147,7 +159,7 @@ public struct MeshAggregationWorker: Worker {
     // Second pass: stage the other workers' trades for their owners.
     for index in 0..<away {
       let trade = state.outgoing[index]
-      try context.send(.trade(trade), toWorker: Int(state.owners[Int(trade.symbol)]))
+      try context.send(.trade(trade), toWorker: -1 - Int(state.slots[Int(trade.symbol)]))
     }
   }
 
@@ -156,7 +168,7 @@ public struct MeshAggregationWorker: Worker {
     let value = trade.price * trade.quantity
     state.notional += value
     state.folded &+= 1
-    state.table[Int(trade.symbol)].add(
+    state.table[Int(state.slots[Int(trade.symbol)])].add(
       price: trade.price, quantity: trade.quantity, notional: value)
   }
 }
