@@ -1,6 +1,14 @@
 import SNAtomics
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // The run loop's mesh steps. Each worker, each round: handle what its
 // inbound lanes hold (at most one batch per lane), then what it sent
 // itself, tick, and flush its stages; when idle, flush again and report
@@ -126,6 +134,20 @@ extension WorkerPool {
     if mesh.lanes.hasInbound(to: mesh.me) { return false }
     return mesh.lanes.active.load(ordering: .sequentiallyConsistent) == 0
       && mesh.lanes.inflight.load(ordering: .sequentiallyConsistent) == 0
+  }
+
+  /// Waits for a peer: spins, yields, then (with a parking idle strategy)
+  /// sleeps 50 µs at a time. Only while this worker waits on its peers (a
+  /// full lane, or the end of a shutdown), never while it has input: a
+  /// peer that is off its CPU should get one rather than watch this worker
+  /// spin.
+  @inlinable
+  func _meshWait(_ backoff: inout Backoff) {
+    if backoff.shouldPark {
+      usleep(50)
+    } else {
+      backoff.snooze()
+    }
   }
 
   /// Whether a lane into the worker holds a message (the park check).

@@ -149,7 +149,7 @@ extension WorkerPool {
         let late = slot.takePendingLanes()
         if late.isEmpty {
           if _isMeshQuiescent(&context) { break }
-          backoff.snooze()  // peers still exchange mesh messages
+          _meshWait(&backoff)  // peers still exchange mesh messages
           continue
         }
         context.lanes += late
@@ -157,7 +157,7 @@ extension WorkerPool {
       }
       // Idle. Messages the mesh could not publish yet: retry, never park.
       if _settleMesh(&context) {
-        backoff.snooze()
+        _meshWait(&backoff)
         continue
       }
       if tickNanoseconds != nil, MonotonicClock.nanoseconds >= nextTick {
