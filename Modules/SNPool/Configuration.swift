@@ -302,6 +302,10 @@ public struct PoolConfiguration: Sendable {
   /// ``cpuAffinity``.
   public var cpus: [Int]? = nil
 
+  /// The worker-to-worker mesh, or `nil` (the default) for none. See
+  /// ``MeshConfiguration`` and ``withMesh(_:)``.
+  public var mesh: MeshConfiguration? = nil
+
   /// How keys are routed to workers. Default ``PartitionerFactory/hash``.
   public var partitioner: PartitionerFactory = .hash
 

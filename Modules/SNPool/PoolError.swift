@@ -19,6 +19,7 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     case shutDown
     case cancelled
     case alreadyStarted
+    case invalidMeshConfiguration
   }
 
   private let code: Code
@@ -64,6 +65,8 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
   public static let cancelled = PoolError(.cancelled)
   /// ``WorkerPool/start()`` was called on a pool that was already started.
   public static let alreadyStarted = PoolError(.alreadyStarted)
+  /// A ``MeshConfiguration`` setting is out of range (``detail`` names it).
+  public static let invalidMeshConfiguration = PoolError(.invalidMeshConfiguration)
 
   /// The same kind of failure with a detail attached.
   ///
@@ -96,6 +99,7 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     case .shutDown: text = "the pool is shutting down"
     case .cancelled: text = "the submitting task was cancelled"
     case .alreadyStarted: text = "the pool was already started"
+    case .invalidMeshConfiguration: text = "a mesh setting is out of range"
     }
     guard let detail else { return "PoolError: \(text)" }
     return "PoolError: \(text) (\(detail))"

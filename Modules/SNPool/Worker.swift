@@ -140,6 +140,12 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// the run loop then skips what they took.
   @usableFromInline var batch: [Envelope<W.Message>] = []
   @usableFromInline var batchNext = 0
+  /// This worker's side of the mesh, or `nil` if the pool has none.
+  @usableFromInline var _mesh: _MeshStage<W.Message>? = nil {
+    didSet { _meshRef = _mesh.map { Unmanaged.passUnretained($0) } }
+  }
+  /// `_mesh` without reference counting, for the per-message path.
+  @usableFromInline var _meshRef: Unmanaged<_MeshStage<W.Message>>? = nil
 
   @usableFromInline
   init(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SNAtomics
 import SNToolKit
 import Testing
 
@@ -16,17 +17,23 @@ struct ArgumentParsingTests {
     #expect(advise.workers == .dynamic)
     let demo = try #require(
       try SNCommand.parseAsRoot([
-        "demo", "--events", "20M", "--symbols", "1_000", "--workers", "3", "--no-scaling",
+        "demo", "--events", "20M", "--symbols", "1_000", "--workers", "1", "--no-scaling",
         "--affinity", "--batch-size", "64",
       ]) as? DemoCommand)
     #expect(demo.demoConfiguration.events == 20_000_000)
     #expect(demo.demoConfiguration.symbols == 1_000)
     #expect(demo.demoConfiguration.cpuAffinity)
     #expect(demo.demoConfiguration.batchSize == 64)
-    #expect(demo.workerCounts == [3])
+    #expect(demo.workerCounts == [1])
     let scaling = try #require(
       try SNCommand.parseAsRoot(["demo", "--workers", "4"]) as? DemoCommand)
-    #expect(scaling.workerCounts == [1, 2, 3, 4])
+    // 1 and N, not 1...N.
+    #expect(scaling.workerCounts == [1, 4])
+    #expect(scaling.mode == .mesh)
+    let ingress = try #require(
+      try SNCommand.parseAsRoot(["demo", "--mode", "ingress", "--json"]) as? DemoCommand)
+    #expect(ingress.demoConfiguration.mode == .ingress)
+    #expect(ingress.json)
   }
 
   @Test(
@@ -34,8 +41,13 @@ struct ArgumentParsingTests {
     arguments: [
       (["frobnicate"], "Unexpected argument"),
       (["demo", "--events", "abc"], "abc"),
-      (["demo", "--events", "-5"], "events"),
+      (["demo", "--events", "-5"], "--events must be at least 1"),
+      (["demo", "--events", "-1"], "--events must be at least 1"),
       (["demo", "--workers", "0"], "--workers must be in 1...1024"),
+      (["demo", "--workers", "1000"], "oversubscribed runs measure the scheduler"),
+      (["demo", "--workers", "\(OSThread.allowedCPUs.count + 1)", "--affinity"], "--affinity"),
+      (["demo", "--mode", "fast"], "fast"),
+      (["demo", "--rounds", "0"], "--rounds must be in 1...100"),
       (["demo", "--symbols", "0"], "--symbols must be in"),
       (["demo", "--queue-capacity", "0"], "--queue-capacity"),
       (["advise", "--goal", "fast"], "fast"),
@@ -71,7 +83,9 @@ struct ArgumentParsingTests {
     #expect(CountArgument(argument: "abc") == nil)
     #expect(CountArgument(argument: "") == nil)
     #expect(CountArgument(argument: "M") == nil)
-    #expect(CountArgument(argument: "-3") == nil)
+    // Negative counts parse; the command's validation names the bound.
+    #expect(CountArgument(argument: "-3")?.value == -3)
+    #expect(CountArgument(argument: "-") == nil)
     #expect(CountArgument(argument: "99999999999999999999") == nil)
     #expect(CountArgument(argument: "9999999999999G") == nil)
   }

@@ -260,6 +260,7 @@ extension WorkerPool {
     for slot in slots { slot.closeQueueWhenIdle() }
     let threads = lifecycle.withLock { $0.threads }
     for thread in threads { thread.join() }
+    _collectMeshLeftovers()
     results.closeSender()
     var states: [W.State] = []
     var unprocessed: [Envelope<W.Message>] = []

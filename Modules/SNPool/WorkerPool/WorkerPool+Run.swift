@@ -21,6 +21,7 @@ extension WorkerPool {
   @inlinable
   func _runWorker(_ index: Int) {
     var context = _makeContext(index)
+    context._mesh = _makeMeshStage(index)
     let counters = context.counters
     var state = worker.makeState(workerIndex: index)
     let batchSize = configuration.worker.batchSize
@@ -129,11 +130,17 @@ extension WorkerPool {
           }
         }
       }
-      if count + fromLanes > 0 {
+      guard let fromMesh = _pumpMesh(index, &state, &context, &recorder, batchSize: batchSize)
+      else {
+        stopped = true
+        break
+      }
+      if count + fromLanes + fromMesh > 0 {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
           break
         }
+        context._mesh?.flushAll()
         backoff.reset()
         continue
       }
@@ -142,11 +149,19 @@ extension WorkerPool {
         // its last send, so the lanes just polled empty stay empty; lanes
         // registered before shutdown but not yet taken are taken now.
         let late = slot.takePendingLanes()
-        if late.isEmpty { break }
+        if late.isEmpty {
+          if _isMeshQuiescent(&context) { break }
+          _meshWait(&backoff)  // peers still exchange mesh messages
+          continue
+        }
         context.lanes += late
         continue
       }
-      // Idle.
+      // Idle. Messages the mesh could not publish yet: retry, never park.
+      if _settleMesh(&context) {
+        _meshWait(&backoff)
+        continue
+      }
       if tickNanoseconds != nil, MonotonicClock.nanoseconds >= nextTick {
         if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
           stopped = true
@@ -171,6 +186,7 @@ extension WorkerPool {
         let more = context._fillBatch(maxCount: batchSize, includingLanes: true)
         if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
           || slot.laneVersion.load(ordering: .acquiring) != seenLanes
+          || _meshHasInbound(context)
         {
           slot.doorbell.cancelWait()
           continue
@@ -187,6 +203,7 @@ extension WorkerPool {
       remains[index].unprocessed += context.batch[context.batchNext...]
       context.batch.removeAll()
       context.batchNext = 0
+      _stopMesh(index, &context)
       context.inbox.close()
       context.lanes += slot.takePendingLanes()
       for lane in context.lanes { lane.close() }
@@ -202,6 +219,7 @@ extension WorkerPool {
       remains[index].unprocessed += rest
     } else {
       context._isShuttingDown = true
+      context._mesh?.isClosed = true  // the mesh is empty and stays so
       _ = _tick(index, &state, &context, &nextTick, tickNanoseconds)
     }
     recorder.flush(into: counters)
@@ -214,20 +232,20 @@ extension WorkerPool {
     _ envelope: Envelope<W.Message>, _ index: Int, _ state: inout W.State,
     _ context: inout WorkerContext<W>, _ recorder: inout _LatencyRecorder
   ) -> Bool {
-    let counters = context.counters
     let timed = recorder.shouldSample()
     let start = timed ? MonotonicClock.nanoseconds : 0
     do {
       try worker.handleMessage(envelope, state: &state, context: &context)
     } catch {
-      return _recover(from: error, index, &state, counters)
+      return _recover(from: error, index, &state, context.counters)
     }
     if timed {
       let end = MonotonicClock.nanoseconds
       let delay: UInt64? =
         envelope.submittedAt != 0 && start > envelope.submittedAt
         ? start &- envelope.submittedAt : nil
-      recorder.record(processing: end &- start, queueDelay: delay, into: counters)
+      // Loaded here, not per message: a class reference costs a retain.
+      recorder.record(processing: end &- start, queueDelay: delay, into: context.counters)
     }
     return true
   }

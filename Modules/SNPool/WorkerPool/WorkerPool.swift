@@ -49,6 +49,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   public let plannedCPUs: [Int?]
 
   @usableFromInline let slots: [_WorkerSlot<W.Message>]
+  /// The worker-to-worker lanes, if ``PoolConfiguration/mesh`` is set.
+  @usableFromInline let mesh: _MeshStorage<W.Message>?
   /// Unretained references to `slots` (which keeps them alive), so that a
   /// send reaches its slot without reference-counting traffic.
   @usableFromInline let slotRefs: UnsafeMutableBufferPointer<Unmanaged<_WorkerSlot<W.Message>>>
@@ -79,8 +81,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ///   ``PoolError/invalidQueueCapacity``, ``PoolError/invalidBatchSize``,
   ///   ``PoolError/tooManyPinnedWorkers``, ``PoolError/invalidCPU``,
   ///   ``PoolError/invalidPartitioner``, ``PoolError/partitionerMismatch``,
-  ///   or ``PoolError/allocationFailed`` when the queues do not fit in
-  ///   memory.
+  ///   ``PoolError/invalidMeshConfiguration``, or
+  ///   ``PoolError/allocationFailed`` when the queues do not fit in memory.
   @inlinable
   public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
     // Created here, in the caller's module, so the worker loop is
@@ -125,6 +127,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     guard partitioner.workerCount == count else {
       throw PoolError.partitionerMismatch.with(
         detail: "partitioner routes to \(partitioner.workerCount) workers, pool has \(count)")
+    }
+    if let meshConfiguration = configuration.mesh {
+      try meshConfiguration.validate(workerCount: count)
+      mesh = try _MeshStorage(workerCount: count, configuration: meshConfiguration)
+    } else {
+      mesh = nil
     }
     var slots: [_WorkerSlot<W.Message>] = []
     for _ in 0..<count {

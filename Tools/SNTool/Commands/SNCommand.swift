@@ -27,8 +27,8 @@ public struct CountArgument: ExpressibleByArgument, Sendable, Hashable, CustomSt
   /// - Parameter value: The count.
   public init(_ value: Int) { self.value = value }
 
-  /// Parses `digits[_digits…][k|K|m|M|g|G]`; `nil` for anything else or on
-  /// overflow.
+  /// Parses `[-]digits[_digits…][k|K|m|M|g|G]`; `nil` for anything else or
+  /// on overflow.
   ///
   /// - Parameter argument: The text.
   public init?(argument: String) {
@@ -41,7 +41,9 @@ public struct CountArgument: ExpressibleByArgument, Sendable, Hashable, CustomSt
     default: break
     }
     if multiplier != 1 { text.removeLast() }
-    guard !text.isEmpty, text.allSatisfy(\.isASCII), let base = Int(text), base >= 0 else {
+    // A negative count parses, so that the command's validation can say
+    // which bound it breaks ("--events must be at least 1").
+    guard !text.isEmpty, text.allSatisfy(\.isASCII), let base = Int(text) else {
       return nil
     }
     let (product, overflow) = base.multipliedReportingOverflow(by: multiplier)

@@ -3,6 +3,12 @@ import SNChannels
 import SNPool
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The demo's settings.
 public struct DemoConfiguration: Sendable, Hashable {
   /// Trades to generate and aggregate.
@@ -19,6 +25,19 @@ public struct DemoConfiguration: Sendable, Hashable {
   public var batchSize = 256
   /// Trades the producer generates and submits per `send(contentsOf:)` call.
   public var chunkSize = 4_096
+  /// How the pool is fed: the shared-nothing mesh (default) or one
+  /// external producer.
+  public var mode = DemoMode.mesh
+  /// Mesh mode: trades a worker generates per step.
+  public var meshChunkSize = 1_024
+  /// Mesh mode: messages handled per lane per round.
+  public var meshBatchSize = 2_048
+  /// Mesh mode: capacity of each worker-to-worker lane, or 0 for
+  /// `65536 / workers` (1 MiB lanes at 2 workers, 8 MiB of lanes at 8):
+  /// deep lanes ride out a peer that the OS took off its CPU.
+  public var meshLaneCapacity = 0
+  /// Mesh mode: trades staged per destination before a flush.
+  public var meshStageCapacity = 128
 
   /// The default demo: 20 million trades over 10 000 symbols.
   public init() {}
@@ -53,6 +72,9 @@ public struct DemoRun: Sendable {
   public var events: Int
   /// Wall-clock seconds from start to the last result.
   public var seconds: Double
+  /// CPU seconds the whole process used meanwhile (every thread): what the
+  /// run cost, whether or not the OS gave it the CPUs at once.
+  public var cpuSeconds: Double = 0
   /// Trades per worker (from the pool's statistics).
   public var perWorker: [UInt64]
   /// The CPU each worker ran pinned to (`nil`: unpinned).
@@ -86,6 +108,8 @@ public struct DemoReference: Sendable {
   public var notional: Double
   /// Seconds the computation took.
   public var seconds: Double
+  /// CPU seconds it used.
+  public var cpuSeconds: Double = 0
 }
 
 /// The outcome of comparing a run with the reference.
@@ -147,6 +171,7 @@ public enum DemoPipeline {
     }
 
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     do {
       try pool.start()
     } catch {
@@ -179,6 +204,7 @@ public enum DemoPipeline {
     let termination = pool.shutdown()
     collector.join()
     let seconds = Double(MonotonicClock.nanoseconds - start) / 1e9
+    let cpuSeconds = processCPUSeconds() - cpuStart
     if let failure { throw failure }
     if let stopped = termination.failure { throw .pipelineFailed.with(detail: "\(stopped)") }
 
@@ -201,31 +227,37 @@ public enum DemoPipeline {
     aggregates.sort { $0.symbol < $1.symbol }
     let statistics = termination.statistics
     return DemoRun(
-      workerCount: workers, events: submitted, seconds: seconds,
+      workerCount: workers, events: submitted, seconds: seconds, cpuSeconds: cpuSeconds,
       perWorker: statistics.workers.map(\.processed),
       pinnedCPUs: statistics.workers.map(\.pinnedCPU), queueDelay: statistics.queueDelay,
       processing: statistics.processingLatency, aggregates: aggregates,
       simdNotional: simdNotional, arenaBytes: arenaBytes)
   }
 
-  /// Computes the same aggregation on one thread, with scalar arithmetic.
+  /// Computes the same aggregation on one thread, with scalar arithmetic:
+  /// generation and aggregation fused in one loop, the same generator per
+  /// trade as the pool's workers.
   ///
   /// - Parameter configuration: Events, symbols and seed.
   /// - Returns: Every symbol with a trade, the total notional and the time taken.
   public static func reference(_ configuration: DemoConfiguration) -> DemoReference {
     let start = MonotonicClock.nanoseconds
-    var generator = TradeGenerator(seed: configuration.seed, symbolCount: configuration.symbols)
-    var table = (0..<configuration.symbols).map { SymbolAggregate(symbol: UInt32($0)) }
+    let cpuStart = processCPUSeconds()
+    // The same generator per trade as the workers use: one share, the whole stream.
+    var stream = SeededShard(seed: configuration.seed, indices: 0..<configuration.events)
+    let symbols = configuration.symbols
+    var table = (0..<symbols).map { SymbolAggregate(symbol: UInt32($0)) }
     var notional = 0.0
-    for _ in 0..<configuration.events {
-      let trade = generator.next()
+    while let (_, random) = stream.next() {
+      let trade = TradeGenerator.trade(random: random, symbolCount: symbols)
       let value = trade.price * trade.quantity
       notional += value
       table[Int(trade.symbol)].add(price: trade.price, quantity: trade.quantity, notional: value)
     }
     return DemoReference(
       aggregates: table.filter { $0.count > 0 }, notional: notional,
-      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9,
+      cpuSeconds: processCPUSeconds() - cpuStart)
   }
 
   /// Compares a run with the reference: every symbol's count, volume,
@@ -255,4 +287,19 @@ public enum DemoPipeline {
       symbolsCompared: min(run.aggregates.count, reference.aggregates.count),
       mismatches: mismatches)
   }
+}
+
+#if canImport(Glibc)
+  /// Glibc imports `RUSAGE_SELF` as an enum case; `getrusage` wants its raw value.
+  private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+  private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif
+
+/// CPU seconds (user and system) every thread of this process used so far.
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  guard getrusage(RUSAGE_SELF_WHO, &usage) == 0 else { return 0 }
+  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

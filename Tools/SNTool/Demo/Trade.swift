@@ -61,7 +61,19 @@ public struct TradeGenerator: Sendable {
   /// - Returns: The trade.
   @inlinable
   public mutating func next() -> Trade {
-    let random = nextRandom()
+    Self.trade(random: nextRandom(), symbolCount: symbolCount)
+  }
+
+  /// The trade a 64-bit random word stands for: record `i` of the stream is
+  /// `trade(random: SeededShards.random(seed:index: i), …)`, so a worker can
+  /// generate its own share of the stream (see `SeededShards`).
+  ///
+  /// - Parameters:
+  ///   - random: The record's random word.
+  ///   - symbolCount: Distinct symbols, at least 1.
+  /// - Returns: The trade.
+  @inlinable @inline(__always)
+  public static func trade(random: UInt64, symbolCount: Int) -> Trade {
     let hotRange = UInt64(max(1, symbolCount / 100))
     let symbol =
       random & 7 == 0
