@@ -211,9 +211,53 @@ struct AskTests {
     blocking.join()
   }
 
+  @Test("asks that stop() hands back fail with noReply once the termination is dropped")
+  func askHandedBackByStop() async throws {
+    let pool = try Self.makePool(workers: 1)
+    try pool.start()
+    try await pool.send(.plain(300), toWorker: 0)
+    // Asked only once the worker took the busy message alone, so the asks
+    // queue behind it (stop() ends the batch being handled, not the queue).
+    while pool.statistics.received == 0 { await Task.yield() }
+    #expect(pool.statistics.received == 1)
+    let tally = AskTally()
+    let askers = Self.askFromThreads(pool, threads: 3, perThread: 1, offset: 0, tally: tally)
+    usleep(100_000)  // the asks queue behind the busy worker
+    let start = ContinuousClock.now
+    do {
+      let termination = pool.stop()
+      let handedBack = termination.unprocessed.compactMap { envelope -> Int? in
+        if case .ask(let ask) = envelope.message { return ask.request }
+        return nil
+      }
+      #expect(handedBack.sorted() == [0, 1, 2])
+    }  // the termination, and the asks in it, go away here
+    for asker in askers { asker.join() }
+    #expect(tally.failed == ["\(PoolError.noReply) (delivered)": 3])
+    #expect(ContinuousClock.now - start < .seconds(10), "not at the 30 s timeout")
+  }
+
+  @Test("an ask held in a state fails with noReply once the termination is dropped")
+  func askHeldInStateAtShutdown() async throws {
+    let pool = try Self.makePool(workers: 1)
+    try pool.start()
+    let asker = Task { () async throws(AskError<Int>) -> AnsweringWorker.Reply in
+      try await pool.ask(AnsweringWorker.holdFrom + 1, key: 1, timeout: .seconds(30))
+    }
+    while pool.statistics.processed == 0 { await Task.yield() }
+    let start = ContinuousClock.now
+    do {
+      let termination = await pool.shutdownGracefully()
+      #expect(termination.states.map(\.held.count) == [1])
+    }  // the state, and the ask it holds, go away here
+    let error = await #expect(throws: AskError<Int>.self) { try await asker.value }
+    #expect(error?.reason == .noReply && error?.request == AnsweringWorker.holdFrom + 1)
+    #expect(ContinuousClock.now - start < .seconds(10), "not at the 30 s timeout")
+  }
+
   @Test(
     "asks racing a shutdown each get their reply or a typed error, none hangs",
-    arguments: [false])
+    arguments: [false, true])
   func askRacingShutdown(immediate: Bool) async throws {
     let pool = try Self.makePool(capacity: 4)
     try pool.start()
