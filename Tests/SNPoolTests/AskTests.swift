@@ -1,6 +1,5 @@
 import SNAtomics
 import SNPool
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -57,17 +56,36 @@ struct AnsweringWorker: AskableWorker {
 }
 
 /// What each asker saw: replies by request, and failures by reason.
-final class AskTally: Sendable {
-  private let replies = Mutex<[Int: Int]>([:])
-  private let failures = Mutex<[String: Int]>([:])
+///
+/// Behind a pthread mutex, not `Synchronization.Mutex`: ThreadSanitizer
+/// does not see the latter's ordering (see SNPool's `_Lock`).
+final class AskTally: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private var replies: [Int: Int] = [:]
+  private var failures: [String: Int] = [:]
 
-  func reply(_ request: Int) { replies.withLock { $0[request, default: 0] += 1 } }
+  init() { pthread_mutex_init(mutex, nil) }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  private func locked<T>(_ body: () -> T) -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return body()
+  }
+
+  func reply(_ request: Int) { locked { replies[request, default: 0] += 1 } }
+
   func failure(_ error: AskError<Int>) {
     let key = "\(error.reason)\(error.wasDelivered ? " (delivered)" : "")"
-    failures.withLock { $0[key, default: 0] += 1 }
+    locked { failures[key, default: 0] += 1 }
   }
-  var replied: [Int: Int] { replies.withLock { $0 } }
-  var failed: [String: Int] { failures.withLock { $0 } }
+
+  var replied: [Int: Int] { locked { replies } }
+  var failed: [String: Int] { locked { failures } }
 }
 
 @Suite("Ask the owner", .timeLimit(.minutes(2)))

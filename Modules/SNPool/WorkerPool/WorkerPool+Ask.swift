@@ -46,7 +46,8 @@ extension WorkerPool where W: AskableWorker {
 
   /// Sends `request` to the worker that owns `key` and blocks the calling
   /// thread until the reply comes or `timeout` passes; from Swift
-  /// concurrency, use the `async` overload.
+  /// concurrency, use the `async` overload. Not from a handler of the same
+  /// pool: a worker asking itself would wait for itself until the timeout.
   ///
   /// - Parameters:
   ///   - request: The request.
