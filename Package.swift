@@ -100,7 +100,12 @@ let poolModules: [Target] = [
       .product(name: "Metrics", package: "swift-metrics"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ]),
-  target("SNPoolTests", .test, dependencies: ["SNPool", "SNPartition", "_SNTestSupport"]),
+  target(
+    "SNPoolTests", .test,
+    dependencies: [
+      "SNPool", "SNPartition", "_SNTestSupport",
+      .product(name: "MetricsTestKit", package: "swift-metrics"),
+    ]),
 ]
 
 // MARK: - SNMemory

@@ -18,6 +18,7 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     case timedOut
     case shutDown
     case cancelled
+    case noReply
     case alreadyStarted
     case invalidMeshConfiguration
   }
@@ -57,12 +58,16 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
   public static let invalidPartitioner = PoolError(.invalidPartitioner)
   /// The worker's queue was full (fail-fast backpressure).
   public static let queueFull = PoolError(.queueFull)
-  /// The worker's queue stayed full until the timeout passed.
+  /// The worker's queue stayed full until the timeout passed, or (for an
+  /// ask) no reply came before it.
   public static let timedOut = PoolError(.timedOut)
   /// The pool is shutting down or has stopped: it accepts no more messages.
   public static let shutDown = PoolError(.shutDown)
   /// The submitting task was cancelled while it waited for room.
   public static let cancelled = PoolError(.cancelled)
+  /// The worker dropped an ``Ask`` without replying (its handler threw, or
+  /// let go of it): see ``AskableWorker``.
+  public static let noReply = PoolError(.noReply)
   /// ``WorkerPool/start()`` was called on a pool that was already started.
   public static let alreadyStarted = PoolError(.alreadyStarted)
   /// A ``MeshConfiguration`` setting is out of range (``detail`` names it).
@@ -95,9 +100,10 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     case .partitionerMismatch: text = "the partitioner's worker count differs from the pool's"
     case .invalidPartitioner: text = "the partitioner could not be built"
     case .queueFull: text = "the worker's queue is full"
-    case .timedOut: text = "the worker's queue stayed full until the timeout"
+    case .timedOut: text = "the timeout passed (the queue stayed full, or no reply came)"
     case .shutDown: text = "the pool is shutting down"
     case .cancelled: text = "the submitting task was cancelled"
+    case .noReply: text = "the worker dropped the ask without replying"
     case .alreadyStarted: text = "the pool was already started"
     case .invalidMeshConfiguration: text = "a mesh setting is out of range"
     }

@@ -144,6 +144,11 @@ final class _WorkerCounters: Sendable {
   let pin = Atomic<Int>(Int.min)  // CPU, or -errno, or Int.min while unknown / unpinned
   let processingLatency = _Lock(_LatencyRecorder.makeHistogram())
   let queueDelay = _Lock(_LatencyRecorder.makeHistogram())
+  /// How many ``PoolMetrics`` exporters watch this worker: while non-zero,
+  /// each flush also copies its samples into `latencyExport`.
+  let exporters = Atomic<Int>(0)
+  /// Samples flushed since the exporter last took them (see ``PoolMetrics``).
+  let latencyExport = _Lock(_LatencyExport())
 
   @usableFromInline init() {}
 }
@@ -191,6 +196,15 @@ struct _LatencyRecorder {
 
   @usableFromInline
   mutating func flush(into counters: _WorkerCounters) {
+    // Relaxed: a flush that misses a new exporter only delays its first
+    // samples to the next flush (the lock orders the samples themselves).
+    if counters.exporters.load(ordering: .relaxed) > 0,
+      !processing.isEmpty || !queueDelay.isEmpty
+    {
+      counters.latencyExport.withLock { export in
+        export.append(processing: processing, queueDelay: queueDelay)
+      }
+    }
     if !processing.isEmpty {
       counters.processingLatency.withLock { histogram in
         for value in processing { _ = histogram.record(Swift.min(value, 60_000_000_000)) }
@@ -203,5 +217,25 @@ struct _LatencyRecorder {
       }
       queueDelay.removeAll(keepingCapacity: true)
     }
+  }
+}
+
+/// Latency samples waiting for a ``PoolMetrics`` exporter, which feeds them
+/// to its `Timer`s at its next update. Bounded: beyond ``capacity`` samples
+/// per kind (an exporter that stopped calling ``PoolMetrics/update()``), new
+/// samples are counted in `dropped` instead of kept.
+struct _LatencyExport {
+  static let capacity = 1 << 16
+
+  var processing: [UInt64] = []
+  var queueDelay: [UInt64] = []
+  var dropped: UInt64 = 0
+
+  mutating func append(processing newProcessing: [UInt64], queueDelay newDelay: [UInt64]) {
+    let room = Self.capacity - processing.count
+    processing += newProcessing.prefix(room)
+    let delayRoom = Self.capacity - queueDelay.count
+    queueDelay += newDelay.prefix(delayRoom)
+    dropped &+= UInt64(max(0, newProcessing.count - room) + max(0, newDelay.count - delayRoom))
   }
 }

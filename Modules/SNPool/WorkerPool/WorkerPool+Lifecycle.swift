@@ -158,9 +158,15 @@ extension WorkerPool {
         preconditionFailure("collecting the termination of a running pool")
       }
       if stored.includesRemains {
-        state.termination?.value.states = []
-        state.termination?.value.unprocessed = []
-        state.termination?.value.includesRemains = false
+        // Replaced whole: mutating the fields through the optional chain
+        // (`state.termination?.value.states = []`) left the handed-out
+        // arrays retained (Swift 6.3.1), so states and unprocessed messages
+        // outlived their collector.
+        var rest = stored
+        rest.states = []
+        rest.unprocessed = []
+        rest.includesRemains = false
+        state.termination = _Unchecked(value: rest)
       }
       return stored
     }
@@ -267,6 +273,11 @@ extension WorkerPool {
     for remain in remains {
       if let state = remain.state { states.append(state) }
       unprocessed += remain.unprocessed
+      // Moved, not copied: the termination becomes their one owner, so they
+      // are freed when its collector lets go (an unanswered `Ask` among
+      // them then fails its asker at once, not at its timeout).
+      remain.state = nil
+      remain.unprocessed = []
     }
     let statistics = self.statistics
     let waiters = lifecycle.withLock { state -> [CheckedContinuation<Void, Never>] in

@@ -222,10 +222,13 @@ extension WorkerPool {
     }
   }
 
+  /// The async send loop; `policy` overrides the pool's backpressure (an
+  /// ask bounds the wait by its own timeout).
   @usableFromInline
   func _sendAsync(
-    _ envelope: Envelope<W.Message>, to index: Int
+    _ envelope: Envelope<W.Message>, to index: Int, policy: BackpressurePolicy.Kind? = nil
   ) async throws(SubmitError<W.Message>) {
+    let backpressure = policy ?? backpressure
     let slot = slots[index]
     var envelope = envelope
     var deadline: UInt64?
