@@ -10,6 +10,7 @@
 // speed and the noisy VM's regime cancel out; see Benchmarks/README.md.
 
 import Benchmark
+import BenchmarkSupport
 import MessagePassingWorkloads
 import SNChannels
 
@@ -33,7 +34,7 @@ func measure(_ benchmark: Benchmark, messages: Int, capacity: Int, _ workload: (
 
 func median(_ samples: [Int]) -> Int { samples.sorted()[samples.count / 2] }
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   registerAsyncBenchmarks()
   let configuration = Benchmark.Configuration(
     metrics: [throughput, ratio], warmupIterations: 1, maxDuration: .seconds(2),
