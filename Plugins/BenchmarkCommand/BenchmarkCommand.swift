@@ -19,7 +19,9 @@ struct BenchmarkCommand: CommandPlugin {
     let root = context.package.directoryURL
     var extractor = ArgumentExtractor(arguments)
     let scratch = extractor.extractOption(named: "benchmarks-scratch-path").last
-    let quick = extractor.extractFlag(named: "quick") > 0
+    let quick =
+      extractor.extractFlag(named: "quick") > 0
+      || ProcessInfo.processInfo.environment["SN_BENCHMARK_QUICK"] == "1"
     var wantsHelp = extractor.extractFlag(named: "help") > 0
     var rest = extractor.remainingArguments
     if let short = rest.firstIndex(of: "-h") {

@@ -99,7 +99,9 @@ struct Driver {
       if included && !excluded { chosen.append(name) }
     }
     if chosen.isEmpty {
-      throw DriverError.noSuite((targets.map { "--target \($0)" } + skipped.map { "--skip-target \($0)" }).joined(separator: " "))
+      throw DriverError.noSuite(
+        (targets.map { "--target \($0)" } + skipped.map { "--skip-target \($0)" }).joined(
+          separator: " "))
     }
     return chosen
   }
@@ -115,7 +117,9 @@ struct Driver {
       quiet.contains { argument == $0 || argument.hasPrefix($0 + "=") }
     }
     if quick {
-      say("benchmark: quick mode: every benchmark capped at 3 iterations / 0.3 s; the figures only show that the suites work")
+      say(
+        "benchmark: quick mode: every benchmark capped at 3 iterations / 0.3 s; the figures only show that the suites work"
+      )
     }
     var failed: [String] = []
     let started = Date()

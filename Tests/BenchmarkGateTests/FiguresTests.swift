@@ -65,7 +65,8 @@ struct FiguresTests {
       """
     let table = Figures.markdown(try InfluxResults.parse(export), peers: [])
     #expect(table.contains("| cpu-bound/2-workers | 3,029 K msg/s | 1.96× | 1.00 → 1.96 |"))
-    #expect(table.contains("| MessagePassing:latency/spsc | 70 ns one way | 1.08× two bare atomics |"))
+    #expect(
+      table.contains("| MessagePassing:latency/spsc | 70 ns one way | 1.08× two bare atomics |"))
     #expect(
       table.contains("| sum | L1 8KiB | 165,375 MB/s | 211,199 MB/s | 0.78× | 33.0× |"), "\(table)")
     #expect(!table.contains("p50/barep50x1000"))

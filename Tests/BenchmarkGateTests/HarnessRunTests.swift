@@ -92,9 +92,10 @@ struct HarnessRunTests {
     let empty = HarnessRun.scan("Building benchmark targets in release mode...\nBuild complete!\n")
     #expect(empty.problems(exitStatus: 0, expectsResults: true).count == 1)
     #expect(empty.problems(exitStatus: 0, expectsResults: false).isEmpty)
-    #expect(empty.problems(exitStatus: 1, expectsResults: false) == [
-      "the harness exited with status 1"
-    ])
+    #expect(
+      empty.problems(exitStatus: 1, expectsResults: false) == [
+        "the harness exited with status 1"
+      ])
   }
 
   @Test("check-run maps the decision to exit statuses 0 and 5")
@@ -153,7 +154,8 @@ struct HarnessRunTests {
     let directory = temporaryDirectory()
     let path = directory + "/Current_run.influx.csv"
     try export.write(toFile: path, atomically: true, encoding: .utf8)
-    try #"{"formatVersion": 1, "target": "Pool", "polarity": {"Kmsg/s": "larger", "ps/op": "smaller"}}"#
+    try
+      #"{"formatVersion": 1, "target": "Pool", "polarity": {"Kmsg/s": "larger", "ps/op": "smaller"}}"#
       .write(toFile: directory + "/Pool.metrics.json", atomically: true, encoding: .utf8)
     let baseline = try InfluxResults.load([path])
     let pool = BenchmarkID(target: "Pool", name: "workers 2")

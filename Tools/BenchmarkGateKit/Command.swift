@@ -102,7 +102,9 @@ public struct GateCommand {
         try write((strictFailure ? "missing-baseline" : result.verdict.rawValue) + "\n", to: path)
       }
       if strictFailure {
-        output("benchmark-gate: --strict: no baseline for \(result.suitesWithoutBaseline.joined(separator: ", "))\n")
+        output(
+          "benchmark-gate: --strict: no baseline for \(result.suitesWithoutBaseline.joined(separator: ", "))\n"
+        )
         return .missingBaseline
       }
       switch result.verdict {

@@ -87,18 +87,24 @@ public enum ChartReport {
       }
     }
     guard !rows.isEmpty else { return [] }
-    let subtitle = "p50 same-run ratios; dashed line 1×; green: better than the reference in the metric's declared direction, red: worse"
-    let label = { (value: Double) in value >= 10 ? String(format: "%.0f×", value) : String(format: "%.2f×", value) }
+    let subtitle =
+      "p50 same-run ratios; dashed line 1×; green: better than the reference in the metric's declared direction, red: worse"
+    let label = { (value: Double) in
+      value >= 10 ? String(format: "%.0f×", value) : String(format: "%.2f×", value)
+    }
     if rows.count <= 40 {
       let svg = SVG.bars(
         title: "\(target): ours against the references and peers", subtitle: subtitle,
         entries: rows.map { ($0.label, $0.value, $0.color) }, reference: 1, valueLabel: label)
       return [("\(slug(target))-ratios.svg", svg)]
     }
-    return Dictionary(grouping: rows, by: \.metric).sorted { $0.key < $1.key }.map { metric, group in
+    return Dictionary(grouping: rows, by: \.metric).sorted { $0.key < $1.key }.map {
+      metric, group in
       let svg = SVG.bars(
         title: "\(target): \(metric)", subtitle: subtitle,
-        entries: group.map { ($0.label.replacingOccurrences(of: " — \(metric)", with: ""), $0.value, $0.color) },
+        entries: group.map {
+          ($0.label.replacingOccurrences(of: " — \(metric)", with: ""), $0.value, $0.color)
+        },
         reference: 1, valueLabel: label)
       return ("\(slug(target))-ratio-\(slug(metric)).svg", svg)
     }
@@ -120,7 +126,8 @@ public enum ChartReport {
     }
     var rows: [(label: String, value: Double, color: String)] = []
     var unit = ""
-    for (key, members) in groups.sorted(by: { $0.key < $1.key }) where Set(members.map(\.workers)).count >= 2 {
+    for (key, members) in groups.sorted(by: { $0.key < $1.key })
+    where Set(members.map(\.workers)).count >= 2 {
       let metric = ["Kmsg/s", "Mmsg/s"].first { name in
         members.allSatisfy { suite.results[$0.id]?[name]?.value(at: 50) != nil }
       }
@@ -130,16 +137,21 @@ public enum ChartReport {
         let value = Double(suite.results[member.id]![metric]!.value(at: 50)!)
         guard value > 0 else { continue }
         rows.append(
-          ("\(key.replacingOccurrences(of: "N-workers", with: "\(member.workers)-workers"))", value,
-           SVG.palette[index % SVG.palette.count]))
+          (
+            "\(key.replacingOccurrences(of: "N-workers", with: "\(member.workers)-workers"))",
+            value,
+            SVG.palette[index % SVG.palette.count]
+          ))
       }
     }
     if !rows.isEmpty {
       charts.append(
-        ("\(slug(target))-worker-scaling.svg",
-         SVG.bars(
-          title: "\(target): throughput by worker count", subtitle: "p50, \(unit)",
-          entries: rows)))
+        (
+          "\(slug(target))-worker-scaling.svg",
+          SVG.bars(
+            title: "\(target): throughput by worker count", subtitle: "p50, \(unit)",
+            entries: rows)
+        ))
     }
     // Other names that differ only by a number, with three points or more.
     let metrics = Set(suite.results.values.flatMap(\.keys)).sorted()
@@ -154,10 +166,12 @@ public enum ChartReport {
         }
         guard points.count >= 3 else { continue }
         charts.append(
-          ("\(slug(target))-scaling-\(slug(group))-\(slug(metric)).svg",
-           SVG.lines(
-            title: "\(target): \(group) — \(metric) p50", xTitle: group, yTitle: metric,
-            series: [(name: metric, points: points)])))
+          (
+            "\(slug(target))-scaling-\(slug(group))-\(slug(metric)).svg",
+            SVG.lines(
+              title: "\(target): \(group) — \(metric) p50", xTitle: group, yTitle: metric,
+              series: [(name: metric, points: points)])
+          ))
       }
     }
     return charts
@@ -192,7 +206,8 @@ public enum ChartReport {
     let labels = Dictionary(uniqueKeysWithValues: order.enumerated().map { (Double($0), "p\($1)") })
     var charts: [(String, String)] = []
     for metric in metrics {
-      let series = suite.benchmarks.compactMap { id -> (name: String, points: [(x: Double, y: Double)])? in
+      let series = suite.benchmarks.compactMap {
+        id -> (name: String, points: [(x: Double, y: Double)])? in
         guard let sample = suite.results[id]?[metric] else { return nil }
         let points = order.enumerated().compactMap { index, p -> (x: Double, y: Double)? in
           guard let value = sample.value(at: p), value > 0 else { return nil }
@@ -205,10 +220,12 @@ public enum ChartReport {
         let part = Array(series[start..<min(start + 8, series.count)])
         let suffix = series.count > 8 ? "-\(start / 8 + 1)" : ""
         charts.append(
-          ("\(slug(target))-\(slug(metric))-percentiles\(suffix).svg",
-           SVG.lines(
-            title: "\(target): \(metric) percentiles", xTitle: "percentile", yTitle: unit,
-            xLabels: labels, series: part)))
+          (
+            "\(slug(target))-\(slug(metric))-percentiles\(suffix).svg",
+            SVG.lines(
+              title: "\(target): \(metric) percentiles", xTitle: "percentile", yTitle: unit,
+              xLabels: labels, series: part)
+          ))
       }
     }
     return charts

@@ -80,21 +80,27 @@ enum SVG {
     let axis = Axis(values: entries.map(\.value), including: reference.map { [$0] } ?? [])
     func x(_ value: Double) -> Int { labelWidth + Int(axis.fraction(value) * Double(plotWidth)) }
     var out = header(width: width, height: height, title: title)
-    out += "<text x=\"10\" y=\"42\" fill=\"#444\">\(escape(subtitle))\(axis.logarithmic ? " — log scale" : "")</text>\n"
+    out +=
+      "<text x=\"10\" y=\"42\" fill=\"#444\">\(escape(subtitle))\(axis.logarithmic ? " — log scale" : "")</text>\n"
     let bottom = top + rowHeight * entries.count
     for tick in axis.ticks {
-      out += "<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(top - 4)\" y2=\"\(bottom)\" stroke=\"#ddd\"/>\n"
-      out += "<text x=\"\(x(tick))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#444\">\(number(tick))</text>\n"
+      out +=
+        "<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(top - 4)\" y2=\"\(bottom)\" stroke=\"#ddd\"/>\n"
+      out +=
+        "<text x=\"\(x(tick))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#444\">\(number(tick))</text>\n"
     }
     for (index, entry) in entries.enumerated() {
       let y = top + index * rowHeight
-      out += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(entry.label))</text>\n"
+      out +=
+        "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(entry.label))</text>\n"
       let end = max(x(entry.value), labelWidth + 1)
-      out += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(end - labelWidth)\" height=\"15\" fill=\"\(entry.color)\"/>\n"
+      out +=
+        "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(end - labelWidth)\" height=\"15\" fill=\"\(entry.color)\"/>\n"
       out += "<text x=\"\(end + 5)\" y=\"\(y + 15)\">\(escape(valueLabel(entry.value)))</text>\n"
     }
     if let reference {
-      out += "<line x1=\"\(x(reference))\" x2=\"\(x(reference))\" y1=\"\(top - 6)\" y2=\"\(bottom)\" stroke=\"#222\" stroke-dasharray=\"4 3\"/>\n"
+      out +=
+        "<line x1=\"\(x(reference))\" x2=\"\(x(reference))\" y1=\"\(top - 6)\" y2=\"\(bottom)\" stroke=\"#222\" stroke-dasharray=\"4 3\"/>\n"
     }
     return out + "</svg>\n"
   }
@@ -122,26 +128,35 @@ enum SVG {
     var out = header(
       width: width, height: height, title: title + (axis.logarithmic ? " (log scale)" : ""))
     for tick in axis.ticks {
-      out += "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(py(tick))\" y2=\"\(py(tick))\" stroke=\"#ddd\"/>\n"
-      out += "<text x=\"\(left - 6)\" y=\"\(py(tick) + 4)\" text-anchor=\"end\">\(number(tick))</text>\n"
+      out +=
+        "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(py(tick))\" y2=\"\(py(tick))\" stroke=\"#ddd\"/>\n"
+      out +=
+        "<text x=\"\(left - 6)\" y=\"\(py(tick) + 4)\" text-anchor=\"end\">\(number(tick))</text>\n"
     }
-    out += "<line x1=\"\(left)\" y1=\"\(40 + plotHeight)\" x2=\"\(left + plotWidth)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
-    out += "<line x1=\"\(left)\" y1=\"40\" x2=\"\(left)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
+    out +=
+      "<line x1=\"\(left)\" y1=\"\(40 + plotHeight)\" x2=\"\(left + plotWidth)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
+    out +=
+      "<line x1=\"\(left)\" y1=\"40\" x2=\"\(left)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
     for x in Set(xs).sorted() {
       let label = xLabels[x] ?? number(x)
-      out += "<text x=\"\(px(x))\" y=\"\(40 + plotHeight + 16)\" text-anchor=\"middle\">\(escape(label))</text>\n"
+      out +=
+        "<text x=\"\(px(x))\" y=\"\(40 + plotHeight + 16)\" text-anchor=\"middle\">\(escape(label))</text>\n"
     }
-    out += "<text x=\"\(left + plotWidth / 2)\" y=\"\(40 + plotHeight + 34)\" text-anchor=\"middle\">\(escape(xTitle))</text>\n"
-    out += "<text x=\"14\" y=\"\(40 + plotHeight / 2)\" transform=\"rotate(-90 14 \(40 + plotHeight / 2))\" text-anchor=\"middle\">\(escape(yTitle))</text>\n"
+    out +=
+      "<text x=\"\(left + plotWidth / 2)\" y=\"\(40 + plotHeight + 34)\" text-anchor=\"middle\">\(escape(xTitle))</text>\n"
+    out +=
+      "<text x=\"14\" y=\"\(40 + plotHeight / 2)\" transform=\"rotate(-90 14 \(40 + plotHeight / 2))\" text-anchor=\"middle\">\(escape(yTitle))</text>\n"
     for (index, entry) in series.enumerated() {
       let color = palette[index % palette.count]
       let points = entry.points.sorted { $0.x < $1.x }.map { (px($0.x), py($0.y)) }
-      out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>\n"
+      out +=
+        "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>\n"
       for point in points {
         out += "<circle cx=\"\(point.0)\" cy=\"\(point.1)\" r=\"3\" fill=\"\(color)\"/>\n"
       }
       let legendY = 40 + plotHeight + 50 + 18 * index
-      out += "<rect x=\"\(left)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
+      out +=
+        "<rect x=\"\(left)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
       out += "<text x=\"\(left + 18)\" y=\"\(legendY)\">\(escape(entry.name))</text>\n"
     }
     return out + "</svg>\n"
