@@ -1,4 +1,5 @@
 import BenchmarkGateKit
+import Foundation
 import Testing
 
 @Suite("README figures")
@@ -70,5 +71,39 @@ struct FiguresTests {
     #expect(
       table.contains("| sum | L1 8KiB | 165,375 MB/s | 211,199 MB/s | 0.78× | 33.0× |"), "\(table)")
     #expect(!table.contains("p50/barep50x1000"))
+  }
+
+  @Test("report charts: ratios against 1×, log scale over orders of magnitude, no zero rows")
+  func reportCharts() throws {
+    let export = """
+      measurement,metric,unit,test,percentile,value
+      Part,moved/idealx1000,,quality/hash/N=1024,50.0,511143
+      Part,moved/idealx1000,,quality/jump/N=1024,50.0,1093
+      Part,moved/idealx1000,,quality/none,50.0,0
+      Part,Malloc(total),,quality/jump/N=1024,50.0,0
+      Pool,Kmsg/s,,cpu/1-workers/x,50.0,1500
+      Pool,Kmsg/s,,cpu/2-workers/x,50.0,2900
+      Lat,one-wayns,,latency/spsc,0.0,60
+      Lat,one-wayns,,latency/spsc,50.0,70
+      Lat,one-wayns,,latency/spsc,99.0,9000
+
+      """
+    let files = try ChartReport.write(
+      try InfluxResults.parse(export), to: temporaryDirectory())
+    let names = files.map { ($0 as NSString).lastPathComponent }
+    #expect(
+      Set(names) == [
+        "Part-ratios.svg", "Pool-worker-scaling.svg", "Lat-one-wayns-percentiles.svg",
+        "summary.md",
+      ], "\(names)")
+    let ratios = try String(
+      contentsOfFile: files[names.firstIndex(of: "Part-ratios.svg")!], encoding: .utf8)
+    #expect(ratios.contains("log scale"))
+    #expect(ratios.contains("511×") && ratios.contains("1.09×"))
+    #expect(!ratios.contains("quality/none"))
+    let latency = try String(
+      contentsOfFile: files[names.firstIndex(of: "Lat-one-wayns-percentiles.svg")!], encoding: .utf8
+    )
+    #expect(latency.contains("log scale"))
   }
 }
