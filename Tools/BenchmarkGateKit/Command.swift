@@ -156,7 +156,9 @@ public struct GateCommand {
       let problems = run.problems(
         exitStatus: status, expectsResults: options["expect-results"] != nil)
       for problem in problems { output("benchmark: FAILED: \(problem)\n") }
-      if problems.isEmpty { output("benchmark: \(run.resultTables) result tables\n") }
+      if problems.isEmpty, run.resultTables > 0 {
+        output("benchmark: \(run.resultTables) result tables\n")
+      }
       return problems.isEmpty ? .pass : .harnessFailed
     default:
       throw .usage("unknown command '\(command)'\n\n\(Self.usage)")

@@ -39,8 +39,8 @@ let benchmarks: @Sendable () -> Void = suite {
   let configuration = Benchmark.Configuration(
     metrics: [throughput, ratio], warmupIterations: 1, maxDuration: .seconds(2),
     maxIterations: 12)
-  let spscMessages = 4_000_000
-  let multiMessages = 1_000_000
+  let spscMessages = QuickMode.scaled(4_000_000)
+  let multiMessages = QuickMode.scaled(1_000_000)
 
   for capacity in [64, 1024, 16384] {
     for mode in [Mode.spin, .blocking, .batch] {

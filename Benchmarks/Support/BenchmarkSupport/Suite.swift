@@ -43,6 +43,13 @@ public enum QuickMode {
     ProcessInfo.processInfo.environment[variable] == "1"
   }
 
+  /// The work per iteration for a suite whose iterations are long: `count` in
+  /// a full run, a tenth of it (at least 1) in quick mode, where an iteration
+  /// of two spinning threads can take seconds on a loaded 2-core machine.
+  /// - Parameter count: Messages, rounds or elements per iteration in a full run.
+  /// - Returns: The count to use in this run.
+  public static func scaled(_ count: Int) -> Int { isEnabled ? max(1, count / 10) : count }
+
   /// Caps each benchmark's iterations, warm-ups and duration when quick mode is on.
   /// - Parameter benchmarks: The registered benchmarks.
   public static func apply(to benchmarks: [Benchmark]) {
