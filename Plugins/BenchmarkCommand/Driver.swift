@@ -145,7 +145,7 @@ struct Driver {
     say("benchmark: ▶ \(label)")
     let started = Date()
     let (status, output) = try runHarness(arguments, environment: environment)
-    let log = work.appending(path: "harness-\(UUID().uuidString).log")
+    let log = work.appending(path: "harness.log")
     try output.write(to: log)
     var check = ["check-run", "--log", log.path, "--status", String(status)]
     if expectsResults { check.append("--expect-results") }

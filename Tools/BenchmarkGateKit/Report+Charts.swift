@@ -6,10 +6,10 @@ public enum ChartReport {
   /// - **ratios**: every same-run comparison metric (`a/b x1000`, `x100`,
   ///   `x AsyncStream throughput`) as bars against a dashed 1× line, green where
   ///   ours is better in the declared direction, red where worse; one chart per
-  ///   suite, or one per metric when a suite has more than 40 such rows;
+  ///   suite, or one per metric when a suite has more than 60 such rows;
   /// - **worker scaling**: throughput per worker count for benchmarks named
-  ///   `…/N-workers/…`, and a line over the parameter for other name groups
-  ///   that differ only by a number and have at least three members;
+  ///   `…/N-workers/…`, and a line over the worker count for other names
+  ///   with a worker number (`workers=N`) and at least three members;
   /// - **latency percentiles**: p0…p99 of latency metrics (`one-way ns`,
   ///   `ns / round trip`, or wall-clock time where a suite has none), at most
   ///   eight benchmarks per chart.
@@ -90,9 +90,10 @@ public enum ChartReport {
     let subtitle =
       "p50 same-run ratios; dashed line 1×; green: better than the reference in the metric's declared direction, red: worse"
     let label = { (value: Double) in
-      value >= 10 ? String(format: "%.0f×", value) : String(format: "%.2f×", value)
+      if value < 0.01 { return String(format: "%.2g×", value) }
+      return value >= 10 ? String(format: "%.0f×", value) : String(format: "%.2f×", value)
     }
-    if rows.count <= 40 {
+    if rows.count <= 60 {
       let svg = SVG.bars(
         title: "\(target): ours against the references and peers", subtitle: subtitle,
         entries: rows.map { ($0.label, $0.value, $0.color) }, reference: 1, valueLabel: label)
@@ -155,7 +156,8 @@ public enum ChartReport {
     }
     // Other names that differ only by a number, with three points or more.
     let metrics = Set(suite.results.values.flatMap(\.keys)).sorted()
-    for (group, members) in scalingGroups(suite.benchmarks.map(\.name)) where members.count >= 3 {
+    for (group, members) in scalingGroups(suite.benchmarks.map(\.name))
+    where members.count >= 3 && group.lowercased().contains("worker") {
       for metric in metrics {
         let points = members.compactMap { member -> (x: Double, y: Double)? in
           guard

@@ -23,6 +23,8 @@ enum SVG {
     if magnitude >= 1e9 { return String(format: "%.3gG", value / 1e9) }
     if magnitude >= 1e6 { return String(format: "%.3gM", value / 1e6) }
     if magnitude >= 1e4 { return String(format: "%.3gk", value / 1e3) }
+    if magnitude >= 100 { return String(format: "%.0f", value) }
+    if magnitude > 0 && magnitude < 0.01 { return String(format: "%.2g", value) }
     return String(format: "%.3g", value)
   }
 
@@ -43,8 +45,15 @@ enum SVG {
         high = pow(10, ceil(log10(maximum)))
       } else {
         low = 0
-        high = maximum * 1.1
+        high = Self.niceStep(maximum * 1.1 / 4) * 4
       }
+    }
+
+    /// The smallest 1, 2 or 5 × 10ⁿ step at least `rough`.
+    static func niceStep(_ rough: Double) -> Double {
+      guard rough > 0 else { return 1 }
+      let decade = pow(10, floor(log10(rough)))
+      return [1.0, 2, 5, 10].map { $0 * decade }.first { $0 >= rough } ?? 10 * decade
     }
 
     /// Position in 0...1.
@@ -71,12 +80,12 @@ enum SVG {
     title: String, subtitle: String, entries: [(label: String, value: Double, color: String)],
     reference: Double? = nil, valueLabel: (Double) -> String = { number($0) }
   ) -> String {
-    let labelWidth = min(420, 30 + 7 * (entries.map(\.label.count).max() ?? 10))
+    let labelWidth = min(560, 24 + 7 * (entries.map(\.label.count).max() ?? 10))
     let plotWidth = 460
     let rowHeight = 22
     let top = 62
     let height = top + rowHeight * entries.count + 40
-    let width = labelWidth + plotWidth + 90
+    let width = max(labelWidth + plotWidth + 90, 40 + 7 * (subtitle.count + 12))
     let axis = Axis(values: entries.map(\.value), including: reference.map { [$0] } ?? [])
     func x(_ value: Double) -> Int { labelWidth + Int(axis.fraction(value) * Double(plotWidth)) }
     var out = header(width: width, height: height, title: title)
