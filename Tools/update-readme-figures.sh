@@ -26,6 +26,7 @@ selections=(
 swift build --product BenchmarkGate >/dev/null
 gate="$(swift build --show-bin-path)/BenchmarkGate"
 arguments=()
+load_at_start="$(cut -d' ' -f1 /proc/loadavg)"
 if [ "${SN_FIGURES_SKIP_PEERS:-0}" != 1 ]; then
   bash Tools/peers/compare.sh "${1:-20000000}" "${2:-3}" ${3:+"$3"} >/dev/null
   arguments+=(--peers "${TMPDIR:-/tmp}/sn-compare-peers/lines.txt")
@@ -44,7 +45,8 @@ for selection in "${selections[@]}"; do
 done
 
 {
-  echo "Measured with \`Tools/update-readme-figures.sh\` on $(date -u +%Y-%m-%d):"
+  echo "Measured with \`Tools/update-readme-figures.sh\` on $(date -u +%Y-%m-%d)"
+  echo "(load average $load_at_start when the runs started, $(cut -d' ' -f1 /proc/loadavg) at the end):"
   echo "$(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'),"
   echo "$(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(swift --version 2>&1 | head -1)."
   echo "The machine is a shared 2-vCPU VM: read the ratios (×), which compare runs of one"

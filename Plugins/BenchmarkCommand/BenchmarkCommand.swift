@@ -40,7 +40,12 @@ struct BenchmarkCommand: CommandPlugin {
       case "report": say(Help.report)
       case "harness":
         _ = try Driver(root: root, scratchPath: nil, quick: false).runHarness(["help"])
-      default: say(Help.main)
+      default:
+        let folder = root.appending(path: "Benchmarks/Benchmarks").path
+        let suites = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        say(
+          Help.main.replacingOccurrences(
+            of: "SUITES", with: suites.sorted().joined(separator: ", ")))
       }
       return
     }

@@ -36,8 +36,8 @@ enum Help {
       --filter RE, --skip RE
                      Benchmarks inside the suites (passed to the harness).
 
-    Suites: GateSelfTest, Memory, MessagePassing, Partition, Simd, WorkerPool (one folder
-    each in Benchmarks/Benchmarks). Any other argument goes to the harness as is
+    Suites: SUITES (one folder each in Benchmarks/Benchmarks).
+    Any other argument goes to the harness as is
     (--format, --path, --metric, --no-progress, --grouping, …): see its own help with
     `swift package benchmark help harness`.
     More: Plugins/README.md and Benchmarks/README.md.

@@ -64,10 +64,13 @@ public enum Figures {
     return values.sorted()[(values.count - 1) / 2]
   }
 
-  static func rate(_ value: Double) -> String { String(format: "%.1f M msg/s", value / 1e6) }
+  static func rate(_ value: Double) -> String {
+    String(format: value < 1e5 ? "%.2f M msg/s" : "%.1f M msg/s", value / 1e6)
+  }
 
   static func times(_ value: Double) -> String {
     if value >= 100 { return String(format: "%.0f×", value) }
+    if value < 0.01 { return String(format: "%.2g×", value) }
     return value >= 10 ? String(format: "%.1f×", value) : String(format: "%.2f×", value)
   }
 
