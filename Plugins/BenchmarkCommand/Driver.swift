@@ -185,10 +185,12 @@ struct Driver {
         label: "suite \(index + 1) of \(suites.count): \(suite)", expectsResults: false,
         environment: ["SN_BENCHMARK_METRICS_OUT": folder.path])
       let file = folder.appending(path: "Current_run.influx.csv").path
-      if FileManager.default.fileExists(atPath: file) {
+      let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+      if size > 0 {
         files.append(file)
       } else {
-        say("benchmark: \(suite): no benchmark matched the selection")
+        say(
+          "benchmark: WARNING: \(suite): no benchmark matched \(selection.joined(separator: " "))")
       }
     }
     if files.isEmpty { throw DriverError.noExport(directory.path) }
