@@ -8,11 +8,13 @@
 import PackageDescription
 
 /// One executable per suite, at `Benchmarks/<Suite>/`, named after what it measures.
+/// Only suites live there: the harness runs every executable in that folder.
+/// Everything else (shared workloads, plain executables) is under `Support/`.
 func suite(_ name: String, _ modules: [String], extra: [Target.Dependency] = []) -> Target {
   .executableTarget(
     name: name,
     dependencies: modules.map { .product(name: $0, package: "swift-shared-nothing") } + extra + [
-      .product(name: "Benchmark", package: "benchmark")
+      "BenchmarkSupport", .product(name: "Benchmark", package: "benchmark"),
     ],
     path: "Benchmarks/\(name)",
     swiftSettings: [.swiftLanguageMode(.v6)],
@@ -49,6 +51,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
   ],
   targets: [
+    // Quick mode and metric declarations, shared by every suite (`suite { ... }`).
+    .target(
+      name: "BenchmarkSupport",
+      dependencies: [.product(name: "Benchmark", package: "benchmark")],
+      path: "Support/BenchmarkSupport",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     // MARK: - message_passing (SNChannels)
     .target(
       name: "MessagePassingWorkloads",
@@ -56,7 +64,7 @@ let package = Package(
         .product(name: "SNChannels", package: "swift-shared-nothing"),
         .product(name: "SNAtomics", package: "swift-shared-nothing"),
       ],
-      path: "Benchmarks/MessagePassingWorkloads",
+      path: "Support/MessagePassingWorkloads",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     suite(
       "MessagePassing", ["SNChannels", "SNAtomics"],
@@ -68,14 +76,14 @@ let package = Package(
     .executableTarget(
       name: "ChannelPeers",
       dependencies: ["MessagePassingWorkloads"],
-      path: "Benchmarks/ChannelPeers",
+      path: "Support/ChannelPeers",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // One channel hot path on one thread, for callgrind's instruction counts
-    // (Tools/ci/instruction-gate.sh).
+    // (Tools/ci/instruction-gate.sh). A plain executable, so not under Benchmarks/.
     .executableTarget(
       name: "InstructionCounts",
       dependencies: [.product(name: "SNChannels", package: "swift-shared-nothing")],
-      path: "Benchmarks/InstructionCounts",
+      path: "Support/InstructionCounts",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // MARK: - partition (SNPartition)
     suite("Partition", ["SNPartition"]),

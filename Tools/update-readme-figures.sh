@@ -1,56 +1,59 @@
 #!/usr/bin/env bash
-# Regenerates the "Figures" section of README.md from a benchmark run on this
-# machine, so the table is never typed by hand:
-#   1. SNChannels against the C++ peers (Tools/peers/compare.sh, interleaved runs);
-#   2. a p50 table per suite from `swift package benchmark --format influx`,
-#      rendered by `BenchmarkGate table`.
-# Usage: Tools/update-readme-figures.sh [PEER_MESSAGES=20000000] [PEER_ROUNDS=3]
+# Regenerates the "Figures" section of README.md from runs on this machine, so
+# no figure is typed by hand. One short table per question a user asks:
+#   - how fast against the C++ and Rust queues (Tools/peers/compare.sh, interleaved runs);
+#   - how the pool scales with workers (WorkerPool suite);
+#   - what a hop costs (MessagePassing latency and async hops, WorkerPool hops);
+#   - what a SIMD kernel costs against memcpy (Simd suite).
+# The tables come from `BenchmarkGate figures`; the header names the machine and the date.
+#
+# Usage: Tools/update-readme-figures.sh [PEER_MESSAGES=20000000] [PEER_ROUNDS=3] [PEERS_DIR]
+# Environment: SN_FIGURES_SKIP_PEERS=1 keeps the peer table out (no C++/Rust builds);
+# SN_BENCHMARK_QUICK=1 makes every suite run briefly (a layout check, not figures).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# suite|filter (a regular expression that must match a whole benchmark name)
+# suite|filter (a regular expression over benchmark names)
 selections=(
-  "MessagePassing|(spsc|mpsc-2p1c|mpmc-2p2c)/(spin|blocking|batch)/1024|latency/.*|async/(spsc|mpsc-2p1c)/1024|async/sync-to-async-hop|async/executor-hop/.*"
+  "MessagePassing|latency/.*|async/sync-to-async-hop|async/executor-hop/.*"
   "WorkerPool|.*"
-  "Partition|lookup/.*|hash/.*/16B|quality/.*"
   "Simd|.*"
-  "Memory|.*"
 )
 
+swift build --product BenchmarkGate >/dev/null
+gate="$(swift build --show-bin-path)/BenchmarkGate"
+arguments=()
+load_at_start="$(cut -d' ' -f1 /proc/loadavg)"
+if [ "${SN_FIGURES_SKIP_PEERS:-0}" != 1 ]; then
+  bash Tools/peers/compare.sh "${1:-20000000}" "${2:-3}" ${3:+"$3"} >/dev/null
+  arguments+=(--peers "${TMPDIR:-/tmp}/sn-compare-peers/lines.txt")
+fi
+for selection in "${selections[@]}"; do
+  suite="${selection%%|*}"
+  mkdir -p "$work/$suite"
+  if SN_BENCHMARK_METRICS_OUT="$work/$suite" swift package --disable-sandbox benchmark \
+    --target "^$suite\$" --filter "${selection#*|}" --format influx --path "$work/$suite" \
+    >"$work/$suite.log" 2>&1; then
+    arguments+=(--results "$work/$suite/Current_run.influx.csv")
+  else
+    echo "update-readme-figures: $suite failed; its tables are left out (log: $work/$suite.log)" >&2
+    tail -20 "$work/$suite.log" >&2
+  fi
+done
+
 {
-  echo "Measured with \`Tools/update-readme-figures.sh\` on $(date -u +%Y-%m-%d):"
+  echo "Measured with \`Tools/update-readme-figures.sh\` on $(date -u +%Y-%m-%d)"
+  echo "(load average $load_at_start when the runs started, $(cut -d' ' -f1 /proc/loadavg) at the end):"
   echo "$(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'),"
   echo "$(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(swift --version 2>&1 | head -1)."
-  echo "The machine is a shared VM: compare figures within one table, as ratios."
+  echo "The machine is a shared 2-vCPU VM: read the ratios (×), which compare runs of one"
+  echo "sitting, rather than the absolute rates. Every suite's full tables:"
+  echo "\`swift package benchmark\`; charts: \`swift package benchmark report\`."
   echo
-  echo "### SNChannels against C++ queues (same workloads, interleaved runs)"
-  echo
-  bash Tools/peers/compare.sh "${1:-20000000}" "${2:-3}" 2>/dev/null
-  echo
-  echo "The VM places its two vCPUs differently from one process to the next: the"
-  echo "same binary moves between about 60 and 340 M msg/s on SPSC, so the C++ and"
-  echo "Swift processes above may have run in different placements. The same-process"
-  echo "row (SNChannels against the reference cached ring, alternating in one process)"
-  echo "is the fair SPSC comparison; the MPSC/MPMC rows compare like with like only"
-  echo "when both processes landed alike."
-  echo
-  for selection in "${selections[@]}"; do
-    suite="${selection%%|*}"
-    filter="${selection#*|}"
-    mkdir -p "$work/$suite"
-    if swift package --disable-sandbox benchmark --target "^$suite\$" --filter "$filter" \
-      --format influx --path "$work/$suite" >"$work/$suite.log" 2>&1; then
-      echo "### $suite (p50 of each metric; \`swift package benchmark --target $suite\`)"
-      echo
-      swift run -c release BenchmarkGate table --results "$work/$suite/Current_run.influx.csv" \
-        2>"$work/$suite.table.log" | sed '/^Measured on/d' \
-        || { echo "(no table: see the suite's output)"; cat "$work/$suite.table.log" >&2; }
-      echo
-    fi
-  done
+  "$gate" figures "${arguments[@]}"
 } >"$work/figures.md"
 
 python3 - "$work/figures.md" <<'PY'

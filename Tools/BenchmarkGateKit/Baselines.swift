@@ -22,9 +22,12 @@ public enum Baselines {
     var p90: Int?
     var p99: Int?
     var p100: Int?
+    /// The declared better direction of a custom metric, for the reader.
+    var polarity: Polarity?
 
     init(_ sample: MetricSample) {
       unit = sample.unit
+      polarity = sample.polarity
       p0 = sample.percentiles[0]
       p25 = sample.percentiles[25]
       p50 = sample.percentiles[50]
@@ -43,7 +46,7 @@ public enum Baselines {
         percentiles: Dictionary(
           uniqueKeysWithValues: pairs.compactMap { key, value in
             value.map { (key, $0) }
-          }))
+          }), polarity: polarity)
     }
   }
 

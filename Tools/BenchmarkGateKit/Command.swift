@@ -11,15 +11,22 @@ public struct GateCommand {
 
     commands:
       compare  --results FILE... --baselines DIR [--policy FILE] [--markdown FILE] [--verdict FILE]
+               [--strict]
                Compare a run (package-benchmark `--format influx` exports; several files of
                the same suites are merged by median) with the committed baselines.
-               Exit status: 0 pass, 2 regression, 3 improvement, 1 error.
+               Exit status: 0 pass, 2 regression, 3 improvement, 1 error; with --strict,
+               4 when a suite of the run has no baseline (otherwise a loud warning).
       update   --results FILE... --baselines DIR
                Write the run as the new baselines of the suites it contains.
       report   --results FILE... --output DIR [--baselines DIR] [--policy FILE]
                Write SVG charts and summary.md (with the comparison when baselines are given).
       table    --results FILE... [--metric NAME]...
-               Print a markdown table of p50 values (the README figures table).
+               Print a markdown table of p50 values.
+      figures  --results FILE... [--peers FILE]
+               Print the README's figures: one short table per question.
+      check-run --log FILE --status N [--expect-results]
+               Decide whether a harness run worked, from its exit status and its output:
+               exit 0 if it did, 5 if it failed or (with --expect-results) measured nothing.
     """
 
   /// The subcommand name.
@@ -36,10 +43,19 @@ public struct GateCommand {
     }
     command = first
     options = [:]
-    let known: Set = ["results", "baselines", "policy", "markdown", "verdict", "output", "metric"]
+    let known: Set = [
+      "results", "baselines", "policy", "markdown", "verdict", "output", "metric", "log", "status",
+      "peers",
+    ]
+    let flags: Set = ["strict", "expect-results"]
     var rest = arguments.dropFirst()[...]
     while let argument = rest.popFirst() {
-      guard argument.hasPrefix("--"), known.contains(String(argument.dropFirst(2))) else {
+      let name = String(argument.dropFirst(2))
+      if argument.hasPrefix("--"), flags.contains(name) {
+        options[name, default: []].append("true")
+        continue
+      }
+      guard argument.hasPrefix("--"), known.contains(name) else {
         throw .usage("unknown argument '\(argument)'\n\n\(Self.usage)")
       }
       guard let value = rest.popFirst() else { throw .usage("\(argument) needs a value") }
@@ -81,8 +97,15 @@ public struct GateCommand {
       if let path = options["markdown"]?.first {
         try write(TextReport.markdown(result), to: path)
       }
+      let strictFailure = options["strict"] != nil && !result.suitesWithoutBaseline.isEmpty
       if let path = options["verdict"]?.first {
-        try write(result.verdict.rawValue + "\n", to: path)
+        try write((strictFailure ? "missing-baseline" : result.verdict.rawValue) + "\n", to: path)
+      }
+      if strictFailure {
+        output(
+          "benchmark-gate: --strict: no baseline for \(result.suitesWithoutBaseline.joined(separator: ", "))\n"
+        )
+        return .missingBaseline
       }
       switch result.verdict {
       case .regression:
@@ -114,6 +137,29 @@ public struct GateCommand {
       let current = try InfluxResults.load(try many("results"))
       output(TextReport.figuresTable(current, metrics: options["metric"]))
       return .pass
+    case "figures":
+      let current =
+        options["results"] == nil ? ResultSet() : try InfluxResults.load(try many("results"))
+      var peers: [PeerLine] = []
+      for path in options["peers"] ?? [] { peers += try PeerLine.load(path) }
+      output(Figures.markdown(current, peers: peers))
+      return .pass
+    case "check-run":
+      let path = try one("log")
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw .unreadableFile(path)
+      }
+      guard let status = Int32(try one("status")) else {
+        throw .usage("--status needs an integer exit status")
+      }
+      let run = HarnessRun.scan(String(decoding: data, as: UTF8.self))
+      let problems = run.problems(
+        exitStatus: status, expectsResults: options["expect-results"] != nil)
+      for problem in problems { output("benchmark: FAILED: \(problem)\n") }
+      if problems.isEmpty, run.resultTables > 0 {
+        output("benchmark: \(run.resultTables) result tables\n")
+      }
+      return problems.isEmpty ? .pass : .harnessFailed
     default:
       throw .usage("unknown command '\(command)'\n\n\(Self.usage)")
     }

@@ -53,6 +53,11 @@ public enum GateExitCode: Int32, Sendable {
   /// A gated metric got better beyond its limits and none got worse: not a
   /// failure, but the baseline should be updated so the gain is kept.
   case improvement = 3
+  /// `compare --strict`: a suite of the run has no baseline, so nothing in it
+  /// was gated.
+  case missingBaseline = 4
+  /// `check-run`: the harness failed or measured nothing.
+  case harnessFailed = 5
 }
 
 /// One compared metric.
@@ -89,6 +94,12 @@ public struct GateResult: Sendable, Equatable {
   /// Baseline benchmarks of the run's targets that this run did not measure
   /// (filtered out, renamed or removed); listed, never gated.
   public var notRun: [BenchmarkID]
+  /// Suites of the run with no baseline at all (for this toolchain): nothing
+  /// in them was gated. `compare --strict` fails on them.
+  public var suitesWithoutBaseline: [String] = []
+  /// Custom metrics (`Target:metric`) that no rule names and whose polarity
+  /// the suite did not declare: reported, not gated.
+  public var undeclaredMetrics: [String] = []
 
   /// The most severe outcome over the gated metrics.
   public var verdict: Verdict {
@@ -124,12 +135,16 @@ public enum Gate {
     current: ResultSet, baseline: ResultSet, policy: GatePolicy = GatePolicy()
   ) throws(GateError) -> GateResult {
     var comparisons: [MetricComparison] = []
+    var undeclared: Set<String> = []
     for id in current.benchmarks {
       let metrics = current.results[id] ?? [:]
       for metric in metrics.keys.sorted() {
         let sample = metrics[metric]!
         let stored = baseline.results[id]?[metric]
-        let metricPolicy = try policy.policy(for: metric, of: id)
+        let metricPolicy = try policy.policy(for: metric, of: id, declared: sample.polarity)
+        if sample.polarity == nil, policy.isUnnamedCustomMetric(metric, of: id) {
+          undeclared.insert("\(id.target):\(metric)")
+        }
         comparisons.append(
           decide(id: id, metric: metric, policy: metricPolicy, current: sample, baseline: stored))
       }
@@ -138,7 +153,11 @@ public enum Gate {
     let notRun = baseline.benchmarks.filter {
       ranTargets.contains($0.target) && current.results[$0] == nil
     }
-    return GateResult(comparisons: comparisons, notRun: notRun)
+    let baselineTargets = Set(baseline.targets)
+    var result = GateResult(comparisons: comparisons, notRun: notRun)
+    result.suitesWithoutBaseline = current.targets.filter { !baselineTargets.contains($0) }
+    result.undeclaredMetrics = undeclared.sorted()
+    return result
   }
 
   static func decide(

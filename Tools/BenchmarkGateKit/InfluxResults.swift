@@ -66,7 +66,8 @@ public enum InfluxResults {
   }
 
   /// Reads and merges export files; several runs of the same benchmarks are
-  /// merged with ``ResultSet/median(of:)``.
+  /// merged with ``ResultSet/median(of:)``. The metric declarations
+  /// (`<Target>.metrics.json`) in each file's folder are applied to it.
   /// - Parameter paths: The files.
   /// - Returns: The merged results.
   /// - Throws: ``GateError`` when a file cannot be read or parsed, or when
@@ -77,7 +78,10 @@ public enum InfluxResults {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw .unreadableFile(path)
       }
-      runs.append(try parse(String(decoding: data, as: UTF8.self), path: path))
+      var run = try parse(String(decoding: data, as: UTF8.self), path: path)
+      let folder = (path as NSString).deletingLastPathComponent
+      try MetricDeclarations.load(folder: folder.isEmpty ? "." : folder).apply(to: &run)
+      runs.append(run)
     }
     // Files of different targets are unions, files of the same target are runs.
     var byTargets: [[String]: [ResultSet]] = [:]

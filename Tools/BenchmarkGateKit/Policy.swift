@@ -38,7 +38,8 @@ public struct PolicyRule: Sendable, Equatable, Codable {
   public var tolerance: Double?
   /// The percentile compared (default 50).
   public var percentile: Int?
-  /// Better direction for `tolerance` (default `smaller`).
+  /// Better direction for `tolerance`; without it, the direction the suite
+  /// declared for the metric, else `smaller`.
   public var polarity: Polarity?
 
   /// Creates a rule.
@@ -60,7 +61,7 @@ public struct PolicyRule: Sendable, Equatable, Codable {
     return Glob.matches(benchmark, id.description)
   }
 
-  func resolved(source: String) throws(GateError) -> MetricPolicy {
+  func resolved(source: String, declared: Polarity? = nil) throws(GateError) -> MetricPolicy {
     let percentile = percentile ?? 50
     guard [0, 25, 50, 75, 90, 99, 100].contains(percentile) else {
       throw .malformedPolicy(source, reason: "percentile \(percentile) is not exported")
@@ -73,7 +74,8 @@ public struct PolicyRule: Sendable, Equatable, Codable {
       guard tolerance >= 0, tolerance.isFinite else {
         throw .malformedPolicy(source, reason: "tolerance \(tolerance) must be >= 0")
       }
-      return .tolerance(tolerance, percentile: percentile, polarity: polarity ?? .smaller)
+      return .tolerance(
+        tolerance, percentile: percentile, polarity: polarity ?? declared ?? .smaller)
     default:
       throw .malformedPolicy(source, reason: "unknown kind '\(kind)' (exact, tolerance, report)")
     }
@@ -89,8 +91,11 @@ public struct PolicyRule: Sendable, Equatable, Codable {
 /// - `Instructions*` (perf or callgrind): 2 % at p50;
 /// - wall and CPU time, throughput, memory, syscalls, threads, ARC counters:
 ///   report only (wall-clock p50 spread 1.66x over identical runs);
-/// - every other metric is a custom one, assumed to be a same-run ratio where
-///   smaller is better: 20 % at p50.
+/// - every other metric is a custom one: 20 % at p50 in the direction its suite
+///   declared (`BenchmarkMetric.custom(_:polarity:)`, see ``MetricDeclarations``);
+///   a custom metric whose direction was not declared is reported, never
+///   gated, and the gate lists it (guessing "lower is better" would gate
+///   throughput backwards).
 public struct GatePolicy: Sendable {
   /// The project's rules, consulted before the defaults.
   public var rules: [PolicyRule]
@@ -119,23 +124,43 @@ public struct GatePolicy: Sendable {
     PolicyRule(metric: "Releases", kind: "report"),
     PolicyRule(metric: "(Alloc+Retain)*", kind: "report"),
     PolicyRule(metric: "Δ*", kind: "report"),
-    PolicyRule(metric: "*", kind: "tolerance", tolerance: 0.2),
   ]
+
+  /// The rule for every other (custom) metric, used only when the metric's
+  /// polarity was declared.
+  public static let customMetricRule = PolicyRule(metric: "*", kind: "tolerance", tolerance: 0.2)
 
   /// The policy for one metric of one benchmark.
   /// - Parameters:
   ///   - metric: The exported metric name.
   ///   - id: The benchmark.
-  /// - Returns: The first matching rule's policy.
+  ///   - declared: The polarity the suite declared for the metric, if known.
+  /// - Returns: The first matching rule's policy; for a custom metric no rule
+  ///   names, a 20 % tolerance in the declared direction, or report-only when
+  ///   no direction was declared.
   /// - Throws: ``GateError/malformedPolicy(_:reason:)`` when the matching rule is invalid.
-  public func policy(for metric: String, of id: BenchmarkID) throws(GateError) -> MetricPolicy {
+  public func policy(for metric: String, of id: BenchmarkID, declared: Polarity? = nil)
+    throws(GateError) -> MetricPolicy
+  {
     for rule in rules where rule.matches(metric: metric, benchmark: id) {
-      return try rule.resolved(source: "policy file")
+      return try rule.resolved(source: "policy file", declared: declared)
     }
     for rule in Self.defaultRules where rule.matches(metric: metric, benchmark: id) {
-      return try rule.resolved(source: "defaults")
+      return try rule.resolved(source: "defaults", declared: declared)
     }
-    return .report
+    guard let declared else { return .report }
+    return try Self.customMetricRule.resolved(source: "defaults", declared: declared)
+  }
+
+  /// Whether `metric` falls to the custom-metric rule, so that it can only be
+  /// gated once its polarity is declared.
+  /// - Parameters:
+  ///   - metric: The exported metric name.
+  ///   - id: The benchmark.
+  /// - Returns: `true` when neither the project's rules nor the built-in rules name it.
+  public func isUnnamedCustomMetric(_ metric: String, of id: BenchmarkID) -> Bool {
+    !rules.contains { $0.matches(metric: metric, benchmark: id) }
+      && !Self.defaultRules.contains { $0.matches(metric: metric, benchmark: id) }
   }
 
   /// Reads a policy file: `{"rules": [{"metric": "...", "kind": "...", ...}]}`.

@@ -9,6 +9,9 @@ enum SVG {
   static let palette = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
   ]
+  static let better = "#59a14f"
+  static let worse = "#e15759"
+  static let neutral = "#4e79a7"
 
   static func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -20,72 +23,129 @@ enum SVG {
     if magnitude >= 1e9 { return String(format: "%.3gG", value / 1e9) }
     if magnitude >= 1e6 { return String(format: "%.3gM", value / 1e6) }
     if magnitude >= 1e4 { return String(format: "%.3gk", value / 1e3) }
-    return String(format: "%.4g", value)
+    if magnitude >= 100 { return String(format: "%.0f", value) }
+    if magnitude > 0 && magnitude < 0.01 { return String(format: "%.2g", value) }
+    return String(format: "%.3g", value)
   }
 
-  /// One bar per entry: the bar ends at p50, a line spans p25–p75 and a tick marks p90.
+  /// A value axis, linear from 0 or logarithmic over whole decades (chosen
+  /// when the positive values span more than a factor of 20).
+  struct Axis {
+    var logarithmic: Bool
+    var low: Double
+    var high: Double
+
+    init(values: [Double], including extra: [Double] = []) {
+      let positive = (values + extra).filter { $0 > 0 }
+      let minimum = positive.min() ?? 1
+      let maximum = positive.max() ?? 1
+      logarithmic = maximum / minimum > 20
+      if logarithmic {
+        low = pow(10, floor(log10(minimum)))
+        high = pow(10, ceil(log10(maximum)))
+      } else {
+        low = 0
+        high = Self.niceStep(maximum * 1.1 / 4) * 4
+      }
+    }
+
+    /// The smallest 1, 2 or 5 × 10ⁿ step at least `rough`.
+    static func niceStep(_ rough: Double) -> Double {
+      guard rough > 0 else { return 1 }
+      let decade = pow(10, floor(log10(rough)))
+      return [1.0, 2, 5, 10].map { $0 * decade }.first { $0 >= rough } ?? 10 * decade
+    }
+
+    /// Position in 0...1.
+    func fraction(_ value: Double) -> Double {
+      if logarithmic {
+        guard value > 0 else { return 0 }
+        return (log10(value) - log10(low)) / (log10(high) - log10(low))
+      }
+      return high > low ? (value - low) / (high - low) : 0
+    }
+
+    var ticks: [Double] {
+      if logarithmic {
+        let decades = Int((log10(high) - log10(low)).rounded())
+        return (0...decades).map { low * pow(10, Double($0)) }
+      }
+      return (0...4).map { high * Double($0) / 4 }
+    }
+  }
+
+  /// Horizontal bars: one per entry at its value, a dashed line at
+  /// `reference` (1× on ratio charts), value labels at the bar ends.
   static func bars(
-    title: String, unit: String,
-    entries: [(label: String, p25: Double, p50: Double, p75: Double, p90: Double)]
+    title: String, subtitle: String, entries: [(label: String, value: Double, color: String)],
+    reference: Double? = nil, valueLabel: (Double) -> String = { number($0) }
   ) -> String {
-    let labelWidth = min(320, 40 + 7 * (entries.map(\.label.count).max() ?? 10))
+    let labelWidth = min(560, 24 + 7 * (entries.map(\.label.count).max() ?? 10))
     let plotWidth = 460
-    let rowHeight = 26
-    let height = 60 + rowHeight * entries.count + 30
-    let width = labelWidth + plotWidth + 90
-    let top = entries.map { max($0.p50, $0.p75, $0.p90) }.max() ?? 1
-    let scale = Double(plotWidth) / (top > 0 ? top : 1)
-    var out = header(width: width, height: height, title: "\(title) (\(unit), p50; p25–p75, p90)")
+    let rowHeight = 22
+    let top = 62
+    let height = top + rowHeight * entries.count + 40
+    let width = max(labelWidth + plotWidth + 90, 40 + 7 * (subtitle.count + 12))
+    let axis = Axis(values: entries.map(\.value), including: reference.map { [$0] } ?? [])
+    func x(_ value: Double) -> Int { labelWidth + Int(axis.fraction(value) * Double(plotWidth)) }
+    var out = header(width: width, height: height, title: title)
+    out +=
+      "<text x=\"10\" y=\"42\" fill=\"#444\">\(escape(subtitle))\(axis.logarithmic ? " — log scale" : "")</text>\n"
+    let bottom = top + rowHeight * entries.count
+    for tick in axis.ticks {
+      out +=
+        "<line x1=\"\(x(tick))\" x2=\"\(x(tick))\" y1=\"\(top - 4)\" y2=\"\(bottom)\" stroke=\"#ddd\"/>\n"
+      out +=
+        "<text x=\"\(x(tick))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" fill=\"#444\">\(number(tick))</text>\n"
+    }
     for (index, entry) in entries.enumerated() {
-      let y = 50 + index * rowHeight
-      let color = palette[index % palette.count]
+      let y = top + index * rowHeight
       out +=
-        "<text x=\"\(labelWidth - 8)\" y=\"\(y + 16)\" text-anchor=\"end\">\(escape(entry.label))</text>\n"
+        "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(entry.label))</text>\n"
+      let end = max(x(entry.value), labelWidth + 1)
       out +=
-        "<rect x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(Int(entry.p50 * scale))\" height=\"16\" fill=\"\(color)\"/>\n"
-      let x25 = labelWidth + Int(entry.p25 * scale)
-      let x75 = labelWidth + Int(entry.p75 * scale)
-      let x90 = labelWidth + Int(entry.p90 * scale)
+        "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(end - labelWidth)\" height=\"15\" fill=\"\(entry.color)\"/>\n"
+      out += "<text x=\"\(end + 5)\" y=\"\(y + 15)\">\(escape(valueLabel(entry.value)))</text>\n"
+    }
+    if let reference {
       out +=
-        "<line x1=\"\(x25)\" x2=\"\(x75)\" y1=\"\(y + 12)\" y2=\"\(y + 12)\" stroke=\"#222\"/>\n"
-      out +=
-        "<line x1=\"\(x90)\" x2=\"\(x90)\" y1=\"\(y + 6)\" y2=\"\(y + 18)\" stroke=\"#222\"/>\n"
-      out +=
-        "<text x=\"\(max(x90, labelWidth + Int(entry.p50 * scale)) + 6)\" y=\"\(y + 16)\">\(number(entry.p50))</text>\n"
+        "<line x1=\"\(x(reference))\" x2=\"\(x(reference))\" y1=\"\(top - 6)\" y2=\"\(bottom)\" stroke=\"#222\" stroke-dasharray=\"4 3\"/>\n"
     }
     return out + "</svg>\n"
   }
 
-  /// One polyline per series over numeric x positions (with optional x labels).
+  /// One polyline with markers per series; the y axis turns logarithmic when
+  /// the values span more than a factor of 20.
   static func lines(
     title: String, xTitle: String, yTitle: String, xLabels: [Double: String] = [:],
     series: [(name: String, points: [(x: Double, y: Double)])]
   ) -> String {
-    let left = 70
+    let left = 80
     let plotWidth = 520
     let plotHeight = 260
     let legendHeight = 18 * series.count
     let width = left + plotWidth + 30
     let height = 50 + plotHeight + 50 + legendHeight
     let xs = series.flatMap { $0.points.map(\.x) }
-    let ys = series.flatMap { $0.points.map(\.y) }
+    let axis = Axis(values: series.flatMap { $0.points.map(\.y) })
     let minX = xs.min() ?? 0
     let maxX = xs.max() ?? 1
-    let maxY = max(ys.max() ?? 1, 1e-9)
     func px(_ x: Double) -> Int {
       left + Int((maxX > minX ? (x - minX) / (maxX - minX) : 0.5) * Double(plotWidth))
     }
-    func py(_ y: Double) -> Int { 40 + plotHeight - Int(y / maxY * Double(plotHeight)) }
-    var out = header(width: width, height: height, title: title)
+    func py(_ y: Double) -> Int { 40 + plotHeight - Int(axis.fraction(y) * Double(plotHeight)) }
+    var out = header(
+      width: width, height: height, title: title + (axis.logarithmic ? " (log scale)" : ""))
+    for tick in axis.ticks {
+      out +=
+        "<line x1=\"\(left)\" x2=\"\(left + plotWidth)\" y1=\"\(py(tick))\" y2=\"\(py(tick))\" stroke=\"#ddd\"/>\n"
+      out +=
+        "<text x=\"\(left - 6)\" y=\"\(py(tick) + 4)\" text-anchor=\"end\">\(number(tick))</text>\n"
+    }
     out +=
       "<line x1=\"\(left)\" y1=\"\(40 + plotHeight)\" x2=\"\(left + plotWidth)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
     out +=
       "<line x1=\"\(left)\" y1=\"40\" x2=\"\(left)\" y2=\"\(40 + plotHeight)\" stroke=\"#222\"/>\n"
-    for step in 0...4 {
-      let value = maxY * Double(step) / 4
-      out +=
-        "<text x=\"\(left - 6)\" y=\"\(py(value) + 4)\" text-anchor=\"end\">\(number(value))</text>\n"
-    }
     for x in Set(xs).sorted() {
       let label = xLabels[x] ?? number(x)
       out +=
@@ -97,9 +157,12 @@ enum SVG {
       "<text x=\"14\" y=\"\(40 + plotHeight / 2)\" transform=\"rotate(-90 14 \(40 + plotHeight / 2))\" text-anchor=\"middle\">\(escape(yTitle))</text>\n"
     for (index, entry) in series.enumerated() {
       let color = palette[index % palette.count]
-      let points = entry.points.sorted { $0.x < $1.x }.map { "\(px($0.x)),\(py($0.y))" }
+      let points = entry.points.sorted { $0.x < $1.x }.map { (px($0.x), py($0.y)) }
       out +=
-        "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+        "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>\n"
+      for point in points {
+        out += "<circle cx=\"\(point.0)\" cy=\"\(point.1)\" r=\"3\" fill=\"\(color)\"/>\n"
+      }
       let legendY = 40 + plotHeight + 50 + 18 * index
       out +=
         "<rect x=\"\(left)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
@@ -116,129 +179,5 @@ enum SVG {
     <text x="10" y="22" font-size="14" font-weight="bold">\(escape(title))</text>
 
     """
-  }
-}
-
-/// Writes a folder of SVG charts and a `summary.md` linking them, from a run.
-public enum ChartReport {
-  /// Charts drawn for each suite:
-  /// - per metric, a bar chart of every benchmark's p50 (p25–p75 and p90 marked);
-  /// - for time metrics, a latency-percentile curve per benchmark (p0 to p99);
-  /// - for benchmarks whose names differ only by a trailing number (`workers 1`,
-  ///   `workers 2`, …), a scaling curve of each metric's p50 over that number.
-  ///
-  /// - Parameters:
-  ///   - results: The run.
-  ///   - gate: A comparison with the baselines, included in the summary when given.
-  ///   - directory: Output folder (created if needed).
-  /// - Returns: The files written, `summary.md` last.
-  /// - Throws: ``GateError/unreadableFile(_:)`` when the folder cannot be written.
-  @discardableResult
-  public static func write(
-    _ results: ResultSet, gate: GateResult? = nil, to directory: String
-  ) throws(GateError) -> [String] {
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch { throw .unreadableFile(directory) }
-    var written: [String] = []
-    var summary = "# Benchmark report\n\n"
-    if let machine = results.machine { summary += "Machine: \(machine.summary).\n\n" }
-    func save(_ svg: String, _ name: String) throws(GateError) -> String {
-      let path = (directory as NSString).appendingPathComponent(name)
-      do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-        throw .unreadableFile(path)
-      }
-      written.append(path)
-      return name
-    }
-    for target in results.targets {
-      let ids = results.benchmarks.filter { $0.target == target }
-      summary += "## \(target)\n\n"
-      summary += TextReport.figuresTable(
-        ResultSet(results: results.results.filter { $0.key.target == target }))
-      summary += "\n"
-      let metrics = Set(ids.flatMap { results.results[$0]?.keys.map { $0 } ?? [] }).sorted()
-      for metric in metrics {
-        let rows = ids.compactMap { id -> (String, Double, Double, Double, Double)? in
-          guard let s = results.results[id]?[metric], let p50 = s.value(at: 50) else { return nil }
-          let p = { (k: Int) in Double(s.value(at: k) ?? p50) }
-          return (id.name, p(25), Double(p50), p(75), p(90))
-        }
-        guard !rows.isEmpty else { continue }
-        let unit = results.results[ids.first { results.results[$0]?[metric] != nil }!]![metric]!
-          .unit
-        let name = try save(
-          SVG.bars(
-            title: "\(target): \(metric)", unit: unit,
-            entries: rows.map { ($0.0, $0.1, $0.2, $0.3, $0.4) }),
-          "\(slug(target))-\(slug(metric)).svg")
-        summary += "![\(target) \(metric)](\(name))\n\n"
-        if metric.hasPrefix("Time(") {
-          let order = [0, 25, 50, 75, 90, 99]
-          let series = ids.compactMap { id -> (name: String, points: [(x: Double, y: Double)])? in
-            guard let s = results.results[id]?[metric] else { return nil }
-            let points = order.enumerated().compactMap { index, p in
-              s.value(at: p).map { (x: Double(index), y: Double($0)) }
-            }
-            return (id.name, points)
-          }
-          let labels = Dictionary(
-            uniqueKeysWithValues: order.enumerated().map { (Double($0), "p\($1)") })
-          let file = try save(
-            SVG.lines(
-              title: "\(target): \(metric) percentiles", xTitle: "percentile", yTitle: unit,
-              xLabels: labels, series: series),
-            "\(slug(target))-\(slug(metric))-percentiles.svg")
-          summary += "![\(target) \(metric) percentiles](\(file))\n\n"
-        }
-      }
-      for (group, members) in scalingGroups(ids.map(\.name)) {
-        for metric in metrics {
-          let points = members.compactMap { member -> (x: Double, y: Double)? in
-            guard
-              let value = results.results[BenchmarkID(target: target, name: member.name)]?[metric]?
-                .value(at: 50)
-            else { return nil }
-            return (member.parameter, Double(value))
-          }
-          guard points.count >= 2 else { continue }
-          let file = try save(
-            SVG.lines(
-              title: "\(target): \(group) — \(metric) p50", xTitle: group, yTitle: metric,
-              series: [(name: metric, points: points)]),
-            "\(slug(target))-scaling-\(slug(group))-\(slug(metric)).svg")
-          summary += "![\(group) scaling, \(metric)](\(file))\n\n"
-        }
-      }
-    }
-    if let gate {
-      summary += TextReport.markdown(gate) + "\n"
-    }
-    let summaryName = try save(summary, "summary.md")
-    _ = summaryName
-    return written
-  }
-
-  /// Groups names that differ only by their last number, for scaling curves:
-  /// `Pool workers=1`, `Pool workers=2`, `Pool workers=4` form the group
-  /// `Pool workers=N` with parameters 1, 2, 4. Groups of one are dropped.
-  static func scalingGroups(_ names: [String]) -> [(String, [(name: String, parameter: Double)])] {
-    var groups: [String: [(name: String, parameter: Double)]] = [:]
-    for name in names {
-      guard let match = name.ranges(of: /\d+/).last else { continue }
-      let parameter = Double(name[match])!
-      var key = name
-      key.replaceSubrange(match, with: "N")
-      groups[key, default: []].append((name, parameter))
-    }
-    return groups.filter { $0.value.count >= 2 }.sorted { $0.key < $1.key }.map {
-      ($0.key, $0.value)
-    }
-  }
-
-  static func slug(_ text: String) -> String {
-    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-    let mapped = String(text.map { allowed.contains($0) ? $0 : "_" })
-    return mapped.split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
   }
 }

@@ -67,7 +67,30 @@ public enum TextReport {
       out += "\nIn the baseline but not run: "
       out += result.notRun.map(\.description).joined(separator: ", ") + "\n"
     }
+    for line in warnings(result) { out += "\n> **Warning:** \(line)\n" }
     return out
+  }
+
+  /// What the gate could not check, one sentence each: suites without a
+  /// baseline and custom metrics without a declared polarity.
+  /// - Parameter result: The comparison.
+  /// - Returns: Warnings, empty when everything that ran was gated as configured.
+  public static func warnings(_ result: GateResult) -> [String] {
+    var warnings: [String] = []
+    for suite in result.suitesWithoutBaseline {
+      warnings.append(
+        "no baseline for suite \(suite) for this toolchain: NOTHING in it was gated "
+          + "(record one with `swift package benchmark gate-update --target '^\(suite)$'`; "
+          + "`gate --strict` fails here)")
+    }
+    if !result.undeclaredMetrics.isEmpty {
+      warnings.append(
+        "custom metrics with no declared polarity are reported, not gated: "
+          + result.undeclaredMetrics.joined(separator: ", ")
+          + " (declare it in `BenchmarkMetric.custom(_:polarity:)` and register the suite "
+          + "with `suite { … }`)")
+    }
+    return warnings
   }
 
   /// An aligned plain-text table of a gate result for the terminal.
@@ -94,6 +117,13 @@ public enum TextReport {
     var out = line(header) + "\n"
     for row in rows { out += line(row) + "\n" }
     for id in result.notRun { out += "not run (in baseline): \(id)\n" }
+    let warnings = warnings(result)
+    if !warnings.isEmpty {
+      let rule = String(repeating: "!", count: 72)
+      out += rule + "\n"
+      for line in warnings { out += "WARNING: \(line)\n" }
+      out += rule + "\n"
+    }
     out += "verdict: \(result.verdict.rawValue)\n"
     return out
   }

@@ -30,14 +30,20 @@ public struct MetricSample: Sendable, Equatable, Codable {
   public var unit: String
   /// Value at each exported percentile (0, 25, 50, 75, 90, 99, 100), keyed by percentile.
   public var percentiles: [Int: Int]
+  /// The better direction the suite declared for this metric
+  /// (`BenchmarkMetric.custom(_:polarity:)`), when it was declared; see
+  /// ``MetricDeclarations``.
+  public var polarity: Polarity?
 
   /// Creates a sample.
   /// - Parameters:
   ///   - unit: The unit label.
   ///   - percentiles: Value at each percentile.
-  public init(unit: String, percentiles: [Int: Int]) {
+  ///   - polarity: The declared better direction, if known.
+  public init(unit: String, percentiles: [Int: Int], polarity: Polarity? = nil) {
     self.unit = unit
     self.percentiles = percentiles
+    self.polarity = polarity
   }
 
   /// The value at `percentile`, or `nil` when that percentile was not exported.
@@ -120,7 +126,10 @@ public struct ResultSet: Sendable, Equatable {
           percentiles[percentile] = values[(values.count - 1) / 2]
         }
         merged.set(
-          MetricSample(unit: samples[0].unit, percentiles: percentiles), metric: metric, for: id)
+          MetricSample(
+            unit: samples[0].unit, percentiles: percentiles,
+            polarity: samples.lazy.compactMap(\.polarity).first),
+          metric: metric, for: id)
       }
     }
     return merged

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deterministic regression gate for the channels' hot paths: callgrind counts
-# the instructions of each InstructionCounts case (Benchmarks/InstructionCounts)
+# the instructions of each InstructionCounts case (Benchmarks/Support/InstructionCounts)
 # at two message counts, and the difference per message is compared with
 # Benchmarks/Baselines/instructions/<swift major.minor>.json (not in the
 # version folder: the benchmark gate reads every JSON file there).

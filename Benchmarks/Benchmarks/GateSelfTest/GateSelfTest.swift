@@ -12,6 +12,7 @@
 // clock is recorded for the report only.
 
 import Benchmark
+import BenchmarkSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -92,7 +93,7 @@ func makeRing(capacity: Int) -> UnsafeMutableBufferPointer<UInt64> {
 let ratioMetric = BenchmarkMetric.custom(
   "ring/reference x1000", polarity: .prefersSmaller, useScalingFactor: false)
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   let elementCount = 20_000
   Benchmark.defaultConfiguration = .init(
     warmupIterations: 5,

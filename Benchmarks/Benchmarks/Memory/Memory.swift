@@ -15,6 +15,7 @@
 // Both bypass the benchmark harness's malloc interposer, like the arenas do.
 
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import SNMemory
 import Synchronization
@@ -268,7 +269,7 @@ final class HandoffState: @unchecked Sendable {  // used by the benchmark thread
 
 nonisolated(unsafe) var handoffState: HandoffState?
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(2), maxIterations: 50)
 

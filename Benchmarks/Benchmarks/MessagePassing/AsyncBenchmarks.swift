@@ -5,6 +5,7 @@
 
 import AsyncAlgorithms
 import Benchmark
+import BenchmarkSupport
 import MessagePassingWorkloads
 import SNAtomics
 import SNChannels
@@ -41,8 +42,8 @@ func registerAsyncBenchmarks() {
   let configuration = Benchmark.Configuration(
     metrics: [throughput, versusAsyncStream, versusAsyncChannel], warmupIterations: 1,
     maxDuration: .seconds(3), maxIterations: 8)
-  let messages = 400_000
-  let baselineMessages = 100_000
+  let messages = QuickMode.scaled(400_000)
+  let baselineMessages = QuickMode.scaled(100_000)
 
   // async/spsc/1 suspends on nearly every message (a ring of one slot):
   // it measures the waiter path (continuation, wake, executor), not the ring.

@@ -10,6 +10,7 @@
 // speed and the noisy VM's regime cancel out; see Benchmarks/README.md.
 
 import Benchmark
+import BenchmarkSupport
 import MessagePassingWorkloads
 import SNChannels
 
@@ -33,13 +34,13 @@ func measure(_ benchmark: Benchmark, messages: Int, capacity: Int, _ workload: (
 
 func median(_ samples: [Int]) -> Int { samples.sorted()[samples.count / 2] }
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   registerAsyncBenchmarks()
   let configuration = Benchmark.Configuration(
     metrics: [throughput, ratio], warmupIterations: 1, maxDuration: .seconds(2),
     maxIterations: 12)
-  let spscMessages = 4_000_000
-  let multiMessages = 1_000_000
+  let spscMessages = QuickMode.scaled(4_000_000)
+  let multiMessages = QuickMode.scaled(1_000_000)
 
   for capacity in [64, 1024, 16384] {
     for mode in [Mode.spin, .blocking, .batch] {

@@ -10,6 +10,7 @@
 // movement are deterministic (fixed key sample) and reported ×1000.
 
 import Benchmark
+import BenchmarkSupport
 import SNPartition
 
 // MARK: - Fixtures
@@ -145,7 +146,7 @@ func quality<P: Partitioner>(_ name: String, _ partitioner: P, grown: P?) {
   }
 }
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   // Lookups. Partitioners are built here, outside any measurement.
   for workers in [8, 1024] {
     let tag = "N=\(workers)"

@@ -7,6 +7,7 @@
 // not at the raw GB/s. GB/s counts bytes read plus bytes written.
 
 import Benchmark
+import BenchmarkSupport
 import SNSimd
 
 #if canImport(Glibc)
@@ -149,7 +150,7 @@ let kernels: [Kernel] = [
     naive: { blackHole(naiveArgmax($0.xr)) }),
 ]
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   let wide = Batch.Tier.best == .avx2
   let best = Batch.Tier.best
   var metrics: [BenchmarkMetric] = [

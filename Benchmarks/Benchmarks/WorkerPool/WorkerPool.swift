@@ -15,6 +15,7 @@
 // the pool costs (the second factor) from what the VM grants (the first).
 
 import Benchmark
+import BenchmarkSupport
 import SNAtomics
 import SNChannels
 import SNPartition
@@ -270,7 +271,7 @@ func rate(_ messages: Int, _ nanoseconds: UInt64) -> Int {
   Int(UInt64(messages) * 1000 / max(1, nanoseconds))
 }
 
-let benchmarks: @Sendable () -> Void = {
+let benchmarks: @Sendable () -> Void = suite {
   let cores = max(1, OSThread.allowedCPUs.count)
   let workerCounts = Array(Set([1, 2, cores])).filter { $0 <= max(2, cores) }.sorted()
   // Alternations per iteration; each iteration records the ratio of the
