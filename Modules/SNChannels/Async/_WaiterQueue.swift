@@ -172,6 +172,9 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
   /// and re-checks).
   func register(_ waiter: _Waiter, tag: Int) {
     entries.withLock { $0.append(Entry(waiter: waiter, tag: tag)) }
+    #if DEBUG
+      _DebugSchedule.reach(.waiterRegistered, self)
+    #endif
     stateWord.pointee.wrappingAdd(UnsafeEventCount.observerUnit, ordering: .sequentiallyConsistent)
   }
 
@@ -353,6 +356,22 @@ extension _ChannelControl {
       senderEvents.state.pointee.load(ordering: .relaxed) >> 32
     )
   }
+}
+
+extension _ChannelControl {
+  /// Threads counted in on each side's futex (parked or about to park), for tests.
+  var parkedThreads: (receivers: Int, senders: Int) {
+    let mask = UnsafeEventCount.futexWaiterMask
+    return (
+      (receiverEvents.state.pointee.load(ordering: .relaxed) & mask) / UnsafeEventCount.waiterUnit,
+      (senderEvents.state.pointee.load(ordering: .relaxed) & mask) / UnsafeEventCount.waiterUnit
+    )
+  }
+}
+
+extension MultiSender {
+  /// Threads parked (or about to park) on each side of the channel, for tests.
+  package var parkedThreads: (receivers: Int, senders: Int) { ring.control.parkedThreads }
 }
 
 extension SPSCSender {
