@@ -161,7 +161,7 @@ final class _ChannelControl: @unchecked Sendable {
   static func wakeOne(_ events: UnsafeEventCount, fence: AsymmetricFence) {
     if !fence.isAsymmetric {
       fence.light()
-      guard events.state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit else {
+      guard UnsafeEventCount.hasWaiters(events.state.pointee.load(ordering: .relaxed)) else {
         return
       }
     }

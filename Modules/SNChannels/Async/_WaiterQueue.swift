@@ -170,12 +170,25 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
 
   /// Adds `waiter` and counts it into the state word (the caller then fences
   /// and re-checks).
+  ///
+  /// Invariant: the observer units in the state word are never fewer than
+  /// the entries here, so the word never goes negative. The add happens in
+  /// the same critical section as the append, and a waker removes an entry
+  /// (and subtracts its unit) under the same lock, so its subtract always
+  /// follows the add. (Adding after the lock let a wake-all or a `count: 1`
+  /// wake that skipped cancelled entries subtract a unit not yet added: the
+  /// word went negative and `notify` skipped a futex sleeper; issue 15,
+  /// item 2.) The seq_cst add still precedes the caller's heavy fence, so
+  /// the Dekker argument is unchanged.
   func register(_ waiter: _Waiter, tag: Int) {
-    entries.withLock { $0.append(Entry(waiter: waiter, tag: tag)) }
+    let word = stateWord
+    entries.withLock {
+      $0.append(Entry(waiter: waiter, tag: tag))
+      word.pointee.wrappingAdd(UnsafeEventCount.observerUnit, ordering: .sequentiallyConsistent)
+    }
     #if DEBUG
       _DebugSchedule.reach(.waiterRegistered, self)
     #endif
-    stateWord.pointee.wrappingAdd(UnsafeEventCount.observerUnit, ordering: .sequentiallyConsistent)
   }
 
   /// Removes `waiter` if a waker has not taken it out already.
