@@ -196,6 +196,10 @@ final class _ChannelControl: @unchecked Sendable {
   }
 
   /// Marks that no more sends will come and wakes every waiting receiver.
+  ///
+  /// Precondition: no send is in flight (no sender left, or, for
+  /// `PinnedExecutor`, its enqueue gate closed and drained). Receivers take
+  /// "flag set and the slot at `head` empty" as final.
   func closeForReceiving() {
     receiverEvents.setFlagAndWakeAll()
   }
