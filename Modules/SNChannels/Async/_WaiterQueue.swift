@@ -132,7 +132,7 @@ final class _Waiter: @unchecked Sendable {
 /// the lock) subtracts it.
 @usableFromInline
 final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
-  struct Entry {
+  struct Entry: Sendable {
     let waiter: _Waiter
     let tag: Int
   }
