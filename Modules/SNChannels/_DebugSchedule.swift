@@ -19,7 +19,16 @@
     }
 
     private static let isInstalled = Atomic<Bool>(false)
-    private static let hook = _SpinLocked<(@Sendable (Point, ObjectIdentifier) -> Void)?>(nil)
+    /// The hook, boxed in a class: stored directly in the generic lock, the
+    /// closure was called through reabstraction thunks that, with this
+    /// toolchain, recursed into each other until the stack overflowed (a
+    /// crash in the full debug test run); a class reference needs no thunk.
+    private final class Hook: Sendable {
+      let body: @Sendable (Point, ObjectIdentifier) -> Void
+      init(_ body: @escaping @Sendable (Point, ObjectIdentifier) -> Void) { self.body = body }
+    }
+
+    private static let hook = _SpinLocked<Hook?>(nil)
 
     /// Installs `body`, called with the point and the identity of the object
     /// it concerns (a channel's control block or one of its waiter queues:
@@ -27,7 +36,8 @@
     ///
     /// - Parameter body: The hook, or `nil`.
     package static func install(_ body: (@Sendable (Point, ObjectIdentifier) -> Void)?) {
-      hook.withLock { $0 = body }
+      let boxed = body.map(Hook.init)
+      hook.withLock { $0 = boxed }
       isInstalled.store(body != nil, ordering: .releasing)
     }
 
@@ -35,7 +45,7 @@
     @usableFromInline
     static func reach(_ point: Point, _ object: AnyObject) {
       guard isInstalled.load(ordering: .acquiring) else { return }
-      if let body = hook.withLock({ $0 }) { body(point, ObjectIdentifier(object)) }
+      if let hook = hook.withLock({ $0 }) { hook.body(point, ObjectIdentifier(object)) }
     }
   }
 
