@@ -51,18 +51,20 @@ import Testing
     #expect(!stuck, "the parker slept through an unpark")
   }
 
-  /// `heavy()` survives `membarrier` failures after registration: it
-  /// retries (it cannot fall back to a local fence while peers rely on
-  /// compiler barriers). Before the fix it trapped.
-  @Test func heavyFenceRetriesWhenMembarrierFails() async {
-    await #expect(processExitsWith: .success) {
-      // Registers the process (a fresh one: this runs in a child).
-      guard AsymmetricFence.process.isAsymmetric else { return }  // full fences: nothing fails
-      AsymmetricFence.injectedFailures.store(12, ordering: .relaxed)
-      AsymmetricFence.process.heavy()
-      precondition(AsymmetricFence.injectedFailures.load(ordering: .relaxed) == 0)
+  #if DEBUG  // the failure injection exists in debug builds only
+    /// `heavy()` survives `membarrier` failures after registration: it
+    /// retries (it cannot fall back to a local fence while peers rely on
+    /// compiler barriers). Before the fix it trapped.
+    @Test func heavyFenceRetriesWhenMembarrierFails() async {
+      await #expect(processExitsWith: .success) {
+        // Registers the process (a fresh one: this runs in a child).
+        guard AsymmetricFence.process.isAsymmetric else { return }  // full fences: nothing fails
+        AsymmetricFence.injectedFailures.store(12, ordering: .relaxed)
+        AsymmetricFence.process.heavy()
+        precondition(AsymmetricFence.injectedFailures.load(ordering: .relaxed) == 0)
+      }
     }
-  }
+  #endif
 
   /// A thread dropped without `join()` is detached, so its resources are
   /// freed when it ends. Before the fix it stayed joinable and leaked.
