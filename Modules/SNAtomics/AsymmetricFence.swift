@@ -1,4 +1,5 @@
 import CSNShim
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -21,6 +22,18 @@ import CSNShim
 /// running thread of the process execute a full barrier. Where `membarrier`
 /// is unavailable both sides fall back to a full fence. The same scheme is
 /// folly's `asymmetricHeavyBarrier`.
+///
+/// Why a compiler barrier is enough on the frequent side, even where the
+/// hardware reorders a store before a later load (x86's store buffer, or
+/// `stlr` then `ldr` on arm64): the compiler keeps the light side's store
+/// and load in program order, and `membarrier` makes every running thread
+/// of the process execute a full barrier at some point of its program
+/// order (a thread not running passed one when it was switched out).
+/// Wherever that point falls, either it follows the light side's store, so
+/// the store is visible to the heavy side's later load, or it precedes the
+/// light side's load, so that load sees the heavy side's earlier store.
+/// That is the Dekker guarantee two full fences give. It also means the
+/// heavy side must never settle for a local fence: see ``heavy()``.
 @frozen
 public struct AsymmetricFence: Sendable {
   /// Whether ``heavy()`` is a process-wide `membarrier` (so ``light()`` costs
@@ -82,12 +95,58 @@ public struct AsymmetricFence: Sendable {
 
   /// The fence for the rare side: a process-wide barrier when asymmetric,
   /// otherwise a full hardware fence.
+  ///
+  /// If `membarrier` fails with a transient error (`ENOMEM`: the kernel
+  /// could not allocate its CPU mask; `EAGAIN`, `EINTR`), it retries,
+  /// backing off from yields to sleeps of up to a millisecond, until it
+  /// succeeds. It cannot fall back to a full fence of its own: the peers'
+  /// ``light()`` is only a compiler barrier, and the store-load order on
+  /// their side comes from the barrier `membarrier` runs on their CPUs, so
+  /// a local fence would let a wake-up be lost. Nor can the process switch
+  /// to full fences on both sides mid-run: each side picked its mode when
+  /// it was set up (channels choose their watch word then), and a peer
+  /// between its store and its load would not see the switch without the
+  /// very cross-CPU barrier that failed. Retrying delays only the rare side
+  /// (a thread about to sleep). Any other error cannot happen once
+  /// registration succeeded (`EPERM`, `EINVAL`, `ENOSYS`); it traps, as no
+  /// answer would be correct.
   public func heavy() {
     if isAsymmetric {
-      let result = csn_membarrier()
-      precondition(result == 0, "membarrier failed after registration (errno \(result))")
+      var failures: UInt32 = 0
+      while true {
+        let result = Self.membarrier()
+        if result == 0 { return }
+        precondition(
+          result == ENOMEM || result == EAGAIN || result == EINTR,
+          "membarrier failed after registration (errno \(result))")
+        failures &+= 1
+        if failures < 8 {
+          Backoff.yieldCore()
+        } else {
+          usleep(min(UInt32(1) << min(failures - 8, 10), 1_000))
+        }
+      }
     } else {
       csn_full_fence()
     }
   }
+
+  /// One `membarrier(PRIVATE_EXPEDITED)`: 0, or the errno it failed with.
+  static func membarrier() -> Int32 {
+    #if DEBUG
+      if injectedFailures.load(ordering: .relaxed) > 0,
+        injectedFailures.wrappingSubtract(1, ordering: .relaxed).oldValue > 0
+      {
+        return ENOMEM
+      }
+    #endif
+    return csn_membarrier()
+  }
+
+  #if DEBUG
+    /// Debug builds only: how many of the next barriers fail with `ENOMEM`
+    /// without calling the kernel, as a kernel under memory pressure can
+    /// (tests).
+    package static let injectedFailures = Atomic<Int>(0)
+  #endif
 }

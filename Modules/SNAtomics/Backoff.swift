@@ -67,6 +67,10 @@ public struct Backoff: Sendable {
   @inlinable @inline(__always)
   public static func pause() { csn_cpu_relax() }
 
+  /// Gives the core to another thread (`sched_yield`).
+  @inlinable
+  public static func yieldCore() { csn_yield() }
+
   /// Starts over from the shortest wait.
   @inlinable
   public mutating func reset() { step = 0 }

@@ -32,6 +32,15 @@ public final class OSThread: Sendable {
     self.startInfo = startInfo
   }
 
+  // A handle dropped without `join()` detaches the thread, so the system
+  // frees its resources when it ends (a joinable thread never joined keeps
+  // its stack and descriptor for good).
+  deinit {
+    if let box = handle.withLock({ $0.take() }) {
+      _ = pthread_detach(box.thread)
+    }
+  }
+
   /// Starts a thread running `body`.
   ///
   /// - Parameters:
@@ -105,6 +114,9 @@ public final class OSThread: Sendable {
     else { return }
     _ = pthread_join(box.thread, nil)
   }
+
+  /// The pthread while the thread is neither joined nor dropped (tests).
+  package var pthreadHandle: pthread_t? { handle.withLock { $0?.thread } }
 
   /// The CPU the thread was pinned to, or `nil` if it was not pinned (none
   /// asked for, or the OS refused).

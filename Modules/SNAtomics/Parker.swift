@@ -47,8 +47,8 @@ public final class Parker: Sendable {
         expected: Self.empty, desired: Self.parked, ordering: .acquiring
       ).exchanged
     else {
-      // The only other value is `notified`.
-      word[0].store(Self.empty, ordering: .relaxed)
+      // The only other value is `notified`: take the token.
+      consumeToken()
       return true
     }
     let address = withUnsafeAddress()
@@ -63,7 +63,7 @@ public final class Parker: Sendable {
           ).exchanged {
             return false
           }
-          word[0].store(Self.empty, ordering: .relaxed)
+          consumeToken()  // an unpark came in: its token is ours
           return true
         }
         timeout = Int64(clamping: deadline - now)
@@ -78,6 +78,23 @@ public final class Parker: Sendable {
     if word[0].exchange(Self.notified, ordering: .releasing) == Self.parked {
       _ = csn_futex_wake(withUnsafeAddress(), 1)
     }
+  }
+
+  /// Takes a token known to be there (the word read `notified`).
+  ///
+  /// An acquiring exchange, not a relaxed store of `empty`: another unpark
+  /// may have come in since the failed compare-exchange read `notified`,
+  /// and storing over its token must also acquire what that unparker wrote
+  /// before it unparked. The exchange reads the latest value in the word's
+  /// modification order, so it synchronizes with the last unpark (and,
+  /// through the release sequence of those exchanges, with every earlier
+  /// one); a plain store would drop that unpark's token without its writes,
+  /// and on a weakly ordered CPU the parker could re-check its condition,
+  /// miss them and sleep for good. Crossbeam's parker swaps here for the
+  /// same reason.
+  private func consumeToken() {
+    let previous = word[0].exchange(Self.empty, ordering: .acquiring)
+    assert(previous == Self.notified, "a token was taken by someone else")
   }
 
   private func takeToken() -> Bool {

@@ -161,7 +161,7 @@ final class _ChannelControl: @unchecked Sendable {
   static func wakeOne(_ events: UnsafeEventCount, fence: AsymmetricFence) {
     if !fence.isAsymmetric {
       fence.light()
-      guard events.state.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit else {
+      guard UnsafeEventCount.hasWaiters(events.state.pointee.load(ordering: .relaxed)) else {
         return
       }
     }
@@ -196,6 +196,10 @@ final class _ChannelControl: @unchecked Sendable {
   }
 
   /// Marks that no more sends will come and wakes every waiting receiver.
+  ///
+  /// Precondition: no send is in flight (no sender left, or, for
+  /// `PinnedExecutor`, its enqueue gate closed and drained). Receivers take
+  /// "flag set and the slot at `head` empty" as final.
   func closeForReceiving() {
     receiverEvents.setFlagAndWakeAll()
   }

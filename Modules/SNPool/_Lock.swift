@@ -12,7 +12,10 @@
 /// Not `Synchronization.Mutex`: ThreadSanitizer intercepts pthread mutexes
 /// but did not see the ordering of `Mutex` here (it reported an access race
 /// between two `withLock` calls), and these paths are not hot.
-final class _Lock<Value: ~Copyable>: @unchecked Sendable {
+///
+/// `Value: Sendable`: the lock hands its value to whichever thread holds
+/// it, so the compiler must know the value may cross threads.
+final class _Lock<Value: ~Copyable & Sendable>: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private var value: Value
 

@@ -255,25 +255,42 @@ extension _SlotRing {
   }
 
   /// Waits (spin, then suspend) until a slot is free or the channel is
-  /// closed, the task is cancelled, or `deadline` passes.
+  /// closed, the task is cancelled, or `deadline` passes. While a receive
+  /// is in flight it yields once and returns: no wake-up may come for this
+  /// task (see ``readyToSend()``), so the caller retries.
   @usableFromInline
   nonisolated(nonsending)
     func awaitRoom(deadline: UInt64?) async -> _WaitOutcome
   {
-    await _awaitReady(
+    if receiveInFlight() { return await _yieldInFlight(deadline: deadline) }
+    return await _awaitReady(
       control.senderWaiters, fence: fence, strategy: control.strategy, deadline: deadline,
       ready: readyToSend)
   }
 
   /// Waits (spin, then suspend) until an element is ready or the channel is
-  /// closed, the task is cancelled, or `deadline` passes.
+  /// closed, the task is cancelled, or `deadline` passes. While a send is
+  /// in flight at `head` it yields once and returns: no wake-up may come
+  /// for this task (see ``readyToReceive()``), so the caller retries.
   @usableFromInline
   nonisolated(nonsending)
     func awaitElements(deadline: UInt64?) async -> _WaitOutcome
   {
-    await _awaitReady(
+    if sendInFlight() { return await _yieldInFlight(deadline: deadline) }
+    return await _awaitReady(
       control.receiverWaiters, fence: fence, strategy: control.strategy, deadline: deadline,
       ready: readyToReceive)
+  }
+
+  /// Lets other tasks run while a peer's claimed slot is in flight;
+  /// `.timedOut` once `deadline` has passed, else `.ready`.
+  @usableFromInline
+  nonisolated(nonsending)
+    func _yieldInFlight(deadline: UInt64?) async -> _WaitOutcome
+  {
+    if let deadline, MonotonicClock.nanoseconds >= deadline { return .timedOut }
+    await Task.yield()
+    return .ready
   }
 
   @usableFromInline

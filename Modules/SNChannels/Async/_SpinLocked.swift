@@ -8,7 +8,10 @@ import Synchronization
 /// standard library's uninstrumented `Mutex` provides on Linux and reports
 /// every protected access as a race; a lock built from `Atomic` operations
 /// in this module is instrumented, so TSan checks the code for real.
-final class _SpinLocked<Value>: @unchecked Sendable {
+///
+/// `Value: Sendable`: the lock hands its value to whichever thread holds
+/// it, so the compiler must know the value may cross threads.
+final class _SpinLocked<Value: Sendable>: @unchecked Sendable {
   private let locked = Atomic<Bool>(false)
   private var value: Value
 

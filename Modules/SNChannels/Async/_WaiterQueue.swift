@@ -132,7 +132,7 @@ final class _Waiter: @unchecked Sendable {
 /// the lock) subtracts it.
 @usableFromInline
 final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
-  struct Entry {
+  struct Entry: Sendable {
     let waiter: _Waiter
     let tag: Int
   }
@@ -170,9 +170,25 @@ final class _WaiterQueue: UnsafeEventCountObserver, @unchecked Sendable {
 
   /// Adds `waiter` and counts it into the state word (the caller then fences
   /// and re-checks).
+  ///
+  /// Invariant: the observer units in the state word are never fewer than
+  /// the entries here, so the word never goes negative. The add happens in
+  /// the same critical section as the append, and a waker removes an entry
+  /// (and subtracts its unit) under the same lock, so its subtract always
+  /// follows the add. (Adding after the lock let a wake-all or a `count: 1`
+  /// wake that skipped cancelled entries subtract a unit not yet added: the
+  /// word went negative and `notify` skipped a futex sleeper; issue 15,
+  /// item 2.) The seq_cst add still precedes the caller's heavy fence, so
+  /// the Dekker argument is unchanged.
   func register(_ waiter: _Waiter, tag: Int) {
-    entries.withLock { $0.append(Entry(waiter: waiter, tag: tag)) }
-    stateWord.pointee.wrappingAdd(UnsafeEventCount.observerUnit, ordering: .sequentiallyConsistent)
+    let word = stateWord
+    entries.withLock {
+      $0.append(Entry(waiter: waiter, tag: tag))
+      word.pointee.wrappingAdd(UnsafeEventCount.observerUnit, ordering: .sequentiallyConsistent)
+    }
+    #if DEBUG
+      _DebugSchedule.reach(.waiterRegistered, self)
+    #endif
   }
 
   /// Removes `waiter` if a waker has not taken it out already.
@@ -353,6 +369,22 @@ extension _ChannelControl {
       senderEvents.state.pointee.load(ordering: .relaxed) >> 32
     )
   }
+}
+
+extension _ChannelControl {
+  /// Threads counted in on each side's futex (parked or about to park), for tests.
+  var parkedThreads: (receivers: Int, senders: Int) {
+    let mask = UnsafeEventCount.futexWaiterMask
+    return (
+      (receiverEvents.state.pointee.load(ordering: .relaxed) & mask) / UnsafeEventCount.waiterUnit,
+      (senderEvents.state.pointee.load(ordering: .relaxed) & mask) / UnsafeEventCount.waiterUnit
+    )
+  }
+}
+
+extension MultiSender {
+  /// Threads parked (or about to park) on each side of the channel, for tests.
+  package var parkedThreads: (receivers: Int, senders: Int) { ring.control.parkedThreads }
 }
 
 extension SPSCSender {

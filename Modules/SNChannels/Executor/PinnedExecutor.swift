@@ -33,6 +33,11 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   private let overflow = _SpinLocked<[UnownedJob]>([])
   private let overflowCount = Atomic<Int>(0)
   private let isShutDown = Atomic<Bool>(false)
+  /// Enqueues in progress (low bits) and ``closedBit``: `shutdown()` closes
+  /// the job channel only once no enqueue is between its check and its
+  /// publish (see ``enqueue(_:)``).
+  private let gate = Atomic<Int>(0)
+  private static let closedBit = 1 << 62
   private let workerThreadID = Atomic<Int64>(-1)
   private let worker = _SpinLocked<OSThread?>(nil)
   /// Whether `run` returned, and the task of an async `shutdown()` to resume then.
@@ -80,7 +85,18 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   ///
   /// - Parameter job: The job.
   public func enqueue(_ job: consuming ExecutorJob) {
-    precondition(!isShutDown.load(ordering: .relaxed), "job enqueued on a shut-down PinnedExecutor")
+    // The gate: entering and leaving are RMWs on `gate`, as is shutdown's
+    // closing OR, so they are totally ordered. An enqueue that entered
+    // before the OR is counted, and shutdown waits until it has left; the
+    // leave is a release that shutdown's acquire load reads, so the job's
+    // publish happens before the channel closes, and the worker, which
+    // acquires the close, sees it. An enqueue after the OR sees the bit and
+    // traps. (Without the gate an enqueue racing shutdown could publish
+    // after the worker saw the channel closed and empty: the job vanished;
+    // issue 15, item 3.)
+    let entered = gate.wrappingAdd(1, ordering: .acquiring).oldValue
+    precondition(entered & Self.closedBit == 0, "job enqueued on a shut-down PinnedExecutor")
+    defer { gate.wrappingSubtract(1, ordering: .releasing) }
     let job = UnownedJob(job)
     if overflowCount.load(ordering: .relaxed) == 0 {
       do {
@@ -127,9 +143,20 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   public func shutdown() {
     precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
     guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
-    jobs.ring.control.closeForReceiving()
+    closeGate()
     let thread = worker.withLock { $0.take() }
     thread?.join()
+  }
+
+  /// Stops new enqueues, waits for those in progress to publish, then
+  /// tells the worker that no more jobs will come. Closing the receiving
+  /// side while `jobs` lives is sound only because no send is in flight
+  /// once the gate is drained (the close detection assumes it).
+  private func closeGate() {
+    gate.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing)
+    var backoff = Backoff()
+    while gate.load(ordering: .acquiring) != Self.closedBit { backoff.snooze() }
+    jobs.ring.control.closeForReceiving()
   }
 
   /// Stops accepting jobs, lets the worker run every job already queued,
@@ -146,7 +173,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
   {
     precondition(!isCurrentThread, "shutdown() called on the executor's own thread")
     guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
-    jobs.ring.control.closeForReceiving()
+    closeGate()
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let finished = exitState.withLock { state -> Bool in
         if state.finished { return true }
@@ -158,6 +185,11 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     let thread = worker.withLock { $0.take() }
     thread?.join()
   }
+
+  #if DEBUG
+    /// The identities the schedule hook reports for the job channel (tests).
+    package var scheduleIdentities: [ObjectIdentifier] { jobs.ring.control.scheduleIdentities }
+  #endif
 
   private func takeOverflow() -> UnownedJob? {
     guard overflowCount.load(ordering: .acquiring) > 0 else { return nil }

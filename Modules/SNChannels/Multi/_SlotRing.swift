@@ -20,6 +20,17 @@ import Synchronization
 ///   holds up receivers of that slot only. `tryReceive` may report empty
 ///   while such a send is in flight, and `trySend` may report full while a
 ///   receive is in flight; the blocking operations wait for them.
+/// - Wake-ups: each publish wakes one receiver (each free, one sender). A
+///   woken receiver may find the slot at `head` claimed but unwritten (a
+///   later slot's publish woke it), and the earlier slot's own wake-up may
+///   go to another receiver: if the first one slept again, an element would
+///   stay behind with a receiver asleep (issue 15, item 1). So a waiter
+///   never sleeps while the operation it waits for is in flight
+///   (``readyToReceive()``: `tail != head`; ``readyToSend()``:
+///   `tail - head < capacity`): it spins and yields until the claim is
+///   published, as crossbeam's array channel does. It sleeps only when
+///   every claimed slot has been taken, and then any later publish finds it
+///   counted in (the fence argument of `UnsafeEventCount`).
 /// - Sleeping uses `UnsafeEventCount` with `AsymmetricFence`, as in the
 ///   SPSC ring.
 @usableFromInline
@@ -112,6 +123,9 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
         let (exchanged, original) = tail.pointee.weakCompareExchange(
           expected: position, desired: position &+ 1, ordering: .relaxed)
         if exchanged {
+          #if DEBUG
+            _DebugSchedule.reach(.sendClaimed, control)
+          #endif
           value(position).initialize(to: element)
           sequence.pointee.store(position &+ 1, ordering: .releasing)
           receiverEvents.notify(fence)
@@ -166,6 +180,9 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     if wanted == 0 { return 0 }
     let (position, count) = claimForSending(upTo: wanted)
     if count == 0 { return 0 }
+    #if DEBUG
+      _DebugSchedule.reach(.sendClaimed, control)
+    #endif
     var index = elements.startIndex
     for offset in 0..<count {
       value(position &+ offset).initialize(to: elements[index])
@@ -176,12 +193,28 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     return count
   }
 
-  /// Whether a sender could make progress now: room at `tail`, or closed.
+  /// Whether a sender must not sleep: room at `tail`, closed, or a receive
+  /// in flight (a slot claimed by a receiver, not yet freed), whose wake-up
+  /// may go to another sender (see the type's comment).
+  ///
+  /// Ordering: called after the sender counted itself in and fenced. If a
+  /// receiver's notify missed that count, the fence pair makes this call see
+  /// its stores, the `head` claim (earlier in its program order) included.
   @usableFromInline
   func readyToSend() -> Bool {
     if control.isClosedForSending { return true }
     let position = control.tail.pointee.load(ordering: .relaxed)
-    return sequence(position).pointee.load(ordering: .acquiring) &- position >= 0
+    if sequence(position).pointee.load(ordering: .acquiring) &- position >= 0 { return true }
+    return position &- control.head.pointee.load(ordering: .relaxed) <= mask
+  }
+
+  /// Whether a receive has claimed a slot and not yet freed it (room is
+  /// coming without a wake-up of its own).
+  @usableFromInline
+  func receiveInFlight() -> Bool {
+    let position = control.tail.pointee.load(ordering: .relaxed)
+    return sequence(position).pointee.load(ordering: .acquiring) &- position < 0
+      && position &- control.head.pointee.load(ordering: .relaxed) <= mask
   }
 
   @inlinable
@@ -247,6 +280,9 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
         let (exchanged, original) = head.pointee.weakCompareExchange(
           expected: position, desired: position &+ 1, ordering: .relaxed)
         if exchanged {
+          #if DEBUG
+            _DebugSchedule.reach(.receiveClaimed, control)
+          #endif
           let element = value(position).move()
           sequence.pointee.store(position &+ mask &+ 1, ordering: .releasing)
           senderEvents.notify(fence)
@@ -303,6 +339,9 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
       let (exchanged, original) = head.pointee.weakCompareExchange(
         expected: position, desired: position &+ count, ordering: .relaxed)
       if exchanged {
+        #if DEBUG
+          _DebugSchedule.reach(.receiveClaimed, control)
+        #endif
         buffer.reserveCapacity(buffer.count + count)
         for offset in 0..<count {
           buffer.append(value(position &+ offset).move())
@@ -317,12 +356,29 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     }
   }
 
-  /// Whether a receiver could make progress now: an element at `head`, or
-  /// no sender left.
+  /// Whether a receiver must not sleep: an element at `head`, no sender
+  /// left, or a send in flight (`tail != head`: a slot claimed and not yet
+  /// taken), whose wake-up may go to another receiver (see the type's
+  /// comment).
+  ///
+  /// Ordering: called after the receiver counted itself in and fenced. If a
+  /// sender's notify missed that count, the fence pair makes this call see
+  /// its publish and its `tail` claim (earlier in its program order), so
+  /// either the slot at `head` reads full or `tail` reads past `head`.
   @usableFromInline
   func readyToReceive() -> Bool {
     if control.receiverEvents.isFlagSet { return true }
     let position = control.head.pointee.load(ordering: .relaxed)
-    return sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+    if sequence(position).pointee.load(ordering: .acquiring) == position &+ 1 { return true }
+    return control.tail.pointee.load(ordering: .relaxed) != position
+  }
+
+  /// Whether a send has claimed the slot at `head` and not yet published
+  /// it (an element is coming without a wake-up of its own).
+  @usableFromInline
+  func sendInFlight() -> Bool {
+    let position = control.head.pointee.load(ordering: .relaxed)
+    return sequence(position).pointee.load(ordering: .acquiring) == position
+      && control.tail.pointee.load(ordering: .relaxed) != position
   }
 }

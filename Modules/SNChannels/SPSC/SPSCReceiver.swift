@@ -38,7 +38,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     // before this load, and only for these two words: the endpoint's own
     // fields stay in registers across a caller's loop.
     AsymmetricFence.compilerOrder(orderingStoreTo: sharedHead, beforeLoadFrom: sendersWatch)
-    if sendersWatch.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+    if UnsafeEventCount.hasWaiters(sendersWatch.pointee.load(ordering: .relaxed)) {
       storage.control.wakeSenders()
     }
   }

@@ -41,7 +41,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     // before this load, and only for these two words: the endpoint's own
     // fields stay in registers across a caller's loop.
     AsymmetricFence.compilerOrder(orderingStoreTo: sharedTail, beforeLoadFrom: receiversWatch)
-    if receiversWatch.pointee.load(ordering: .relaxed) >= UnsafeEventCount.waiterUnit {
+    if UnsafeEventCount.hasWaiters(receiversWatch.pointee.load(ordering: .relaxed)) {
       storage.control.wakeReceivers()
     }
   }

@@ -228,6 +228,23 @@ func _scan(
   return nil
 }
 
+/// Whether an open arm has a send in flight: a slot claimed and not yet
+/// taken (`tail != head`). A selecting waiter must not sleep then: the
+/// element's wake-up may go to another receiver of an MPMC arm (issue 15,
+/// item 1; see `_SlotRing.readyToReceive()`). Called after the waiter is
+/// registered and fenced, so a publish whose notify missed it is seen here.
+func _sendInFlight(_ sources: [SelectSource], open: [Bool]) -> Bool {
+  for arm in sources.indices where open[arm] {
+    let control = sources[arm].control
+    if control.tail.pointee.load(ordering: .relaxed)
+      != control.head.pointee.load(ordering: .relaxed)
+    {
+      return true
+    }
+  }
+  return false
+}
+
 /// A waiter that fired from arm `tag` but took its element elsewhere (or
 /// nothing) passes the wake-up on, so another waiter of that arm gets it.
 private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [SelectSource]) {
@@ -262,9 +279,10 @@ func _selectBlocking(
     } catch {
       _ = waiter.fireSelf()
       for source in sources { source.control.receiverWaiters.deregister(waiter) }
+      _passOn(waiter, chosen: nil, sources: sources)
       throw error
     }
-    if chosen == nil {
+    if chosen == nil, !_sendInFlight(sources, open: open) {
       while case .waiting = waiter.phase { parker.park() }
     } else {
       _ = waiter.fireSelf()
@@ -278,7 +296,8 @@ func _selectBlocking(
         throw error
       }
     }
-    // Found nothing after a wake-up: whoever took the element used it.
+    // Found nothing after a wake-up, and no send was in flight at the
+    // registration scan: whoever took the element used it.
     if let chosen {
       _passOn(waiter, chosen: chosen, sources: sources)
       return
@@ -312,12 +331,14 @@ nonisolated(nonsending)
       _passOn(waiter, chosen: nil, sources: sources)
       throw error
     }
-    if chosen == nil {
+    let inFlight = chosen == nil && _sendInFlight(sources, open: open)
+    if chosen == nil, !inFlight {
       await _suspend(waiter, deadline: nil)
     } else {
       _ = waiter.fireSelf()
     }
     for source in sources { source.control.receiverWaiters.deregister(waiter) }
+    if inFlight { await Task.yield() }
     if case .cancelled = waiter.phase { throw .cancelled }
     if chosen == nil, Task.isCancelled {
       _passOn(waiter, chosen: nil, sources: sources)
