@@ -1,5 +1,6 @@
 import SNAtomics
 import SNPool
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -30,6 +31,16 @@ struct AnsweringWorker: AskableWorker {
 
   static let holdFrom = 1_000_000_000
 
+  /// Holds a worker handling `.plain(-1)` until opened.
+  final class Gate: Sendable {
+    private let open = Atomic<Bool>(false)
+    var isOpen: Bool { open.load(ordering: .acquiring) }
+    func openNow() { open.store(true, ordering: .releasing) }
+  }
+
+  /// The gate of ``askHandedBackByStop()``, the one test that sends `.plain(-1)`.
+  static let gate = Gate()
+
   static func message(asking ask: Ask<Int, Reply>) -> Message { .ask(ask) }
 
   func makeState(workerIndex: Int) -> State { State() }
@@ -41,7 +52,12 @@ struct AnsweringWorker: AskableWorker {
     switch envelope.message {
     case .ask(let message): ask = message
     case .plain(let milliseconds):
-      usleep(UInt32(milliseconds) * 1000)  // keeps the worker busy
+      if milliseconds < 0 {
+        // Busy until the test opens the gate, however slow the machine.
+        while !Self.gate.isOpen { usleep(1_000) }
+      } else {
+        usleep(UInt32(milliseconds) * 1000)  // keeps the worker busy
+      }
       return
     }
     if ask.request < 0 { throw Failure() }
@@ -233,21 +249,29 @@ struct AskTests {
   func askHandedBackByStop() async throws {
     let pool = try Self.makePool(workers: 1)
     try pool.start()
-    try await pool.send(.plain(1_000), toWorker: 0)
+    try await pool.send(.plain(-1), toWorker: 0)
     // Asked only once the worker took the busy message alone, so the asks
     // queue behind it (stop() ends the batch being handled, not the queue).
     while pool.statistics.received == 0 { await Task.yield() }
     #expect(pool.statistics.received == 1)
     let tally = AskTally()
     let askers = Self.askFromThreads(pool, threads: 3, perThread: 1, offset: 0, tally: tally)
-    // The asks queue behind the busy worker: waited for, not slept on, so a
-    // loaded machine cannot let the worker finish first.
+    // The asks queue behind the worker, held at the gate: waited for, not
+    // slept on (under the full parallel suite an asker thread can start
+    // more than a second late).
     let queued = ContinuousClock.now
-    while pool.statistics.queueDepth < 3, ContinuousClock.now - queued < .seconds(10) {
+    while pool.statistics.queueDepth < 3, ContinuousClock.now - queued < .seconds(60) {
       usleep(1_000)
     }
     #expect(pool.statistics.queueDepth == 3)
     let start = ContinuousClock.now
+    // The gate opens once stop() has begun: stop() requests the stop before
+    // it joins the worker, so the busy handler returns into a stopped loop.
+    let opener = OSThread.spawn(name: "gate") {
+      usleep(300_000)
+      AnsweringWorker.gate.openNow()
+    }
+    defer { opener.join() }
     do {
       let termination = pool.stop()
       let handedBack = termination.unprocessed.compactMap { envelope -> Int? in
