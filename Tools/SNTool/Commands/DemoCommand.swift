@@ -76,6 +76,16 @@ public struct DemoCommand: ParsableCommand {
   @Option(name: .long, help: "Mesh mode: trades staged per destination before a flush.")
   public var stageCapacity = 128
 
+  /// Mesh chunk size.
+  @Option(
+    name: .long,
+    help: "Mesh mode: trades a worker generates per step (and per buffer passed to a peer).")
+  public var meshChunk = 4_096
+
+  /// Mesh buffers per peer.
+  @Option(name: .long, help: "Mesh mode: buffers each worker may lend each peer at once.")
+  public var meshBuffers = 64
+
   /// Interleaved rounds.
   @Option(name: .long, help: "Rounds: the reference and every worker count, interleaved (1...100).")
   public var rounds = 3
@@ -135,6 +145,8 @@ public struct DemoCommand: ParsableCommand {
     configuration.mode = mode
     configuration.meshLaneCapacity = laneCapacity
     configuration.meshStageCapacity = stageCapacity
+    configuration.meshChunkSize = meshChunk
+    configuration.meshBuffersPerPeer = meshBuffers
     return configuration
   }
 

@@ -28,8 +28,13 @@ public struct DemoConfiguration: Sendable, Hashable {
   /// How the pool is fed: the shared-nothing mesh (default) or one
   /// external producer.
   public var mode = DemoMode.mesh
-  /// Mesh mode: trades a worker generates per step.
-  public var meshChunkSize = 1_024
+  /// Mesh mode: trades a worker generates per step (and the capacity of
+  /// each buffer the trades travel in).
+  public var meshChunkSize = 4_096
+  /// Mesh mode: buffers each worker may lend each peer at once. Deep
+  /// enough (64 × 32 KiB per pair) that a worker keeps generating while a
+  /// peer is off its CPU for a while; pages no run reaches stay untouched.
+  public var meshBuffersPerPeer = 64
   /// Mesh mode: messages handled per lane per round.
   public var meshBatchSize = 2_048
   /// Mesh mode: capacity of each worker-to-worker lane, or 0 for
@@ -60,6 +65,12 @@ public struct DemoConfiguration: Sendable, Hashable {
     }
     guard batchSize >= 1, batchSize <= 65_536 else {
       throw .invalidArgument.with(detail: "--batch-size must be in 1...65536")
+    }
+    guard meshChunkSize >= 1, meshChunkSize <= 1 << 20 else {
+      throw .invalidArgument.with(detail: "mesh chunk size must be in 1...1048576")
+    }
+    guard meshBuffersPerPeer >= 1, meshBuffersPerPeer <= 64 else {
+      throw .invalidArgument.with(detail: "mesh buffers per peer must be in 1...64")
     }
   }
 }
