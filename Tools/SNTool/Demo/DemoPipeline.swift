@@ -38,10 +38,11 @@ public struct DemoConfiguration: Sendable, Hashable {
   /// Mesh mode: messages handled per lane per round.
   public var meshBatchSize = 2_048
   /// Mesh mode: capacity of each worker-to-worker lane, or 0 for
-  /// `65536 / workers` (1 MiB lanes at 2 workers, 8 MiB of lanes at 8):
-  /// deep lanes ride out a peer that the OS took off its CPU.
+  /// `65536 / workers`. The lanes carry buffer handles only (at most two
+  /// per lent buffer in flight), so any capacity from 1 works; a full lane
+  /// only delays a handle.
   public var meshLaneCapacity = 0
-  /// Mesh mode: trades staged per destination before a flush.
+  /// Mesh mode: handles staged per destination before a flush.
   public var meshStageCapacity = 128
 
   /// The default demo: 20 million trades over 10 000 symbols.
