@@ -202,6 +202,28 @@ public struct MeshAggregationWorker: Worker {
     var count = 0
     let symbolCount = symbolCount
     let chunkSize = chunkSize
+    if workers == 1 {
+      // Alone, this worker owns every symbol: nothing to route, and the
+      // routes hold each symbol's slot. The reference's fused loop.
+      var notional = 0.0
+      routes.withUnsafeBufferPointer { routes in
+        state.table.withUnsafeMutableBufferPointer { table in
+          while count < chunkSize, let (_, random) = shard.next() {
+            count &+= 1
+            let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
+            let value = trade.price * trade.quantity
+            notional += value
+            table[Int(truncatingIfNeeded: routes[Int(trade.symbol)] >> 32)].add(
+              price: trade.price, quantity: trade.quantity, notional: value)
+          }
+        }
+      }
+      state.shard = shard
+      state.generated += count
+      state.notional += notional
+      state.folded &+= UInt64(count)
+      return
+    }
     // Branch-free partition by owner: one table load gives the owner and
     // the owner's slot; one store into that owner's buffer. This worker's
     // own share goes to its scratch buffer and is folded right after, in
