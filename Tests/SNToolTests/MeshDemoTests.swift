@@ -14,6 +14,8 @@ struct MeshDemoTests {
     configuration.meshStageCapacity = 2
     configuration.meshChunkSize = 97
     configuration.meshBatchSize = 3
+    // One buffer per peer: every chunk waits for the last one to come back.
+    configuration.meshBuffersPerPeer = 1
     let run = try DemoPipeline.runMeshed(configuration, workers: workers)
     let reference = DemoPipeline.reference(configuration)
     let check = DemoPipeline.check(run, against: reference)
@@ -37,6 +39,30 @@ struct MeshDemoTests {
       }
     }
     #expect(trades == expected)
+    // The packed form the mesh workers move is the same trade.
+    for (_, random) in shards.shard(1) {
+      let whole = TradeGenerator.wholeTrade(random: random, symbolCount: 300)
+      let trade = TradeGenerator.trade(random: random, symbolCount: 300)
+      #expect(
+        Trade(symbol: whole.symbol, price: Double(whole.price), quantity: Double(whole.quantity))
+          == trade)
+    }
+  }
+
+  @Test(
+    "deep and shallow buffer rings, large and small chunks: the same answer",
+    arguments: [(1, 1), (4_096, 2), (33, 64)])
+  func bufferShapes(chunk: Int, buffers: Int) throws {
+    var configuration = DemoTests.small
+    configuration.meshChunkSize = chunk
+    configuration.meshBuffersPerPeer = buffers
+    let reference = DemoPipeline.reference(configuration)
+    for workers in [2, 4] {
+      let run = try DemoPipeline.runMeshed(configuration, workers: workers)
+      let check = DemoPipeline.check(run, against: reference)
+      #expect(check.passed, "\(workers) workers: \(check.mismatches)")
+      #expect(run.perWorker.reduce(0, +) == UInt64(configuration.events))
+    }
   }
 
   @Test("bad mesh settings are typed errors")
@@ -48,6 +74,16 @@ struct MeshDemoTests {
     }
     #expect(throws: SNToolError.pipelineFailed) {
       try DemoPipeline.runMeshed(DemoTests.small, workers: 0)
+    }
+    var noBuffers = DemoTests.small
+    noBuffers.meshBuffersPerPeer = 0
+    #expect(throws: SNToolError.invalidArgument) {
+      try DemoPipeline.runMeshed(noBuffers, workers: 2)
+    }
+    var noChunk = DemoTests.small
+    noChunk.meshChunkSize = 0
+    #expect(throws: SNToolError.invalidArgument) {
+      try DemoPipeline.runMeshed(noChunk, workers: 2)
     }
   }
 }

@@ -12,9 +12,10 @@ public struct DemoCommand: ParsableCommand {
     abstract: "Aggregate a generated stream of trades through the worker pool, and check it.",
     discussion: """
       --mode mesh (the default) is shared-nothing: each worker generates its own share of the \
-      trades (symbol, price, quantity), sends each trade to the worker that owns its symbol \
-      (stable hash) over the pool's worker-to-worker mesh, or folds it in place when it owns the \
-      symbol, and aggregates per symbol in state it alone owns. --mode ingress feeds the pool \
+      trades (symbol, price, quantity), partitions each chunk by the worker that owns the \
+      symbol (stable hash) into buffers it owns, and passes each peer its buffer by a small \
+      handle over the pool's worker-to-worker mesh (the trades travel by indirection, not one \
+      message each); the owner folds the buffer into state it alone owns and hands it back. --mode ingress feeds the pool \
       from one producer thread (send(contentsOf:key:)); workers compute notionals with SIMD \
       kernels in arena scratch memory; that shape is capped by the producer. Either way the \
       answer is compared, exactly, with a single-threaded computation that uses the same \
@@ -73,8 +74,18 @@ public struct DemoCommand: ParsableCommand {
   public var laneCapacity = 0
 
   /// Mesh stage capacity.
-  @Option(name: .long, help: "Mesh mode: trades staged per destination before a flush.")
+  @Option(name: .long, help: "Mesh mode: buffer handles staged per destination before a flush.")
   public var stageCapacity = 128
+
+  /// Mesh chunk size.
+  @Option(
+    name: .long,
+    help: "Mesh mode: trades a worker generates per step (and per buffer passed to a peer).")
+  public var meshChunk = 4_096
+
+  /// Mesh buffers per peer.
+  @Option(name: .long, help: "Mesh mode: buffers each worker may lend each peer at once.")
+  public var meshBuffers = 64
 
   /// Interleaved rounds.
   @Option(name: .long, help: "Rounds: the reference and every worker count, interleaved (1...100).")
@@ -135,6 +146,8 @@ public struct DemoCommand: ParsableCommand {
     configuration.mode = mode
     configuration.meshLaneCapacity = laneCapacity
     configuration.meshStageCapacity = stageCapacity
+    configuration.meshChunkSize = meshChunk
+    configuration.meshBuffersPerPeer = meshBuffers
     return configuration
   }
 
@@ -157,7 +170,8 @@ public struct DemoCommand: ParsableCommand {
         "sn demo --mode \(mode.rawValue): \(format(count: configuration.events)) trades over "
           + "\(format(count: configuration.symbols)) symbols, routed by symbol (stable hash); "
           + (mode == .mesh
-            ? "each worker generates its share and sends trades to their owners over the mesh"
+            ? "each worker generates its share and passes trades to their owners in buffers "
+              + "(handles over the mesh, \(configuration.meshChunkSize) trades per chunk)"
             : "one producer thread submits, queue \(configuration.queueCapacity), batch "
               + "\(configuration.batchSize)")
           + "; affinity \(affinity ? "on" : "off"); \(rounds) round\(rounds == 1 ? "" : "s")")

@@ -14,8 +14,9 @@ public enum DemoMode: String, Sendable, Hashable, CaseIterable {
 
 extension DemoPipeline {
   /// Runs the shared-nothing pipeline once: every worker generates its own
-  /// share of the stream (``SeededShards``), sends each trade to the owner
-  /// of its symbol over the mesh (folding its own symbols in place), and
+  /// share of the stream (``SeededShards``), passes each trade to the owner
+  /// of its symbol (in buffers whose handles travel over the mesh, see
+  /// ``MeshAggregationWorker``; its own symbols it folds itself), and
   /// aggregates; the states are merged after a graceful shutdown.
   ///
   /// - Parameters:
@@ -39,7 +40,8 @@ extension DemoPipeline {
       pool = try WorkerPool(
         worker: MeshAggregationWorker(
           shards: shards, symbolCount: configuration.symbols,
-          chunkSize: configuration.meshChunkSize, owners: owners),
+          chunkSize: configuration.meshChunkSize, owners: owners, workerCount: max(1, workers),
+          buffersPerPeer: configuration.meshBuffersPerPeer),
         configuration: PoolConfiguration()
           .withNumWorkers(workers)
           .withCPUAffinity(configuration.cpuAffinity)

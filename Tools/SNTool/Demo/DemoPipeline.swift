@@ -28,15 +28,21 @@ public struct DemoConfiguration: Sendable, Hashable {
   /// How the pool is fed: the shared-nothing mesh (default) or one
   /// external producer.
   public var mode = DemoMode.mesh
-  /// Mesh mode: trades a worker generates per step.
-  public var meshChunkSize = 1_024
+  /// Mesh mode: trades a worker generates per step (and the capacity of
+  /// each buffer the trades travel in).
+  public var meshChunkSize = 4_096
+  /// Mesh mode: buffers each worker may lend each peer at once. Deep
+  /// enough (64 × 32 KiB per pair) that a worker keeps generating while a
+  /// peer is off its CPU for a while; pages no run reaches stay untouched.
+  public var meshBuffersPerPeer = 64
   /// Mesh mode: messages handled per lane per round.
   public var meshBatchSize = 2_048
   /// Mesh mode: capacity of each worker-to-worker lane, or 0 for
-  /// `65536 / workers` (1 MiB lanes at 2 workers, 8 MiB of lanes at 8):
-  /// deep lanes ride out a peer that the OS took off its CPU.
+  /// `65536 / workers`. The lanes carry buffer handles only (at most two
+  /// per lent buffer in flight), so any capacity from 1 works; a full lane
+  /// only delays a handle.
   public var meshLaneCapacity = 0
-  /// Mesh mode: trades staged per destination before a flush.
+  /// Mesh mode: handles staged per destination before a flush.
   public var meshStageCapacity = 128
 
   /// The default demo: 20 million trades over 10 000 symbols.
@@ -60,6 +66,12 @@ public struct DemoConfiguration: Sendable, Hashable {
     }
     guard batchSize >= 1, batchSize <= 65_536 else {
       throw .invalidArgument.with(detail: "--batch-size must be in 1...65536")
+    }
+    guard meshChunkSize >= 1, meshChunkSize <= 1 << 20 else {
+      throw .invalidArgument.with(detail: "mesh chunk size must be in 1...1048576")
+    }
+    guard meshBuffersPerPeer >= 1, meshBuffersPerPeer <= 64 else {
+      throw .invalidArgument.with(detail: "mesh buffers per peer must be in 1...64")
     }
   }
 }

@@ -9,196 +9,273 @@ import SNPool
 #endif
 
 /// The shared-nothing demo's worker: generates its own share of the trade
-/// stream, routes each trade to the worker that owns its symbol over the
-/// pool's mesh (or folds it in place when it owns the symbol itself), and
+/// stream, routes each trade to the worker that owns its symbol, and
 /// aggregates the trades routed to it.
+///
+/// Trades travel by indirection, not one mesh message each (the message
+/// shape the "Designing a pipeline" article advises): a generation step
+/// partitions a chunk of trades by owner, branch-free, into buffers this
+/// worker holds (one per destination, in ``TradeBatches``; its own share
+/// goes to a buffer it folds at once), then sends each peer one small
+/// ``Message/batch(from:buffer:count:)`` handle over the mesh. The peer
+/// folds the buffer in a tight loop and hands it back with
+/// ``Message/returned(by:buffer:)``. Per trade that leaves an 8-byte store
+/// and an 8-byte load; the mesh carries one message per peer per chunk.
 ///
 /// Generation runs in chunks, each one a `.generate` message the worker
 /// sends itself: between two chunks the run loop handles what the other
-/// workers sent and flushes the stages, and while a peer's lane is full the
-/// worker skips generating (it still re-arms itself) until the backlog
-/// drains. The pending `.generate` message keeps the worker busy, so a
+/// workers sent (batches to fold, buffers coming back) and flushes the
+/// stages. While a peer still holds every buffer this worker has for it,
+/// the worker skips generating (it still re-arms itself) until one comes
+/// back. The pending `.generate` message keeps the worker busy, so a
 /// graceful shutdown waits for the whole share.
+///
+/// Memory ordering: the buffers are plain memory; the mesh lanes order the
+/// hand-overs. The generating worker writes a buffer, then publishes the
+/// `.batch` handle (the lane's release store); the owner reads the handle
+/// (the lane's acquire load), so every trade written is visible before it
+/// folds them. The owner's reads of the buffer come before it publishes
+/// `.returned` (release), which the generating worker reads (acquire)
+/// before it writes that buffer again: no read sees a later write.
+/// Deadlock freedom: a worker handles `.batch` and `.returned` whatever its
+/// own buffers' state, and waiting (no free buffer) never blocks the run
+/// loop, so every lent buffer comes back.
 public struct MeshAggregationWorker: Worker {
-  /// What travels between workers.
-  /// What travels between workers: a trade packed into 8 bytes (symbol,
-  /// whole-cent price and quantity; the demo's ranges fit 32 + 16 + 16
-  /// bits), or the `generate` command. Small messages matter: a mesh hop
-  /// moves one cache line per 8 of these, against one per 2 for an enum
-  /// holding a ``Trade``.
-  @frozen
-  public struct Message: Sendable, Hashable {
-    /// The symbol id, or `UInt32.max` for ``generate``.
-    public var symbol: UInt32
-    /// The price in cents, 1...50000.
-    public var price: UInt16
-    /// The quantity, 1...500.
-    public var quantity: UInt16
-
+  /// What travels between workers: small handles, never the trades.
+  public enum Message: Sendable, Hashable {
     /// Generate the next chunk of this worker's share.
-    public static let generate = Message(symbol: .max, price: 0, quantity: 0)
-
-    /// A trade for a symbol the receiver owns.
-    ///
-    /// - Parameter trade: The trade (whole-number price and quantity).
-    /// - Returns: The packed message.
-    @inline(__always)
-    public static func trade(_ trade: Trade) -> Message {
-      Message(
-        symbol: trade.symbol, price: UInt16(truncatingIfNeeded: Int(trade.price)),
-        quantity: UInt16(truncatingIfNeeded: Int(trade.quantity)))
-    }
-
-    /// The trade this message carries.
-    public var trade: Trade {
-      Trade(symbol: symbol, price: Double(price), quantity: Double(quantity))
-    }
-
-    /// Whether this is the ``generate`` command.
-    public var isGenerate: Bool { symbol == .max }
+    case generate
+    /// Worker `from`'s buffer number `buffer` for the receiver holds `count`
+    /// packed trades of symbols the receiver owns.
+    case batch(from: Int32, buffer: Int32, count: Int32)
+    /// Worker `by` folded the receiver's buffer number `buffer` for it: the
+    /// receiver may fill it again.
+    case returned(by: Int32, buffer: Int32)
   }
 
   /// A worker's own data: no other thread ever touches it.
   public struct State {
     /// This worker's share of the stream.
     var shard: SeededShard
-    /// Per symbol: its slot in `table` if this worker owns it, else
-    /// `-1 - owner`.
-    var slots: [Int32]
-    /// Aggregates of the symbols this worker owns, compact (half the cache
-    /// footprint of a table of every symbol, at 2 workers).
+    /// This worker's index.
+    let me: Int
+    /// Aggregates of the symbols this worker owns, compact, by slot.
     var table: [SymbolAggregate]
+    /// Per destination: the buffers for it this worker may fill.
+    var free: [[Int32]]
+    /// Per destination: trades put in its buffer by the current chunk.
+    var fills: [Int]
+    /// Per destination: the buffer the current chunk fills.
+    var open: [Int32]
     /// The notional of every trade folded here, summed as they come.
     var notional = 0.0
     /// Trades this worker generated.
     var generated = 0
     /// Trades folded here.
     var folded: UInt64 = 0
-    /// A chunk's trades for other workers (reused buffer).
-    var outgoing: [Trade] = []
+    /// Generation steps in a row that found no free buffer.
+    var stalls = 0
   }
 
   /// The whole stream, split into one share per worker.
   public let shards: SeededShards
   /// Distinct symbols.
   public let symbolCount: Int
-  /// Trades generated per `.generate` message.
+  /// Trades generated per `.generate` message (at most the buffers'
+  /// capacity).
   public let chunkSize: Int
-  /// The owner of each symbol, from the pool's partitioner.
-  public let owners: [UInt16]
+  /// Per symbol: `slot << 32 | owner`, where `slot` is the symbol's index in
+  /// its owner's compact table (owners from the pool's partitioner).
+  let routes: [UInt64]
+  /// Symbols each worker owns, by slot.
+  let owned: [[UInt32]]
+  /// The buffers trades travel in.
+  public let batches: TradeBatches
 
   /// Creates the worker.
   ///
   /// - Parameters:
   ///   - shards: The stream and its split.
   ///   - symbolCount: Distinct symbols.
-  ///   - chunkSize: Trades per generation step.
-  ///   - owners: The owning worker of each symbol (the pool's partitioner).
-  public init(shards: SeededShards, symbolCount: Int, chunkSize: Int, owners: [UInt16]) {
+  ///   - chunkSize: Trades per generation step, at least 1.
+  ///   - owners: The owning worker of each symbol (the pool's partitioner),
+  ///     each in `0..<workerCount`.
+  ///   - workerCount: Workers in the pool.
+  ///   - buffersPerPeer: Buffers each worker may lend each peer at once.
+  public init(
+    shards: SeededShards, symbolCount: Int, chunkSize: Int, owners: [UInt16], workerCount: Int,
+    buffersPerPeer: Int = 64
+  ) {
+    precondition(chunkSize >= 1 && buffersPerPeer >= 1, "MeshAggregationWorker: sizes >= 1")
+    precondition(owners.count == symbolCount, "MeshAggregationWorker: one owner per symbol")
     self.shards = shards
     self.symbolCount = symbolCount
     self.chunkSize = chunkSize
-    self.owners = owners
+    var owned: [[UInt32]] = Array(repeating: [], count: workerCount)
+    var routes: [UInt64] = []
+    routes.reserveCapacity(symbolCount)
+    for (symbol, owner) in owners.enumerated() {
+      let owner = Int(owner)
+      precondition(owner < workerCount, "MeshAggregationWorker: owner out of range")
+      routes.append(UInt64(owned[owner].count) << 32 | UInt64(owner))
+      owned[owner].append(UInt32(symbol))
+    }
+    self.routes = routes
+    self.owned = owned
+    batches = TradeBatches(workerCount: workerCount, depth: buffersPerPeer, capacity: chunkSize)
   }
 
-  /// Makes the worker's share cursor and table on its own thread.
+  /// Makes the worker's share cursor, table and buffer lists on its own
+  /// thread.
   ///
   /// - Parameter workerIndex: The worker.
   /// - Returns: The fresh state.
   public func makeState(workerIndex: Int) -> State {
-    var slots: [Int32] = []
-    var table: [SymbolAggregate] = []
-    for symbol in 0..<symbolCount {
-      let owner = Int(owners[symbol])
-      if owner == workerIndex {
-        slots.append(Int32(table.count))
-        table.append(SymbolAggregate(symbol: UInt32(symbol)))
-      } else {
-        slots.append(Int32(-1 - owner))
-      }
-    }
-    return State(shard: shards.shard(workerIndex), slots: slots, table: table)
+    let workers = batches.workerCount
+    return State(
+      shard: shards.shard(workerIndex), me: workerIndex,
+      table: owned[workerIndex].map { SymbolAggregate(symbol: $0) },
+      free: (0..<workers).map { $0 == workerIndex ? [] : (0..<Int32(batches.depth)).reversed() },
+      fills: Array(repeating: 0, count: workers), open: Array(repeating: 0, count: workers))
   }
 
-  /// Generates a chunk, or folds a trade.
+  /// Generates a chunk, folds a peer's batch, or takes a buffer back.
   ///
   /// - Parameters:
-  ///   - envelope: `.generate` or a trade.
+  ///   - envelope: The handle.
   ///   - state: The worker's state.
   ///   - context: The mesh.
-  /// - Throws: ``SubmitError`` if the mesh refuses a trade (it cannot with
-  ///   the demo's backlog limit); the pool's error policy then stops it.
+  /// - Throws: ``SubmitError`` if the mesh refuses a handle (it cannot: at
+  ///   most `buffersPerPeer` handles per lane and direction are in flight);
+  ///   the pool's error policy then stops it.
   public func handleMessage(
     _ envelope: Envelope<Message>, state: inout State, context: inout WorkerContext<Self>
   ) throws {
-    let message = envelope.message
-    if !message.isGenerate {
-      fold(message.trade, into: &state)
-    } else {
-      if context.isMeshBackpressured {
-        // A peer's lane is full: it is busy or off its CPU. Sleep briefly
-        // rather than spin: on a shared host the peer may need this CPU,
-        // and spinning (or yielding in a loop) burns CPU for nothing.
-        usleep(50)
-      } else {
+    switch envelope.message {
+    case .batch(let from, let buffer, let count):
+      fold(
+        batches.base(from: Int(from), to: state.me, index: Int(buffer)), count: Int(count),
+        into: &state)
+      try context.send(.returned(by: Int32(state.me), buffer: buffer), toWorker: Int(from))
+    case .returned(let peer, let buffer):
+      state.free[Int(peer)].append(buffer)
+    case .generate:
+      // Hand back the buffers folded this round before spending a chunk's
+      // time generating: the peers get them a chunk earlier.
+      context.flushMesh()
+      if takeBuffers(&state) {
+        state.stalls = 0
         try generateChunk(&state, &context)
+      } else {
+        // A peer holds every buffer this worker has for it. Go round the
+        // run loop (it takes what the peers send back) a few times; then
+        // the peer is likely off its CPU: sleep briefly rather than spin,
+        // since on a shared host the peer may need this CPU.
+        state.stalls += 1
+        if state.stalls > 16 { usleep(50) }
       }
-      if state.shard.remaining > 0 { try context.send(.generate, toWorker: context.workerIndex) }
+      if state.shard.remaining > 0 { try context.send(.generate, toWorker: state.me) }
     }
   }
 
-  func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
-    if state.outgoing.count < chunkSize {
-      state.outgoing = Array(repeating: Trade(symbol: 0, price: 0, quantity: 0), count: chunkSize)
+  /// Takes one free buffer per peer for the next chunk, or none if a peer
+  /// has none left.
+  func takeBuffers(_ state: inout State) -> Bool {
+    for peer in state.free.indices where peer != state.me && state.free[peer].isEmpty {
+      return false
     }
-    // First pass, as tight as the reference's loop (no call that may throw,
-    // no per-trade uniqueness check): fold this worker's own symbols, set
-    // the other workers' trades aside.
+    for peer in state.free.indices where peer != state.me {
+      state.open[peer] = state.free[peer].removeLast()
+    }
+    return true
+  }
+
+  func generateChunk(_ state: inout State, _ context: inout WorkerContext<Self>) throws {
+    let me = state.me
+    let workers = batches.workerCount
+    // Where each destination's trades go: this worker's own share to its
+    // scratch buffer (the pair (me, me)), each peer's to the buffer taken.
+    let targets = (0..<workers).map {
+      batches.base(from: me, to: $0, index: $0 == me ? 0 : Int(state.open[$0]))
+    }
     var shard = state.shard
-    var notional = 0.0
-    var folded: UInt64 = 0
     var count = 0
-    var away = 0
     let symbolCount = symbolCount
     let chunkSize = chunkSize
-    state.slots.withUnsafeBufferPointer { slots in
-      state.table.withUnsafeMutableBufferPointer { table in
-        state.outgoing.withUnsafeMutableBufferPointer { outgoing in
+    if workers == 1 {
+      // Alone, this worker owns every symbol: nothing to route, and the
+      // routes hold each symbol's slot. The reference's fused loop.
+      var notional = 0.0
+      routes.withUnsafeBufferPointer { routes in
+        state.table.withUnsafeMutableBufferPointer { table in
           while count < chunkSize, let (_, random) = shard.next() {
             count &+= 1
             let trade = TradeGenerator.trade(random: random, symbolCount: symbolCount)
-            let slot = Int(slots[Int(trade.symbol)])
-            if slot >= 0 {
-              let value = trade.price * trade.quantity
-              notional += value
-              folded &+= 1
-              table[slot].add(
-                price: trade.price, quantity: trade.quantity, notional: value)
-            } else {
-              outgoing[away] = trade
-              away &+= 1
-            }
+            let value = trade.price * trade.quantity
+            notional += value
+            table[Int(truncatingIfNeeded: routes[Int(trade.symbol)] >> 32)].add(
+              price: trade.price, quantity: trade.quantity, notional: value)
+          }
+        }
+      }
+      state.shard = shard
+      state.generated += count
+      state.notional += notional
+      state.folded &+= UInt64(count)
+      return
+    }
+    // Branch-free partition by owner: one table load gives the owner and
+    // the owner's slot; one store into that owner's buffer. This worker's
+    // own share goes to its scratch buffer and is folded right after, in
+    // a tight loop. (Folding it in the same loop costs more: either a
+    // branch mispredicted on every other trade, or, branch-free, dummy
+    // updates whose store-to-load forwarding stalls.)
+    routes.withUnsafeBufferPointer { routes in
+      targets.withUnsafeBufferPointer { targets in
+        state.fills.withUnsafeMutableBufferPointer { fills in
+          for index in fills.indices { fills[index] = 0 }
+          while count < chunkSize, let (_, random) = shard.next() {
+            count &+= 1
+            let trade = TradeGenerator.wholeTrade(random: random, symbolCount: symbolCount)
+            let route = routes[Int(trade.symbol)]
+            let owner = Int(truncatingIfNeeded: route & 0xFFFF_FFFF)
+            targets[owner][fills[owner]] =
+              route & 0xFFFF_FFFF_0000_0000 | UInt64(trade.price) << 16 | UInt64(trade.quantity)
+            fills[owner] &+= 1
           }
         }
       }
     }
     state.shard = shard
     state.generated += count
-    state.notional += notional
-    state.folded &+= folded
-    // Second pass: stage the other workers' trades for their owners.
-    for index in 0..<away {
-      let trade = state.outgoing[index]
-      try context.send(.trade(trade), toWorker: -1 - Int(state.slots[Int(trade.symbol)]))
+    fold(targets[me], count: state.fills[me], into: &state)
+    for peer in 0..<workers where peer != me {
+      let filled = state.fills[peer]
+      if filled == 0 {
+        state.free[peer].append(state.open[peer])
+      } else {
+        try context.send(
+          .batch(from: Int32(me), buffer: state.open[peer], count: Int32(filled)), toWorker: peer)
+      }
     }
   }
 
-  @inline(__always)
-  func fold(_ trade: Trade, into state: inout State) {
-    let value = trade.price * trade.quantity
-    state.notional += value
-    state.folded &+= 1
-    state.table[Int(state.slots[Int(trade.symbol)])].add(
-      price: trade.price, quantity: trade.quantity, notional: value)
+  /// Folds `count` packed trades (`slot << 32 | price << 16 | quantity`)
+  /// into this worker's table.
+  func fold(_ words: UnsafeMutablePointer<UInt64>, count: Int, into state: inout State) {
+    var notional = 0.0
+    state.table.withUnsafeMutableBufferPointer { table in
+      for index in 0..<count {
+        let word = words[index]
+        let price = Double(Int(truncatingIfNeeded: word >> 16 & 0xFFFF))
+        let quantity = Double(Int(truncatingIfNeeded: word & 0xFFFF))
+        let value = price * quantity
+        notional += value
+        table[Int(truncatingIfNeeded: word >> 32)].add(
+          price: price, quantity: quantity, notional: value)
+      }
+    }
+    state.notional += notional
+    state.folded &+= UInt64(count)
   }
 }

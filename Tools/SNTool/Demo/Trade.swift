@@ -74,13 +74,35 @@ public struct TradeGenerator: Sendable {
   /// - Returns: The trade.
   @inlinable @inline(__always)
   public static func trade(random: UInt64, symbolCount: Int) -> Trade {
+    let fields = wholeTrade(random: random, symbolCount: symbolCount)
+    return Trade(
+      symbol: fields.symbol, price: Double(fields.price), quantity: Double(fields.quantity))
+  }
+
+  /// The same trade as ``trade(random:symbolCount:)``, as the whole numbers
+  /// it is made of (`trade` converts these to `Double`): for a pipeline
+  /// that moves trades in packed integer form and converts where it folds
+  /// them, once, as the single-threaded loop does.
+  ///
+  /// - Parameters:
+  ///   - random: The record's random word.
+  ///   - symbolCount: Distinct symbols, at least 1.
+  /// - Returns: The symbol, the price in cents (`1...50_000`) and the
+  ///   quantity (`1...500`).
+  @inlinable @inline(__always)
+  public static func wholeTrade(
+    random: UInt64, symbolCount: Int
+  ) -> (symbol: UInt32, price: UInt32, quantity: UInt32) {
     let hotRange = UInt64(max(1, symbolCount / 100))
     let symbol =
       random & 7 == 0
       ? (random >> 8) % hotRange : (random >> 8) % UInt64(symbolCount)
-    let price = Double(1 + (random >> 32) % 50_000)
-    let quantity = Double(1 + (random >> 16 & 0xFFFF) % 500)
-    return Trade(symbol: UInt32(truncatingIfNeeded: symbol), price: price, quantity: quantity)
+    let price = 1 + (random >> 32) % 50_000
+    let quantity = 1 + (random >> 16 & 0xFFFF) % 500
+    return (
+      UInt32(truncatingIfNeeded: symbol), UInt32(truncatingIfNeeded: price),
+      UInt32(truncatingIfNeeded: quantity)
+    )
   }
 }
 
