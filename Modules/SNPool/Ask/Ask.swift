@@ -33,7 +33,12 @@ import SNAtomics
 ///   }
 /// }
 ///
-/// let balance = try await pool.ask("alice", key: "alice", timeout: .seconds(1))
+/// let pool = try WorkerPool(
+///   worker: Balances(), configuration: PoolConfiguration().withNumWorkers(2))
+/// try pool.start()
+/// try await pool.send(.deposit(account: "alice", amount: 40), key: "alice")
+/// let balance = try await pool.ask("alice", key: "alice", timeout: .seconds(1))  // 40
+/// _ = pool.shutdown()
 /// ```
 ///
 /// A reply that is never sent does not hang the asker: when the handler

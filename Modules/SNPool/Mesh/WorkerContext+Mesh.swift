@@ -39,7 +39,7 @@ extension WorkerContext {
   }
 
   /// Sends `message` over the pool's mesh to the worker that owns `key`
-  /// (through the pool's partitioner, as ``WorkerPool/send(_:key:)`` routes).
+  /// (through the pool's partitioner, as `WorkerPool.send(_:key:)` routes).
   ///
   /// The key's hash is not carried: the receiver's envelope has
   /// ``Envelope/keyHash`` `nil`. For many messages with few keys, resolve

@@ -30,7 +30,7 @@ import Synchronization
 /// flushes before it sleeps, and every worker at termination).
 ///
 /// Make one exporter per pool: exporters share the sample buffer, so each
-/// sample goes to whichever updates first. A pool run as a ``Service`` makes
+/// sample goes to whichever updates first. A pool run as a `Service` makes
 /// one when ``PoolConfiguration/metricsInterval`` is set and updates it at
 /// that interval.
 public final class PoolMetrics<W: Worker>: Sendable {

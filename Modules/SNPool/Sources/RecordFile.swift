@@ -17,9 +17,10 @@
 ///
 /// ```swift
 /// let file = try RecordFile(path: "access.log")  // newline-delimited
-/// let shares = try file.shares(pool.workerCount)
-/// // on worker w:
-/// shares[w].forEachUnsafeRecord { line in parse(line) }
+/// let shares = try file.shares(2)  // usually the pool's worker count
+/// // on worker w (here 0), from its handler or tick:
+/// var bytes = 0
+/// shares[0].forEachUnsafeRecord { line in bytes += line.count }
 /// ```
 public final class RecordFile: Sendable {
   /// The file's path, as given.

@@ -9,10 +9,11 @@
 /// SplitMix64 seeded with `seed` returns on its `i+1`-th draw.
 ///
 /// ```swift
-/// let shards = try SeededShards(seed: 42, count: 1_000_000, shardCount: pool.workerCount)
-/// // on worker w:
-/// var shard = shards.shard(w)
-/// while let (index, random) = shard.next() { generate(index, random) }
+/// let shards = try SeededShards(seed: 42, count: 1_000_000, shardCount: 2)  // one per worker
+/// // on worker w (here 0):
+/// var shard = shards.shard(0)
+/// var sum: UInt64 = 0
+/// while let (_, random) = shard.next() { sum &+= random }
 /// ```
 public struct SeededShards: Sendable, Hashable {
   /// The seed of the whole stream.

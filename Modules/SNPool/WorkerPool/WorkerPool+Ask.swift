@@ -14,7 +14,7 @@ extension WorkerPool where W: AskableWorker {
   ///
   /// - Parameters:
   ///   - request: The request.
-  ///   - key: The routing key, hashed stably as for ``send(_:key:)``.
+  ///   - key: The routing key, hashed stably as for `send(_:key:)`.
   ///   - timeout: The most to wait, from the call.
   /// - Returns: The worker's reply.
   /// - Throws: ``AskError`` holding `request`: ``PoolError/shutDown``,
