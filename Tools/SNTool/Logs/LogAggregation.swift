@@ -1,0 +1,306 @@
+import SNAtomics
+import SNPartition
+import SNPool
+
+/// One parsed line's contribution to its path, as it travels to the path's
+/// owner: plain values, no `String`. The path's name stays in the mapped
+/// file; `nameAddress` points at it (the mapping is read-only and outlives
+/// the run), and names are resolved only at the end.
+public struct PathHit: Sendable, Hashable {
+  /// The path's stable hash (XXH3, seed 0): the routing and table key.
+  public var hash: UInt64
+  /// The address of the path's bytes in the mapped file.
+  public var nameAddress: UInt
+  /// The path's length in bytes.
+  public var nameLength: UInt32
+  /// Request time in microseconds.
+  public var latencyMicros: UInt32
+  /// Response bytes.
+  public var bytes: UInt64
+
+  /// Parses `line` and makes its hit, or `nil` for a malformed line. The
+  /// one-thread version and every worker call this same function.
+  ///
+  /// - Parameter line: One line of the mapped file, without its newline.
+  /// - Returns: The hit, or `nil`.
+  public static func parse(_ line: UnsafeRawBufferPointer) -> PathHit? {
+    guard let fields = AccessLog.parse(line), let base = line.baseAddress else { return nil }
+    let name = UnsafeRawBufferPointer(
+      rebasing: line[fields.pathStart..<fields.pathStart + fields.pathLength])
+    return PathHit(
+      hash: StableHash.xxh3(name, seed: 0),
+      nameAddress: UInt(bitPattern: base) + UInt(fields.pathStart),
+      nameLength: UInt32(truncatingIfNeeded: fields.pathLength),
+      latencyMicros: fields.latencyMicros, bytes: fields.bytes)
+  }
+}
+
+/// One path's figures, as `sn logs` prints and checks them.
+public struct PathSummary: Sendable, Hashable {
+  /// The path.
+  public var path: String
+  /// Requests for it.
+  public var requests: Int
+  /// Response bytes summed.
+  public var bytes: UInt64
+  /// Median request time (nearest rank), in microseconds.
+  public var p50Micros: UInt32
+  /// 99th percentile request time (nearest rank), in microseconds.
+  public var p99Micros: UInt32
+}
+
+/// Per-path state, keyed by the path's hash: the whole table on the one
+/// thread, or the owned paths on one worker.
+public struct PathTable {
+  struct Entry {
+    var nameAddress: UInt
+    var nameLength: UInt32
+    var requests = 0
+    var bytes: UInt64 = 0
+    var latencies: [UInt32] = []
+  }
+  var slots: [UInt64: Int] = [:]
+  var entries: [Entry] = []
+
+  /// An empty table.
+  public init() {}
+
+  /// Adds one hit to its path.
+  ///
+  /// - Parameter hit: The hit.
+  public mutating func add(_ hit: PathHit) {
+    let slot: Int
+    if let found = slots[hit.hash] {
+      slot = found
+    } else {
+      slot = entries.count
+      slots[hit.hash] = slot
+      entries.append(Entry(nameAddress: hit.nameAddress, nameLength: hit.nameLength))
+    }
+    entries.withUnsafeMutableBufferPointer { entries in
+      entries[slot].requests &+= 1
+      entries[slot].bytes &+= hit.bytes
+      entries[slot].latencies.append(hit.latencyMicros)
+    }
+  }
+
+  /// The paths' summaries: names read from the mapped file (which must
+  /// still be open), percentiles by nearest rank over every request time.
+  ///
+  /// - Returns: One summary per path, in no particular order.
+  public func summaries() -> [PathSummary] {
+    entries.map { entry in
+      let latencies = entry.latencies.sorted()
+      let count = latencies.count
+      let name = UnsafeRawBufferPointer(
+        start: UnsafeRawPointer(bitPattern: entry.nameAddress), count: Int(entry.nameLength))
+      return PathSummary(
+        path: String(decoding: name, as: UTF8.self), requests: entry.requests, bytes: entry.bytes,
+        p50Micros: latencies[(count * 50 + 99) / 100 - 1],
+        p99Micros: latencies[(count * 99 + 99) / 100 - 1])
+    }
+  }
+}
+
+/// What one run over an access log found, and how long it took.
+public struct LogRun: Sendable {
+  /// Workers (0: the one-thread version).
+  public var workers: Int
+  /// Lines read (well-formed and malformed).
+  public var lines: Int
+  /// Malformed lines: counted, not aggregated.
+  public var malformed: Int
+  /// Per path, sorted by path.
+  public var paths: [PathSummary]
+  /// Wall-clock seconds, from the mapped file to the sorted summaries.
+  public var seconds: Double
+  /// Lines per wall-clock second.
+  public var linesPerSecond: Double { Double(lines) / max(seconds, 1e-9) }
+}
+
+/// The `sn logs` pipeline: a one-thread version and a shared-nothing pool
+/// version over the same parse function.
+public enum LogPipeline {
+  /// Aggregates `file` on the calling thread.
+  ///
+  /// - Parameter file: The mapped access log.
+  /// - Returns: The run.
+  public static func oneThread(_ file: RecordFile) -> LogRun {
+    let start = MonotonicClock.nanoseconds
+    var table = PathTable()
+    var malformed = 0
+    let lines =
+      (try? file.shares(1))?[0].forEachUnsafeRecord { line in
+        if let hit = PathHit.parse(line) { table.add(hit) } else { malformed += 1 }
+      } ?? 0
+    let paths = table.summaries().sorted { $0.path < $1.path }
+    return LogRun(
+      workers: 0, lines: lines, malformed: malformed, paths: paths,
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+  }
+
+  /// Aggregates `file` on a pool of `workers`: each worker reads and parses
+  /// its own share of the file and sends each hit to its path's owner over
+  /// the worker mesh, in batches; the owners keep the per-path state.
+  ///
+  /// - Parameters:
+  ///   - file: The mapped access log.
+  ///   - workers: Workers, at least 1.
+  ///   - batchCapacity: Hits per mesh message.
+  ///   - chunksPerWorker: Pieces each worker's share is read in (between
+  ///     two, it handles what its peers sent).
+  /// - Returns: The run.
+  /// - Throws: ``SNToolError/invalidArgument`` or ``SNToolError/pipelineFailed``.
+  public static func pool(
+    _ file: RecordFile, workers: Int, batchCapacity: Int = 2_048, chunksPerWorker: Int = 64
+  ) throws(SNToolError) -> LogRun {
+    guard workers >= 1 else { throw .invalidArgument.with(detail: "--workers must be >= 1") }
+    let start = MonotonicClock.nanoseconds
+    let pool: WorkerPool<LogAggregationWorker>
+    do {
+      pool = try WorkerPool(
+        worker: LogAggregationWorker(
+          chunks: file.shares(workers * chunksPerWorker), workerCount: workers,
+          chunksPerWorker: chunksPerWorker, batchCapacity: batchCapacity),
+        configuration: PoolConfiguration()
+          .withNumWorkers(workers)
+          .withErrorPolicy(.stopPool)
+          .withName("sn-logs")
+          .withMesh(MeshConfiguration().withLaneCapacity(1_024).withStageCapacity(16)))
+      try pool.start()
+      for worker in 0..<workers { try pool.send(.read, toWorker: worker) }
+    } catch {
+      throw .pipelineFailed.with(detail: "\(error)")
+    }
+    let termination = pool.shutdown()
+    if let stopped = termination.failure { throw .pipelineFailed.with(detail: "\(stopped)") }
+    var paths: [PathSummary] = []
+    var lines = 0
+    var malformed = 0
+    for state in termination.states {
+      lines += state.lines
+      malformed += state.malformed
+      paths += state.table.summaries()
+    }
+    paths.sort { $0.path < $1.path }
+    return LogRun(
+      workers: workers, lines: lines, malformed: malformed, paths: paths,
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+  }
+}
+
+/// The worker of `sn logs`: reads its share of the file in chunks, parses
+/// each line, keeps the hits of paths it owns and batches the others per
+/// owner; folds the batches its peers send.
+///
+/// Memory ordering: a batch is an array handed over by the mesh lane (its
+/// release store publishes the array, the owner's acquire load sees it
+/// whole); the path bytes it points at are the read-only mapped file.
+/// Deadlock freedom: mesh sends never block (they overflow locally), and
+/// reading is split into `.read` messages the worker sends itself, so
+/// between two chunks it folds what peers sent.
+public struct LogAggregationWorker: Worker {
+  /// What travels: a reminder to read the next chunk, or a batch of hits.
+  public enum Message: Sendable {
+    /// Read the next chunk of this worker's share.
+    case read
+    /// Hits of paths the receiver owns.
+    case hits([PathHit])
+  }
+
+  /// A worker's own data.
+  public struct State {
+    let me: Int
+    var nextChunk: Int
+    var table = PathTable()
+    var outgoing: [[PathHit]]
+    var lines = 0
+    var malformed = 0
+  }
+
+  let chunks: [RecordShare]
+  let workerCount: Int
+  let chunksPerWorker: Int
+  let batchCapacity: Int
+
+  /// Creates the worker.
+  ///
+  /// - Parameters:
+  ///   - chunks: The file cut in `workerCount * chunksPerWorker` shares.
+  ///   - workerCount: Workers.
+  ///   - chunksPerWorker: Consecutive chunks per worker.
+  ///   - batchCapacity: Hits per batch sent to a peer.
+  public init(chunks: [RecordShare], workerCount: Int, chunksPerWorker: Int, batchCapacity: Int) {
+    precondition(chunks.count == workerCount * chunksPerWorker && batchCapacity >= 1)
+    self.chunks = chunks
+    self.workerCount = workerCount
+    self.chunksPerWorker = chunksPerWorker
+    self.batchCapacity = batchCapacity
+  }
+
+  /// Starts at the worker's first chunk.
+  ///
+  /// - Parameter workerIndex: The worker.
+  /// - Returns: The fresh state.
+  public func makeState(workerIndex: Int) -> State {
+    State(
+      me: workerIndex, nextChunk: workerIndex * chunksPerWorker,
+      outgoing: Array(repeating: [], count: workerCount))
+  }
+
+  /// Reads a chunk or folds a batch.
+  ///
+  /// - Parameters:
+  ///   - envelope: The message.
+  ///   - state: The worker's state.
+  ///   - context: The mesh.
+  /// - Throws: ``SubmitError`` if the mesh refuses a batch.
+  public func handleMessage(
+    _ envelope: Envelope<Message>, state: inout State, context: inout WorkerContext<Self>
+  ) throws {
+    switch envelope.message {
+    case .hits(let hits):
+      for hit in hits { state.table.add(hit) }
+    case .read:
+      let me = state.me
+      let workers = UInt64(workerCount)
+      let capacity = batchCapacity
+      var table = state.table
+      var outgoing = state.outgoing
+      state.table = PathTable()
+      state.outgoing = []
+      var malformed = 0
+      var full: [(Int, [PathHit])] = []
+      state.lines += chunks[state.nextChunk].forEachUnsafeRecord { line in
+        guard let hit = PathHit.parse(line) else {
+          malformed += 1
+          return
+        }
+        let owner = Int(truncatingIfNeeded: (hit.hash >> 32) &* workers >> 32)
+        if owner == me {
+          table.add(hit)
+        } else {
+          outgoing[owner].append(hit)
+          if outgoing[owner].count >= capacity {
+            full.append((owner, outgoing[owner]))
+            outgoing[owner] = []
+            outgoing[owner].reserveCapacity(capacity)
+          }
+        }
+      }
+      state.table = table
+      state.malformed += malformed
+      state.nextChunk += 1
+      for (owner, hits) in full { try context.send(.hits(hits), toWorker: owner) }
+      if state.nextChunk < (me + 1) * chunksPerWorker {
+        state.outgoing = outgoing
+        try context.send(.read, toWorker: me)
+      } else {
+        for owner in outgoing.indices where !outgoing[owner].isEmpty {
+          try context.send(.hits(outgoing[owner]), toWorker: owner)
+        }
+        state.outgoing = Array(repeating: [], count: workerCount)
+      }
+    }
+  }
+}
