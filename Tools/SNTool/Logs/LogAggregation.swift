@@ -180,7 +180,7 @@ public enum LogPipeline {
     for state in termination.states {
       lines += state.lines
       malformed += state.malformed
-      paths += state.table.summaries()
+      paths += state.summaries
     }
     paths.sort { $0.path < $1.path }
     return LogRun(
@@ -198,7 +198,10 @@ public enum LogPipeline {
 /// whole); the path bytes it points at are the read-only mapped file.
 /// Deadlock freedom: mesh sends never block (they overflow locally), and
 /// reading is split into `.read` messages the worker sends itself, so
-/// between two chunks it folds what peers sent.
+/// between two chunks it folds what peers sent. The end: a worker that has
+/// read its share sends each peer `.done` after its last batch; lanes keep
+/// one sender's order, so a worker that has read its own share and has
+/// `.done` from every peer holds all its paths' hits, and summarises them.
 public struct LogAggregationWorker: Worker {
   /// What travels: a reminder to read the next chunk, or a batch of hits.
   public enum Message: Sendable {
@@ -206,6 +209,9 @@ public struct LogAggregationWorker: Worker {
     case read
     /// Hits of paths the receiver owns.
     case hits([PathHit])
+    /// The sender has read its whole share and sent every hit before this
+    /// message (a lane delivers in order).
+    case done
   }
 
   /// A worker's own data.
@@ -216,6 +222,10 @@ public struct LogAggregationWorker: Worker {
     var outgoing: [[PathHit]]
     var lines = 0
     var malformed = 0
+    var readAll = false
+    var peersDone = 0
+    /// The owned paths' summaries, made here once every hit has arrived.
+    var summaries: [PathSummary] = []
   }
 
   let chunks: [RecordShare]
@@ -261,6 +271,9 @@ public struct LogAggregationWorker: Worker {
     switch envelope.message {
     case .hits(let hits):
       for hit in hits { state.table.add(hit) }
+    case .done:
+      state.peersDone += 1
+      finishIfComplete(&state)
     case .read:
       let me = state.me
       let workers = UInt64(workerCount)
@@ -300,7 +313,19 @@ public struct LogAggregationWorker: Worker {
           try context.send(.hits(outgoing[owner]), toWorker: owner)
         }
         state.outgoing = Array(repeating: [], count: workerCount)
+        for peer in 0..<workerCount where peer != me { try context.send(.done, toWorker: peer) }
+        state.readAll = true
+        finishIfComplete(&state)
       }
     }
+  }
+
+  /// Once this worker has read its share and every peer has said `.done`,
+  /// no hit is still on its way here: sorts the latencies and resolves the
+  /// names on this worker, in parallel with the others.
+  func finishIfComplete(_ state: inout State) {
+    guard state.readAll && state.peersDone == workerCount - 1 else { return }
+    state.summaries = state.table.summaries()
+    state.table = PathTable()
   }
 }
