@@ -114,6 +114,8 @@ public struct LogRun: Sendable {
   public var paths: [PathSummary]
   /// Wall-clock seconds, from the mapped file to the sorted summaries.
   public var seconds: Double
+  /// CPU seconds the whole process used meanwhile.
+  public var cpuSeconds: Double
   /// Lines per wall-clock second.
   public var linesPerSecond: Double { Double(lines) / max(seconds, 1e-9) }
 }
@@ -127,6 +129,7 @@ public enum LogPipeline {
   /// - Returns: The run.
   public static func oneThread(_ file: RecordFile) -> LogRun {
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     var table = PathTable()
     var malformed = 0
     let lines =
@@ -136,7 +139,8 @@ public enum LogPipeline {
     let paths = table.summaries().sorted { $0.path < $1.path }
     return LogRun(
       workers: 0, lines: lines, malformed: malformed, paths: paths,
-      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9,
+      cpuSeconds: processCPUSeconds() - cpuStart)
   }
 
   /// Aggregates `file` on a pool of `workers`: each worker reads and parses
@@ -156,6 +160,7 @@ public enum LogPipeline {
   ) throws(SNToolError) -> LogRun {
     guard workers >= 1 else { throw .invalidArgument.with(detail: "--workers must be >= 1") }
     let start = MonotonicClock.nanoseconds
+    let cpuStart = processCPUSeconds()
     let pool: WorkerPool<LogAggregationWorker>
     do {
       pool = try WorkerPool(
@@ -185,7 +190,8 @@ public enum LogPipeline {
     paths.sort { $0.path < $1.path }
     return LogRun(
       workers: workers, lines: lines, malformed: malformed, paths: paths,
-      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9)
+      seconds: Double(MonotonicClock.nanoseconds - start) / 1e9,
+      cpuSeconds: processCPUSeconds() - cpuStart)
   }
 }
 

@@ -23,6 +23,12 @@ public struct LogReport: Sendable {
   public var pool1: [Double]
   /// Lines/s of the pool with `workers` workers, per round.
   public var poolN: [Double]
+  /// CPUs the pool with `workers` used (CPU seconds ÷ wall seconds), per
+  /// round.
+  public var poolNCPUs: [Double] = []
+  /// Pool N's lines per CPU-second ÷ the one-thread version's, per round
+  /// (a busy machine distorts it less than wall time).
+  public var perCPURatios: [Double] = []
   /// Whether every run matched the one-thread version exactly.
   public var passed: Bool
   /// The first mismatch, in words (empty when passed).
@@ -61,6 +67,9 @@ public struct LogReport: Sendable {
       pool \(workers) ÷ one thread: median \(Self.format(Self.median(ratios)))x \
       (\(Self.format(ratios.min() ?? 0))–\(Self.format(ratios.max() ?? 0))x); \
       load average \(load.map { Self.format($0) }.joined(separator: " "))
+      pool \(workers) used \(Self.format(Self.median(poolNCPUs))) CPUs (median); its lines per \
+      CPU-second ÷ one thread's: median \(Self.format(Self.median(perCPURatios)))x \
+      (\(Self.format(perCPURatios.min() ?? 0))–\(Self.format(perCPURatios.max() ?? 0))x)
       check: \(passed ? "OK" : "FAILED: \(mismatch)")
       """
   }
@@ -73,7 +82,8 @@ public struct LogReport: Sendable {
     return """
       {"lines":\(lines),"malformed":\(malformed),"paths":\(paths),"workers":\(workers),\
       "oneThreadLinesPerSecond":\(list(oneThread)),"pool1LinesPerSecond":\(list(pool1)),\
-      "poolNLinesPerSecond":\(list(poolN)),"ratios":\(list(ratios)),\
+      "poolNLinesPerSecond":\(list(poolN)),"ratios":\(list(ratios)),"poolNCPUs":\(list(poolNCPUs)),\
+      "perCPURatios":\(list(perCPURatios)),\
       "load":\(list(load)),"check":\(passed ? "\"OK\"" : "\"FAILED\"")}
       """
   }
@@ -143,7 +153,13 @@ extension LogPipeline {
       for count in [1, workers] {
         let run = try pool(file, workers: count)
         if count == 1 { report.pool1.append(run.linesPerSecond) }
-        if count == workers { report.poolN.append(run.linesPerSecond) }
+        if count == workers {
+          report.poolN.append(run.linesPerSecond)
+          report.poolNCPUs.append(run.cpuSeconds / max(run.seconds, 1e-9))
+          report.perCPURatios.append(
+            (Double(run.lines) / max(run.cpuSeconds, 1e-9))
+              / (Double(reference.lines) / max(reference.cpuSeconds, 1e-9)))
+        }
         if report.passed, let difference = difference(run, from: reference) {
           report.passed = false
           report.mismatch = difference
