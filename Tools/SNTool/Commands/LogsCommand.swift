@@ -122,11 +122,14 @@ public struct LogsRunCommand: ParsableCommand {
     var temporary: String?
     if path == nil {
       let name = NSTemporaryDirectory() + "sn-logs-\(getpid()).log"
-      try AccessLog.generate(to: name, lines: lines.value, paths: paths.value)
       temporary = name
       path = name
     }
+    // Removed whether or not generating or running succeeds.
     defer { if let temporary { unlink(temporary) } }
+    if let temporary {
+      try AccessLog.generate(to: temporary, lines: lines.value, paths: paths.value)
+    }
     let report = try LogPipeline.compare(path: path ?? "", workers: top, rounds: rounds)
     print(json ? report.json : report.text)
     if !report.passed { throw SNToolError.checkFailed.with(detail: report.mismatch) }
