@@ -168,3 +168,21 @@ struct LogsTests {
     #expect(report.json.contains(#""check":"OK""#))
   }
 }
+
+@Suite("sn logs: percentiles")
+struct LogsPercentileTests {
+  @Test(
+    "selection gives the same order statistics as sorting", arguments: [1, 2, 3, 10, 101, 5_000])
+  func selectMatchesSort(count: Int) {
+    var random = SystemRandomNumberGenerator()
+    for spread in [UInt32(3), 1_000, UInt32.max] {
+      let values = (0..<count).map { _ in UInt32.random(in: 0...spread, using: &random) }
+      let sorted = values.sorted()
+      for rank in Set([0, count / 2, (count * 99 + 99) / 100 - 1, count - 1]) {
+        var scratch = values
+        #expect(PathTable.select(&scratch, rank: rank, below: count) == sorted[rank])
+        #expect(scratch.sorted() == sorted)
+      }
+    }
+  }
+}

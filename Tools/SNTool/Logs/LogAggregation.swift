@@ -94,14 +94,63 @@ public struct PathTable {
   /// - Returns: One summary per path, in no particular order.
   public func summaries() -> [PathSummary] {
     entries.map { entry in
-      let latencies = entry.latencies.sorted()
+      var latencies = entry.latencies
       let count = latencies.count
+      // Selection, not a sort (sorting took about 20 % of a run).
+      let p99 = Self.select(&latencies, rank: (count * 99 + 99) / 100 - 1, below: count)
+      let p50 = Self.select(&latencies, rank: (count * 50 + 99) / 100 - 1, below: count)
       let name = UnsafeRawBufferPointer(
         start: UnsafeRawPointer(bitPattern: entry.nameAddress), count: Int(entry.nameLength))
       return PathSummary(
         path: String(decoding: name, as: UTF8.self), requests: entry.requests, bytes: entry.bytes,
-        p50Micros: latencies[(count * 50 + 99) / 100 - 1],
-        p99Micros: latencies[(count * 99 + 99) / 100 - 1])
+        p50Micros: p50, p99Micros: p99)
+    }
+  }
+
+  /// The value that would be at index `rank` if `values[..<below]` were
+  /// sorted (quickselect; reorders `values`, leaving every value at or
+  /// below `rank`'s before it).
+  ///
+  /// - Parameters:
+  ///   - values: The values; reordered.
+  ///   - rank: The zero-based rank, in `0..<below`.
+  ///   - below: How many leading values to select from.
+  /// - Returns: The value of that rank.
+  /// - Complexity: O(`below`) on average.
+  public static func select(_ values: inout [UInt32], rank: Int, below: Int) -> UInt32 {
+    precondition(rank >= 0 && rank < below && below <= values.count, "select: rank out of range")
+    return values.withUnsafeMutableBufferPointer { values in
+      var low = 0
+      var high = below - 1
+      while low < high {
+        // Median of three as the pivot; Hoare partition.
+        let middle = low + (high - low) / 2
+        let a = values[low]
+        let b = values[middle]
+        let c = values[high]
+        let pivot = max(min(a, b), min(max(a, b), c))
+        var i = low
+        var j = high
+        while i <= j {
+          while values[i] < pivot { i += 1 }
+          while values[j] > pivot { j -= 1 }
+          if i <= j {
+            values.swapAt(i, j)
+            i += 1
+            j -= 1
+          }
+        }
+        // Now values[low...j] <= pivot, values[i...high] >= pivot, and
+        // values[j+1..<i] == pivot.
+        if rank <= j {
+          high = j
+        } else if rank >= i {
+          low = i
+        } else {
+          return values[rank]
+        }
+      }
+      return values[rank]
     }
   }
 }
