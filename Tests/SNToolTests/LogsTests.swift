@@ -96,6 +96,10 @@ struct LogsTests {
       #expect(LogPipeline.difference(run, from: reference) == nil)
       #expect(run.paths == reference.paths)
       #expect(run.lines == 2_000 + workers * 37)
+      // Every worker owns some of the 60 paths (the hash spreads them).
+      #expect(run.pathsPerWorker.count == workers)
+      #expect(run.pathsPerWorker.allSatisfy { $0 > 0 }, "\(run.pathsPerWorker)")
+      #expect(run.pathsPerWorker.reduce(0, +) == reference.paths.count)
     }
   }
 

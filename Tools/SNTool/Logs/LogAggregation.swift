@@ -165,6 +165,8 @@ public struct LogRun: Sendable {
   public var malformed: Int
   /// Per path, sorted by path.
   public var paths: [PathSummary]
+  /// Paths each worker owned (empty for the one-thread version).
+  public var pathsPerWorker: [Int] = []
   /// Wall-clock seconds, from the mapped file to the sorted summaries.
   public var seconds: Double
   /// CPU seconds the whole process used meanwhile.
@@ -243,6 +245,7 @@ public enum LogPipeline {
     paths.sort { $0.path < $1.path }
     return LogRun(
       workers: workers, lines: lines, malformed: malformed, paths: paths,
+      pathsPerWorker: termination.states.map(\.summaries.count),
       seconds: Double(MonotonicClock.nanoseconds - start) / 1e9,
       cpuSeconds: processCPUSeconds() - cpuStart)
   }
@@ -348,7 +351,8 @@ public struct LogAggregationWorker: Worker {
           malformed += 1
           return
         }
-        let owner = Int(truncatingIfNeeded: (hit.hash >> 32) &* workers >> 32)
+        // Parenthesised: `>>` binds tighter than `&*` in Swift.
+        let owner = Int(truncatingIfNeeded: ((hit.hash >> 32) &* workers) >> 32)
         if owner == me {
           table.add(hit)
         } else {
