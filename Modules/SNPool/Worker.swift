@@ -140,6 +140,17 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// the run loop then skips what they took.
   @usableFromInline var batch: [Envelope<W.Message>] = []
   @usableFromInline var batchNext = 0
+
+  /// Empties the batch and returns what of it was not handled yet (the
+  /// stop paths hand it back in the termination).
+  @inlinable
+  mutating func _takeUnhandledBatch() -> ArraySlice<Envelope<W.Message>> {
+    defer {
+      batch.removeAll()
+      batchNext = 0
+    }
+    return batch[batchNext...]
+  }
   /// This worker's side of the mesh, or `nil` if the pool has none.
   @usableFromInline var _mesh: _MeshStage<W.Message>? = nil {
     didSet { _meshRef = _mesh.map { Unmanaged.passUnretained($0) } }

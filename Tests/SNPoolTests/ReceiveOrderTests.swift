@@ -46,10 +46,12 @@ struct BulkAfterFifthWorker: Worker {
 
 @Suite("A handler's own receives keep the order")
 struct ReceiveOrderTests {
-  @Test("shared queue: tryReceiveMessage in a handler sees the next messages in order")
-  func sharedQueueOrder() throws {
+  /// Queues 0..<10,000 for one worker before it starts, then runs it: the
+  /// worker must record them in order, each once.
+  static func drainQueuedInOrder<W: Worker>(_ worker: W) throws -> PoolTermination<W>
+  where W.Message == Int, W.State == [Int] {
     let pool = try WorkerPool(
-      worker: TakingWorker(),
+      worker: worker,
       configuration: PoolConfiguration().withNumWorkers(1)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16_384)))
     for value in 0..<10_000 { try pool.send(value, toWorker: 0) }  // queued before start
@@ -57,20 +59,18 @@ struct ReceiveOrderTests {
     let termination = pool.shutdown()
     #expect(termination.states[0] == Array(0..<10_000))
     #expect(termination.statistics.processed == 10_000)
+    return termination
+  }
+
+  @Test("shared queue: tryReceiveMessage in a handler sees the next messages in order")
+  func sharedQueueOrder() throws {
+    let termination = try Self.drainQueuedInOrder(TakingWorker())
     #expect(termination.statistics.received == 10_000)
   }
 
   @Test("shared queue: bulk receives in a handler keep the order")
   func sharedQueueBulkOrder() throws {
-    let pool = try WorkerPool(
-      worker: BulkAfterFifthWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1)
-        .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16_384)))
-    for value in 0..<10_000 { try pool.send(value, toWorker: 0) }  // queued before start
-    try pool.start()
-    let termination = pool.shutdown()
-    #expect(termination.states[0] == Array(0..<10_000))
-    #expect(termination.statistics.processed == 10_000)
+    _ = try Self.drainQueuedInOrder(BulkAfterFifthWorker())
   }
 
   @Test("a submitter switching keyed and direct sends: the handler's receives keep its order")

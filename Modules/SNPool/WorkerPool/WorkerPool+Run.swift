@@ -67,9 +67,7 @@ extension WorkerPool {
             // Handled or taken by a handler: processed. The rest goes back.
             counters.processed.addFromOwner(UInt64(context.batchNext))
             stopped = true
-            remains[index].unprocessed += context.batch[context.batchNext...]
-            context.batch.removeAll()
-            context.batchNext = 0
+            remains[index].unprocessed += context._takeUnhandledBatch()
             break loop
           }
         }
@@ -200,9 +198,7 @@ extension WorkerPool {
       // everything still queued (shutdown drops the senders once no
       // submission is in flight, and the receiver then sees "closed").
       // Taken (by the park check) but not handled yet.
-      remains[index].unprocessed += context.batch[context.batchNext...]
-      context.batch.removeAll()
-      context.batchNext = 0
+      remains[index].unprocessed += context._takeUnhandledBatch()
       _stopMesh(index, &context)
       context.inbox.close()
       context.lanes += slot.takePendingLanes()
