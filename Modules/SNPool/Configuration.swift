@@ -327,8 +327,13 @@ public struct PoolConfiguration: Sendable {
   /// about as much as a whole SPSC hop of a small message on a VM).
   public var latencySampleInterval: Int = 64
 
-  /// Stamp each envelope with its submission time, so statistics also show
-  /// queueing delay. Costs one clock read per send. Default `false`.
+  /// Stamp envelopes with their submission time, so statistics also show
+  /// queueing delay. Sampled: one message in every
+  /// ``latencySampleInterval`` per worker is stamped (every message when
+  /// that interval is 0 or 1), and the worker reads the clock once for each
+  /// stamped message, so the cost is two clock reads per interval. Messages
+  /// of a ``Submitter`` take the workers' shared queues while this is on.
+  /// Default `false`: no clock read per message.
   public var recordsQueueDelay: Bool = false
 
   /// How often a pool run as a swift-service-lifecycle `Service` exports

@@ -186,12 +186,18 @@ struct _LatencyRecorder {
   }
 
   @inlinable
-  mutating func record(
-    processing nanoseconds: UInt64, queueDelay delay: UInt64?, into counters: _WorkerCounters
-  ) {
+  mutating func record(processing nanoseconds: UInt64, into counters: _WorkerCounters) {
     processing.append(nanoseconds)
-    if let delay { queueDelay.append(delay) }
     if processing.count >= Self.flushThreshold { flush(into: counters) }
+  }
+
+  /// Records the queueing delay of a message stamped at `submittedAt`
+  /// (one clock read).
+  @usableFromInline
+  mutating func recordQueueDelay(since submittedAt: UInt64, into counters: _WorkerCounters) {
+    let now = MonotonicClock.nanoseconds
+    queueDelay.append(now > submittedAt ? now &- submittedAt : 0)
+    if queueDelay.count >= Self.flushThreshold { flush(into: counters) }
   }
 
   @usableFromInline

@@ -62,6 +62,15 @@ public protocol Worker: Sendable {
   ///   - context: The worker's identity, results channel and queue.
   /// - Throws: Anything; the pool's ``WorkerErrorPolicy`` decides what follows.
   func tick(state: inout State, context: inout WorkerContext<Self>) throws
+
+  /// Whether this worker's handlers read ``Envelope/keyHash``.
+  ///
+  /// `false` (the default): a keyed send hashes the key only to route it
+  /// (with one worker, not at all), and the message travels without the
+  /// hash, so the envelope's ``Envelope/keyHash`` is `nil`; a
+  /// ``Submitter``'s keyed sends then share the bare lane of its direct
+  /// sends. `true`: every keyed send carries the hash to the handler.
+  static var receivesKeyHash: Bool { get }
 }
 
 extension Worker {
@@ -72,6 +81,10 @@ extension Worker {
   ///   - context: Unused.
   @inlinable
   public func tick(state: inout State, context: inout WorkerContext<Self>) throws {}
+
+  /// `false`: keyed messages travel without their key's hash.
+  @inlinable
+  public static var receivesKeyHash: Bool { false }
 }
 
 /// A message with its routing metadata.
@@ -80,10 +93,13 @@ public struct Envelope<Message: Sendable>: Sendable {
   /// The message.
   public var message: Message
   /// The stable hash of the key the message was routed by, or `nil` when it
-  /// was sent to a worker directly or broadcast.
+  /// was sent to a worker directly or broadcast, or when the worker does not
+  /// ask for it (``Worker/receivesKeyHash``).
   public var keyHash: UInt64?
-  /// When it was submitted (`MonotonicClock` nanoseconds), or 0 unless
-  /// ``PoolConfiguration/recordsQueueDelay`` is on.
+  /// When it was submitted (`MonotonicClock` nanoseconds), or 0: only with
+  /// ``PoolConfiguration/recordsQueueDelay`` on, and then for one message
+  /// in every ``PoolConfiguration/latencySampleInterval`` of each worker's
+  /// shared queue (every message when that interval is 0 or 1).
   public var submittedAt: UInt64
 
   /// Creates an envelope.

@@ -12,6 +12,8 @@ import Testing
 
 /// Records each message's id and key hash, in the order handled.
 struct HashRecordingWorker: Worker {
+  static var receivesKeyHash: Bool { true }
+
   func makeState(workerIndex: Int) -> [(id: Int, keyHash: UInt64?)] { [] }
 
   func handleMessage(

@@ -44,14 +44,15 @@ import Synchronization
 /// there is no order between different submitters, or between a submitter
 /// and `WorkerPool.send(_:key:)`.
 ///
-/// Each worker gets two lanes from a submitter: keyed sends carry the key's
-/// hash with the message (``Envelope/keyHash``), ``send(_:toWorker:)``
-/// carries the bare message, half the bytes for a small message. To keep
-/// the order, a submitter that switches a worker from one kind of send to
-/// the other first waits until that worker has taken what the other lane
-/// holds (with a fail-fast policy or ``trySend(_:key:)`` it gets
-/// ``PoolError/queueFull`` instead): mix the two kinds per worker in runs,
-/// not message by message.
+/// Every send carries the bare message on one lane per worker, unless the
+/// worker reads key hashes (``Worker/receivesKeyHash``). Then each worker
+/// gets two lanes from a submitter: keyed sends carry the key's hash with
+/// the message (``Envelope/keyHash``), ``send(_:toWorker:)`` carries the
+/// bare message, half the bytes for a small message. To keep the order, a
+/// submitter that switches a worker from one kind of send to the other
+/// first waits until that worker has taken what the other lane holds (with
+/// a fail-fast policy or ``trySend(_:key:)`` it gets ``PoolError/queueFull``
+/// instead): mix the two kinds per worker in runs, not message by message.
 ///
 /// Noncopyable and `Sendable`: move it to the thread that uses it. Each
 /// worker polls every lane, so keep submitters few (about one per
@@ -146,6 +147,13 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   public mutating func send<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
+    guard W.receivesKeyHash else {
+      // The hash only routes: none with one worker, and the message takes
+      // the bare lane.
+      let index = workerCount == 1 ? 0 : _route(hasher.hash(key))
+      try _sendDirect(message, to: index, mayWait: true)
+      return
+    }
     try send(message, keyHash: hasher.hash(key))
   }
 
@@ -158,6 +166,10 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   @inlinable @inline(__always)
   public mutating func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
     let index = _route(keyHash)
+    guard W.receivesKeyHash else {
+      try _sendDirect(message, to: index, mayWait: true)
+      return
+    }
     guard keyHash != _LaneItem<W.Message>.noKey else {
       try _sendRare(message, keyHash: keyHash, to: index, policy: backpressure)
       return
@@ -192,6 +204,11 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
   public mutating func trySend<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
+    guard W.receivesKeyHash else {
+      let index = workerCount == 1 ? 0 : _route(hasher.hash(key))
+      try _sendDirect(message, to: index, mayWait: false)
+      return
+    }
     let keyHash = hasher.hash(key)
     let index = _route(keyHash)
     guard keyHash != _LaneItem<W.Message>.noKey else {
@@ -434,7 +451,7 @@ public struct Submitter<W: Worker>: ~Copyable, @unchecked Sendable {
     _ message: W.Message, keyHash: UInt64?, to index: Int, policy: BackpressurePolicy.Kind
   ) throws(SubmitError<W.Message>) {
     if !recordsQueueDelay { try _waitForLanesToDrain(index, message, policy: policy) }
-    try pool._send(pool._envelope(message, keyHash), to: index, policy: policy)
+    try pool._send(pool._envelope(message, keyHash, to: index), to: index, policy: policy)
   }
 
   @usableFromInline

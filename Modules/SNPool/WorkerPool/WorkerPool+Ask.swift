@@ -88,7 +88,8 @@ extension WorkerPool where W: AskableWorker {
     let promise = _ReplyPromise<W.Reply>()
     do {
       let message = W.message(asking: Ask(request, promise: promise))
-      try await _sendAsync(_envelope(message, keyHash), to: index, policy: _askPolicy(timeout))
+      try await _sendAsync(
+        _envelope(message, keyHash, to: index), to: index, policy: _askPolicy(timeout))
     } catch {
       // The message (and its ask) come back in `error` and are dropped here.
       throw AskError(
@@ -120,7 +121,7 @@ extension WorkerPool where W: AskableWorker {
       // Scoped, so that the asker holds no reference to the ask: the
       // worker's is the last, and dropping it unanswered fails the ask.
       let message = W.message(asking: Ask(request, promise: promise))
-      try _send(_envelope(message, keyHash), to: index, policy: _askPolicy(timeout))
+      try _send(_envelope(message, keyHash, to: index), to: index, policy: _askPolicy(timeout))
     } catch {
       throw AskError(
         reason: error.reason, workerIndex: index, request: request, wasDelivered: false)

@@ -228,6 +228,11 @@ extension WorkerPool {
     _ envelope: Envelope<W.Message>, _ index: Int, _ state: inout W.State,
     _ context: inout WorkerContext<W>, _ recorder: inout _LatencyRecorder
   ) -> Bool {
+    // Only sampled messages carry a submission time (see
+    // `WorkerPool._stamp`): one clock read each, none for the others.
+    if _slowPath(envelope.submittedAt != 0) {
+      recorder.recordQueueDelay(since: envelope.submittedAt, into: context.counters)
+    }
     let timed = recorder.shouldSample()
     let start = timed ? MonotonicClock.nanoseconds : 0
     do {
@@ -237,11 +242,8 @@ extension WorkerPool {
     }
     if timed {
       let end = MonotonicClock.nanoseconds
-      let delay: UInt64? =
-        envelope.submittedAt != 0 && start > envelope.submittedAt
-        ? start &- envelope.submittedAt : nil
       // Loaded here, not per message: a class reference costs a retain.
-      recorder.record(processing: end &- start, queueDelay: delay, into: context.counters)
+      recorder.record(processing: end &- start, into: context.counters)
     }
     return true
   }

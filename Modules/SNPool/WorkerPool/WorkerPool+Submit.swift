@@ -1,5 +1,6 @@
 import SNAtomics
 import SNPartition
+import Synchronization
 
 extension WorkerPool {
   /// The worker that owns `key` (what `send(_:key:)` routes to).
@@ -27,7 +28,8 @@ extension WorkerPool {
   public func send<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
-    try send(message, keyHash: partitioner.keyHasher.hash(key))
+    let (index, keyHash) = _route(key)
+    try _send(_envelope(message, keyHash, to: index), to: index, policy: backpressure)
   }
 
   /// Submits `message` by a precomputed key hash (`Partitioner.keyHasher`).
@@ -39,7 +41,7 @@ extension WorkerPool {
   @inlinable
   public func send(_ message: W.Message, keyHash: UInt64) throws(SubmitError<W.Message>) {
     let index = partitioner.worker(forKeyHash: keyHash)
-    try _send(_envelope(message, keyHash), to: index, policy: backpressure)
+    try _send(_envelope(message, keyHash, to: index), to: index, policy: backpressure)
   }
 
   /// Submits `message` to one worker, bypassing the partitioner.
@@ -51,7 +53,7 @@ extension WorkerPool {
   @inlinable
   public func send(_ message: W.Message, toWorker workerIndex: Int) throws(SubmitError<W.Message>) {
     precondition(slots.indices.contains(workerIndex), "worker \(workerIndex) out of range")
-    try _send(_envelope(message, nil), to: workerIndex, policy: backpressure)
+    try _send(_envelope(message, nil, to: workerIndex), to: workerIndex, policy: backpressure)
   }
 
   /// Submits `message` without waiting, whatever the configured policy.
@@ -65,9 +67,8 @@ extension WorkerPool {
   public func trySend<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) throws(SubmitError<W.Message>) {
-    let hash = partitioner.keyHasher.hash(key)
-    try _send(
-      _envelope(message, hash), to: partitioner.worker(forKeyHash: hash), policy: .failFast)
+    let (index, keyHash) = _route(key)
+    try _send(_envelope(message, keyHash, to: index), to: index, policy: .failFast)
   }
 
   /// Sends a copy of `message` to every worker, in index order.
@@ -78,7 +79,7 @@ extension WorkerPool {
   @inlinable
   public func broadcast(_ message: W.Message) throws(SubmitError<W.Message>) {
     for index in slots.indices {
-      try _send(_envelope(message, nil), to: index, policy: backpressure)
+      try _send(_envelope(message, nil, to: index), to: index, policy: backpressure)
     }
   }
 
@@ -107,17 +108,20 @@ extension WorkerPool {
     let router = partitioner
     let hasher = router.keyHasher
     let workers = slots.count
-    let stamp = recordsQueueDelay
+    let keepsHash = W.receivesKeyHash
+    var stamps = _StampSampler(interval: stampInterval)
     var envelopes: [Envelope<W.Message>] = []
     envelopes.reserveCapacity(messages.underestimatedCount)
     if workers == 1 {
       // Every partitioner sends everything to worker 0: no routing, no
       // grouping, the caller's order is the queue's order.
+      // One worker: no routing, so the key is hashed only if the worker
+      // reads the hash.
       for message in messages {
         envelopes.append(
           Envelope(
-            message, keyHash: hasher.hash(key(message)),
-            submittedAt: stamp ? MonotonicClock.nanoseconds : 0))
+            message, keyHash: keepsHash ? hasher.hash(key(message)) : nil,
+            submittedAt: stamps.next()))
       }
       guard !envelopes.isEmpty else { return }
       if let (reason, left) = slotRefs[0]._withUnsafeGuaranteedRef({
@@ -134,7 +138,7 @@ extension WorkerPool {
       let hash = hasher.hash(key(message))
       let index = router.worker(forKeyHash: hash)
       envelopes.append(
-        Envelope(message, keyHash: hash, submittedAt: stamp ? MonotonicClock.nanoseconds : 0))
+        Envelope(message, keyHash: keepsHash ? hash : nil, submittedAt: stamps.next()))
       targets.append(Int32(truncatingIfNeeded: index))
       counts[index] &+= 1
     }
@@ -185,8 +189,8 @@ extension WorkerPool {
   public func send<Key: StableHashable>(
     _ message: W.Message, key: Key
   ) async throws(SubmitError<W.Message>) {
-    let hash = partitioner.keyHasher.hash(key)
-    try await _sendAsync(_envelope(message, hash), to: partitioner.worker(forKeyHash: hash))
+    let (index, keyHash) = _route(key)
+    try await _sendAsync(_envelope(message, keyHash, to: index), to: index)
   }
 
   /// Submits `message` to one worker from Swift concurrency, suspending
@@ -201,13 +205,43 @@ extension WorkerPool {
     _ message: W.Message, toWorker workerIndex: Int
   ) async throws(SubmitError<W.Message>) {
     precondition(slots.indices.contains(workerIndex), "worker \(workerIndex) out of range")
-    try await _sendAsync(_envelope(message, nil), to: workerIndex)
+    try await _sendAsync(_envelope(message, nil, to: workerIndex), to: workerIndex)
   }
 
+  /// The worker that owns `key`, and the key's hash if the message carries
+  /// it (``Worker/receivesKeyHash``). With one worker and no hash wanted,
+  /// the key is not hashed at all.
   @inlinable @inline(__always)
-  func _envelope(_ message: W.Message, _ keyHash: UInt64?) -> Envelope<W.Message> {
+  func _route<Key: StableHashable>(_ key: Key) -> (index: Int, keyHash: UInt64?) {
+    if !W.receivesKeyHash && slots.count == 1 { return (0, nil) }
+    let hash = partitioner.keyHasher.hash(key)
+    return (partitioner.worker(forKeyHash: hash), W.receivesKeyHash ? hash : nil)
+  }
+
+  /// The envelope of a message for worker `index`'s shared queue: the key
+  /// hash only if the worker reads it, the submission time only for the
+  /// sampled messages (see ``PoolConfiguration/recordsQueueDelay``).
+  @inlinable @inline(__always)
+  func _envelope(_ message: W.Message, _ keyHash: UInt64?, to index: Int) -> Envelope<W.Message> {
     Envelope(
-      message, keyHash: keyHash, submittedAt: recordsQueueDelay ? MonotonicClock.nanoseconds : 0)
+      message, keyHash: W.receivesKeyHash ? keyHash : nil,
+      submittedAt: stampInterval == 0 ? 0 : _stamp(index))
+  }
+
+  /// The submission time if this send to worker `index` is one of the
+  /// sampled ones, else 0. The count is a relaxed load and store on the
+  /// slot's own line, not a read-modify-write: producers racing on it may
+  /// lose a count, which only shifts the sample.
+  @usableFromInline
+  func _stamp(_ index: Int) -> UInt64 {
+    let slot = slots[index]
+    let count = slot.stampCount[0].load(ordering: .relaxed) &+ 1
+    guard count >= stampInterval else {
+      slot.stampCount[0].store(count, ordering: .relaxed)
+      return 0
+    }
+    slot.stampCount[0].store(0, ordering: .relaxed)
+    return MonotonicClock.nanoseconds
   }
 
   @inlinable @inline(__always)
@@ -263,5 +297,25 @@ extension WorkerPool {
         try? await Task.sleep(for: .microseconds(micros))
       }
     }
+  }
+}
+
+/// Picks the messages of one batch send that carry a submission time: one
+/// in every `interval` (0: none).
+@usableFromInline
+struct _StampSampler {
+  @usableFromInline let interval: Int
+  @usableFromInline var count = 0
+
+  @inlinable init(interval: Int) { self.interval = interval }
+
+  /// The submission time for the next message, or 0 if it is not sampled.
+  @inlinable @inline(__always)
+  mutating func next() -> UInt64 {
+    guard interval > 0 else { return 0 }
+    count &+= 1
+    guard count >= interval else { return 0 }
+    count = 0
+    return MonotonicClock.nanoseconds
   }
 }

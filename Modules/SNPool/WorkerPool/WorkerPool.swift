@@ -56,6 +56,9 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   @usableFromInline let slotRefs: UnsafeMutableBufferPointer<Unmanaged<_WorkerSlot<W.Message>>>
   @usableFromInline let backpressure: BackpressurePolicy.Kind
   @usableFromInline let recordsQueueDelay: Bool
+  /// One shared-queue send in this many per worker carries its submission
+  /// time; 0 without ``PoolConfiguration/recordsQueueDelay``.
+  @usableFromInline let stampInterval: Int
   /// Set for an immediate stop; workers check it between batches.
   @usableFromInline let stopRequested = Atomic<Bool>(false)
   let runLoop: @Sendable (WorkerPool<W>, Int) -> Void
@@ -159,6 +162,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     self.configuration = configuration
     self.backpressure = configuration.backpressure.kind
     self.recordsQueueDelay = configuration.recordsQueueDelay
+    self.stampInterval =
+      configuration.recordsQueueDelay ? max(1, configuration.latencySampleInterval) : 0
     self.runLoop = runLoop
     intakeMemory = .allocate(byteCount: CacheLine.padding, alignment: CacheLine.padding)
     intakeClosed = intakeMemory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))

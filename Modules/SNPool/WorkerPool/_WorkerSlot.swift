@@ -36,6 +36,9 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   @usableFromInline static var closedBit: Int { 1 << 62 }
 
   @usableFromInline let gate = PaddedAtomics<Int>(count: 1, initialValue: 0)
+  /// Shared-queue sends since the last stamped one (only with
+  /// `recordsQueueDelay`); on its own line, away from what every send reads.
+  @usableFromInline let stampCount = PaddedAtomics<Int>(count: 1, initialValue: 0)
   /// Written only by shutdown, after the gate is closed and idle.
   /// No dynamic exclusivity checks: the gate already orders every access.
   @exclusivity(unchecked) @usableFromInline var sender: MultiSender<Envelope<Message>>?
