@@ -20,10 +20,8 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   @usableFromInline let workerCount: Int
   @usableFromInline let stageCapacity: Int
   @usableFromInline let maxBacklog: Int
-  /// `workerCount × stageCapacity` slots; destination `d` uses
-  /// `d * stageCapacity ..< d * stageCapacity + counts[d]`.
-  @usableFromInline let slots: UnsafeMutablePointer<Message>
-  @usableFromInline let counts: UnsafeMutablePointer<Int>
+  /// The stages' slots and counts.
+  @usableFromInline let storage: _MeshStageStorage<Message>
   /// Messages held back per destination while its lane and stage are full.
   @exclusivity(unchecked) @usableFromInline var overflow: [[Message]]
   /// Where each overflow's unsent messages begin (taken from the front
@@ -54,9 +52,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     workerCount = lanes.workerCount
     stageCapacity = lanes.configuration.stageCapacity
     maxBacklog = lanes.configuration.maxBacklog
-    slots = .allocate(capacity: workerCount * stageCapacity)
-    counts = .allocate(capacity: workerCount)
-    counts.initialize(repeating: 0, count: workerCount)
+    storage = _MeshStageStorage(workerCount: workerCount, stageCapacity: stageCapacity)
     overflow = Array(repeating: [], count: workerCount)
     overflowHead = Array(repeating: 0, count: workerCount)
     self.doorbells = doorbells
@@ -64,13 +60,10 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     self.partitioner = partitioner
   }
 
-  deinit {
-    for destination in 0..<workerCount {
-      (slots + destination * stageCapacity).deinitialize(count: counts[destination])
-    }
-    counts.deallocate()
-    slots.deallocate()
-  }
+  /// `workerCount × stageCapacity` slots (see ``_MeshStageStorage``).
+  @inlinable var slots: UnsafeMutablePointer<Message> { storage.slots }
+  /// Staged messages per destination.
+  @inlinable var counts: UnsafeMutablePointer<Int> { storage.counts }
 
   /// Stages `message` for `destination` (the hot path: one store, one
   /// count); flushes the stage when it fills.
@@ -232,5 +225,33 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     }
     unsent = 0
     return rest
+  }
+}
+
+/// The stages of one worker's side of the mesh: `workerCount ×
+/// stageCapacity` message slots, destination `d` using
+/// `d * stageCapacity ..< d * stageCapacity + counts[d]`, and the counts.
+/// Owned by one `_MeshStage`; freeing it drops the staged messages.
+@usableFromInline
+struct _MeshStageStorage<Message: Sendable>: ~Copyable {
+  @usableFromInline let slots: UnsafeMutablePointer<Message>
+  @usableFromInline let counts: UnsafeMutablePointer<Int>
+  let workerCount: Int
+  let stageCapacity: Int
+
+  init(workerCount: Int, stageCapacity: Int) {
+    self.workerCount = workerCount
+    self.stageCapacity = stageCapacity
+    slots = .allocate(capacity: workerCount * stageCapacity)
+    counts = .allocate(capacity: workerCount)
+    counts.initialize(repeating: 0, count: workerCount)
+  }
+
+  deinit {
+    for destination in 0..<workerCount {
+      (slots + destination * stageCapacity).deinitialize(count: counts[destination])
+    }
+    counts.deallocate()
+    slots.deallocate()
   }
 }

@@ -77,7 +77,7 @@ struct _Lifecycle<W: Worker>: ~Copyable {
   var phase = Phase.created
   var threads: [OSThread] = []
   var closers: [OSThread] = []
-  var submitters: [_SubmitterRecord] = []
+  var submitters: [_SubmitterBusyStorage] = []
   /// Set once the pool has terminated. The first collector takes its
   /// states and unprocessed messages out (see ``PoolTermination``).
   var termination: _Unchecked<PoolTermination<W>>?

@@ -12,9 +12,52 @@ enum _FailureAction {
   case stop
 }
 
+/// How a round of the run loop ended.
+@usableFromInline
+enum _RoundOutcome {
+  /// Go on with the next round.
+  case running
+  /// Graceful shutdown: every input is drained and the mesh is empty.
+  case finished
+  /// An immediate stop, or a handler's failure stopped the pool.
+  case stopped
+}
+
+/// The run loop's own variables, shared by its steps besides the worker's
+/// state and context. Only the worker thread touches it.
+@usableFromInline
+struct _RunLoop<Message: Sendable> {
+  @usableFromInline let index: Int
+  @usableFromInline let slot: _WorkerSlot<Message>
+  @usableFromInline let batchSize: Int
+  @usableFromInline let idle: IdleStrategy.Kind
+  @usableFromInline let tickNanoseconds: UInt64?
+  @usableFromInline var nextTick: UInt64
+  @usableFromInline var recorder: _LatencyRecorder
+  @usableFromInline var backoff: Backoff
+  /// The slot's `laneVersion` when its new lanes were last taken.
+  @usableFromInline var seenLanes = 0
+
+  @usableFromInline
+  init(index: Int, slot: _WorkerSlot<Message>, configuration: PoolConfiguration) {
+    self.index = index
+    self.slot = slot
+    batchSize = configuration.worker.batchSize
+    idle = configuration.worker.idleStrategy.kind
+    tickNanoseconds = configuration.worker.tickInterval.map(_nanoseconds)
+    nextTick = tickNanoseconds.map { MonotonicClock.nanoseconds &+ $0 } ?? .max
+    recorder = _LatencyRecorder(interval: configuration.latencySampleInterval)
+    if case .spinThenPark(let strategy) = idle {
+      backoff = Backoff(strategy: strategy)
+    } else {
+      backoff = Backoff(strategy: .busySpin)
+    }
+  }
+}
+
 extension WorkerPool {
-  /// One worker thread's whole life: pin, make the state, drain batches,
-  /// tick, idle, and hand the state back.
+  /// One worker thread's whole life: pin, make the state, run rounds
+  /// (drain, tick, idle) until shutdown or a stop, and hand the state back.
   ///
   /// `@inlinable` so that the loop is specialised for the concrete worker
   /// (the closure that calls it is created in the caller's module).
@@ -22,204 +65,245 @@ extension WorkerPool {
   func _runWorker(_ index: Int) {
     var context = _makeContext(index)
     context._mesh = _makeMeshStage(index)
-    let counters = context.counters
     var state = worker.makeState(workerIndex: index)
-    let batchSize = configuration.worker.batchSize
-    let idle = configuration.worker.idleStrategy.kind
-    let tickNanoseconds = configuration.worker.tickInterval.map(_nanoseconds)
-    var nextTick = tickNanoseconds.map { MonotonicClock.nanoseconds &+ $0 } ?? .max
-    var recorder = _LatencyRecorder(interval: configuration.latencySampleInterval)
+    var loop = _RunLoop(index: index, slot: slots[index], configuration: configuration)
     // A hint only: a batch never holds more than the queue plus the lanes.
-    context.batch.reserveCapacity(min(batchSize, slots[index].capacity))
-    var backoff: Backoff
-    if case .spinThenPark(let strategy) = idle {
-      backoff = Backoff(strategy: strategy)
-    } else {
-      backoff = Backoff(strategy: .busySpin)
+    context.batch.reserveCapacity(min(loop.batchSize, loop.slot.capacity))
+    var outcome = _RoundOutcome.running
+    while outcome == .running {
+      outcome = _runRound(&loop, &state, &context)
     }
-    var stopped = false
-    let slot = slots[index]
-    var seenLanes = 0
-
-    loop: while true {
-      if stopRequested.load(ordering: .relaxed) {
-        stopped = true
-        break
-      }
-      // New submitters: one load per round while there are none.
-      let version = slot.laneVersion.load(ordering: .acquiring)
-      if version != seenLanes {
-        seenLanes = version
-        context.lanes += slot.takePendingLanes()
-      }
-      // The shared queue (and anything the park check took) into the
-      // context's batch, where a handler's own receives find the messages
-      // after its own first; the lanes are handled in place below, without
-      // becoming envelopes in a second buffer first.
-      let count =
-        context.batch.count
-        + context._fillBatch(maxCount: batchSize - context.batch.count, includingLanes: false)
-      if count > 0 {
-        while context.batchNext < count {
-          let envelope = context.batch[context.batchNext]
-          context.batchNext += 1
-          if !_handle(envelope, index, &state, &context, &recorder) {
-            // Handled or taken by a handler: processed. The rest goes back.
-            counters.processed.addFromOwner(UInt64(context.batchNext))
-            stopped = true
-            remains[index].unprocessed += context._takeUnhandledBatch()
-            break loop
-          }
-        }
-        // Counted per batch: only this thread writes it, and a reader
-        // sees it exact once the pool has terminated.
-        counters.processed.addFromOwner(UInt64(count))
-        context.batch.removeAll(keepingCapacity: true)
-        context.batchNext = 0
-      }
-      // The lanes: each item is handled where it lies in the ring (no copy
-      // into an array first), and the lane's head moves once per batch. A
-      // handler that receives more messages itself commits the batch first
-      // (WorkerContext.openBatchLane), which ends it here.
-      var fromLanes = 0
-      var laneIndex = 0
-      while laneIndex < context.lanes.count {
-        let lane = context.lanes[laneIndex]
-        // Keyed side, then direct side: at most one holds messages at a time.
-        for side in 0..<2 {
-          let isDirect = side == 1
-          let limit = lane.readable(direct: isDirect, upTo: batchSize)
-          guard limit > 0 else { continue }
-          context.openBatchLane = laneIndex
-          context.openBatchDirect = isDirect
-          var taken = 0
-          var failed = false
-          while taken < limit {
-            let envelope = lane.moveOut(direct: isDirect, at: taken)
-            taken += 1
-            context.openBatchTaken = taken
-            if !_handle(envelope, index, &state, &context, &recorder) {
-              failed = true
-              break
-            }
-            if context.openBatchLane < 0 { break }  // a handler committed the batch
-          }
-          if context.openBatchLane >= 0 {
-            lane.commit(direct: isDirect, taken)
-            context.openBatchLane = -1
-          }
-          counters.received.addFromOwner(UInt64(taken))
-          counters.fromLanes.addFromOwner(UInt64(taken))
-          counters.processed.addFromOwner(UInt64(taken))
-          if failed {
-            // What the lane still holds is taken by the stop path below.
-            stopped = true
-            break loop
-          }
-          fromLanes += taken
-        }
-        laneIndex += 1
-        if lane.isFinished {
-          // Closed and drained: its submitter is gone. Found by identity: a
-          // handler's own receives may have removed other lanes meanwhile.
-          if let position = context.lanes.firstIndex(where: { $0 === lane }) {
-            context.lanes.remove(at: position)
-            if position < laneIndex { laneIndex -= 1 }
-          }
-        }
-      }
-      guard let fromMesh = _pumpMesh(index, &state, &context, &recorder, batchSize: batchSize)
-      else {
-        stopped = true
-        break
-      }
-      if count + fromLanes + fromMesh > 0 {
-        if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
-          stopped = true
-          break
-        }
-        context._mesh?.flushAll()
-        backoff.reset()
-        continue
-      }
-      if context.inboxClosed {
-        // Shutdown closes the shared queue only after every submitter left
-        // its last send, so the lanes just polled empty stay empty; lanes
-        // registered before shutdown but not yet taken are taken now.
-        let late = slot.takePendingLanes()
-        if late.isEmpty {
-          if _isMeshQuiescent(&context) { break }
-          _meshWait(&backoff)  // peers still exchange mesh messages
-          continue
-        }
-        context.lanes += late
-        continue
-      }
-      // Idle. Messages the mesh could not publish yet: retry, never park.
-      if _settleMesh(&context) {
-        _meshWait(&backoff)
-        continue
-      }
-      if tickNanoseconds != nil, MonotonicClock.nanoseconds >= nextTick {
-        if !_tick(index, &state, &context, &nextTick, tickNanoseconds) {
-          stopped = true
-          break
-        }
-      }
-      switch idle {
-      case .busySpin:
-        Backoff.pause()
-      case .spinThenYield:
-        backoff.snooze()
-      case .spinThenPark:
-        guard backoff.shouldPark else {
-          backoff.snooze()
-          continue
-        }
-        recorder.flush(into: counters)
-        backoff.reset()
-        // Every source rings the doorbell after publishing: count in as a
-        // sleeper, look once more, and sleep only if nothing came.
-        let key = slot.doorbell.prepareWait(slot.fence)
-        let more = context._fillBatch(maxCount: batchSize, includingLanes: true)
-        if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
-          || slot.laneVersion.load(ordering: .acquiring) != seenLanes
-          || _meshHasInbound(context)
-        {
-          slot.doorbell.cancelWait()
-          continue
-        }
-        slot.doorbell.wait(key, deadline: nextTick == .max ? nil : nextTick)
-      }
-    }
-
-    if stopped {
-      // Immediate stop: fail blocked and later senders fast, then hand back
-      // everything still queued (shutdown drops the senders once no
-      // submission is in flight, and the receiver then sees "closed").
-      // Taken (by the park check) but not handled yet.
-      remains[index].unprocessed += context._takeUnhandledBatch()
-      _stopMesh(index, &context)
-      context.inbox.close()
-      context.lanes += slot.takePendingLanes()
-      for lane in context.lanes { lane.close() }
-      var rest: [Envelope<W.Message>] = []
-      while true {
-        let closed = context.inboxClosed
-        context.lanes += slot.takePendingLanes()
-        if context._gather(into: &rest, maxCount: .max) == 0 {
-          if closed { break }
-          Backoff.pause()
-        }
-      }
-      remains[index].unprocessed += rest
+    if outcome == .stopped {
+      _stopImmediately(&loop, &context)
     } else {
       context._isShuttingDown = true
       context._mesh?.isClosed = true  // the mesh is empty and stays so
-      _ = _tick(index, &state, &context, &nextTick, tickNanoseconds)
+      _ = _tick(index, &state, &context, &loop.nextTick, loop.tickNanoseconds)
     }
-    recorder.flush(into: counters)
+    loop.recorder.flush(into: context.counters)
     remains[index].state = state
+  }
+
+  /// One round: the shared queue, the submitters' lanes and the mesh, each
+  /// up to a batch; then a tick if anything was handled, else the idle step.
+  @inlinable @inline(__always)
+  func _runRound(
+    _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
+  ) -> _RoundOutcome {
+    if stopRequested.load(ordering: .relaxed) { return .stopped }
+    // New submitters: one load per round while there are none.
+    let version = loop.slot.laneVersion.load(ordering: .acquiring)
+    if version != loop.seenLanes {
+      loop.seenLanes = version
+      context.lanes += loop.slot.takePendingLanes()
+    }
+    guard let fromQueue = _drainSharedQueue(&loop, &state, &context),
+      let fromLanes = _drainLanes(&loop, &state, &context),
+      let fromMesh = _pumpMesh(
+        loop.index, &state, &context, &loop.recorder, batchSize: loop.batchSize)
+    else { return .stopped }
+    guard fromQueue + fromLanes + fromMesh > 0 else { return _idleRound(&loop, &state, &context) }
+    guard _tick(loop.index, &state, &context, &loop.nextTick, loop.tickNanoseconds) else {
+      return .stopped
+    }
+    context._mesh?.flushAll()
+    loop.backoff.reset()
+    return .running
+  }
+
+  /// Handles the shared queue's messages (and anything the park check
+  /// took) from the context's batch, where a handler's own receives find
+  /// the messages after its own first.
+  ///
+  /// - Returns: How many were handled, or `nil` if a handler's failure
+  ///   stops the pool (the unhandled rest is handed back).
+  @inlinable @inline(__always)
+  func _drainSharedQueue(
+    _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
+  ) -> Int? {
+    let count =
+      context.batch.count
+      + context._fillBatch(maxCount: loop.batchSize - context.batch.count, includingLanes: false)
+    guard count > 0 else { return 0 }
+    let counters = context.counters
+    while context.batchNext < count {
+      let envelope = context.batch[context.batchNext]
+      context.batchNext += 1
+      if !_handle(envelope, loop.index, &state, &context, &loop.recorder) {
+        // Handled or taken by a handler: processed. The rest goes back.
+        counters.processed.addFromOwner(UInt64(context.batchNext))
+        remains[loop.index].unprocessed += context._takeUnhandledBatch()
+        return nil
+      }
+    }
+    // Counted per batch: only this thread writes it, and a reader sees it
+    // exact once the pool has terminated.
+    counters.processed.addFromOwner(UInt64(count))
+    context.batch.removeAll(keepingCapacity: true)
+    context.batchNext = 0
+    return count
+  }
+
+  /// Handles up to a batch from each submitter lane, and forgets the lanes
+  /// whose submitter is gone.
+  ///
+  /// - Returns: How many were handled, or `nil` if a handler's failure
+  ///   stops the pool (what the lanes still hold is taken by the stop path).
+  @inlinable @inline(__always)
+  func _drainLanes(
+    _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
+  ) -> Int? {
+    var fromLanes = 0
+    var laneIndex = 0
+    while laneIndex < context.lanes.count {
+      let lane = context.lanes[laneIndex]
+      // Keyed side, then direct side: at most one holds messages at a time.
+      for side in 0..<2 {
+        guard
+          let taken = _drainLane(
+            lane, laneIndex, direct: side == 1, &loop, &state, &context)
+        else { return nil }
+        fromLanes += taken
+      }
+      laneIndex += 1
+      if lane.isFinished {
+        // Closed and drained: its submitter is gone. Found by identity: a
+        // handler's own receives may have removed other lanes meanwhile.
+        if let position = context.lanes.firstIndex(where: { $0 === lane }) {
+          context.lanes.remove(at: position)
+          if position < laneIndex { laneIndex -= 1 }
+        }
+      }
+    }
+    return fromLanes
+  }
+
+  /// Handles up to a batch of one side of `lane` where the items lie in
+  /// the ring (no copy into an array first); the lane's head moves once per
+  /// batch. A handler that receives more messages itself commits the batch
+  /// first (`WorkerContext.openBatchLane`), which ends it here.
+  ///
+  /// - Returns: How many were taken, or `nil` if a handler's failure stops
+  ///   the pool.
+  @inlinable @inline(__always)
+  func _drainLane(
+    _ lane: _Lane<W.Message>, _ laneIndex: Int, direct isDirect: Bool,
+    _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
+  ) -> Int? {
+    let limit = lane.readable(direct: isDirect, upTo: loop.batchSize)
+    guard limit > 0 else { return 0 }
+    context.openBatchLane = laneIndex
+    context.openBatchDirect = isDirect
+    var taken = 0
+    var failed = false
+    while taken < limit {
+      let envelope = lane.moveOut(direct: isDirect, at: taken)
+      taken += 1
+      context.openBatchTaken = taken
+      if !_handle(envelope, loop.index, &state, &context, &loop.recorder) {
+        failed = true
+        break
+      }
+      if context.openBatchLane < 0 { break }  // a handler committed the batch
+    }
+    if context.openBatchLane >= 0 {
+      lane.commit(direct: isDirect, taken)
+      context.openBatchLane = -1
+    }
+    let counters = context.counters
+    counters.received.addFromOwner(UInt64(taken))
+    counters.fromLanes.addFromOwner(UInt64(taken))
+    counters.processed.addFromOwner(UInt64(taken))
+    return failed ? nil : taken
+  }
+
+  /// A round that found nothing: at shutdown, finish once every input and
+  /// the mesh are drained; otherwise settle the mesh, tick if due, and wait
+  /// as the idle strategy says.
+  @inlinable
+  func _idleRound(
+    _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
+  ) -> _RoundOutcome {
+    if context.inboxClosed {
+      // Shutdown closes the shared queue only after every submitter left
+      // its last send, so the lanes just polled empty stay empty; lanes
+      // registered before shutdown but not yet taken are taken now.
+      let late = loop.slot.takePendingLanes()
+      if late.isEmpty {
+        if _isMeshQuiescent(&context) { return .finished }
+        _meshWait(&loop.backoff)  // peers still exchange mesh messages
+      }
+      context.lanes += late
+      return .running
+    }
+    // Messages the mesh could not publish yet: retry, never park.
+    if _settleMesh(&context) {
+      _meshWait(&loop.backoff)
+      return .running
+    }
+    if loop.tickNanoseconds != nil, MonotonicClock.nanoseconds >= loop.nextTick {
+      guard _tick(loop.index, &state, &context, &loop.nextTick, loop.tickNanoseconds) else {
+        return .stopped
+      }
+    }
+    _waitForWork(&loop, &context)
+    return .running
+  }
+
+  /// Waits as the idle strategy says; parking counts in as a sleeper on the
+  /// doorbell, looks once more, and sleeps only if nothing came.
+  @inlinable
+  func _waitForWork(_ loop: inout _RunLoop<W.Message>, _ context: inout WorkerContext<W>) {
+    switch loop.idle {
+    case .busySpin:
+      Backoff.pause()
+    case .spinThenYield:
+      loop.backoff.snooze()
+    case .spinThenPark:
+      guard loop.backoff.shouldPark else {
+        loop.backoff.snooze()
+        return
+      }
+      loop.recorder.flush(into: context.counters)
+      loop.backoff.reset()
+      // Every source rings the doorbell after publishing.
+      let slot = loop.slot
+      let key = slot.doorbell.prepareWait(slot.fence)
+      let more = context._fillBatch(maxCount: loop.batchSize, includingLanes: true)
+      if more > 0 || context.inboxClosed || stopRequested.load(ordering: .relaxed)
+        || slot.laneVersion.load(ordering: .acquiring) != loop.seenLanes
+        || _meshHasInbound(context)
+      {
+        slot.doorbell.cancelWait()
+        return
+      }
+      slot.doorbell.wait(key, deadline: loop.nextTick == .max ? nil : loop.nextTick)
+    }
+  }
+
+  /// An immediate stop: fail blocked and later senders fast, then hand back
+  /// everything still queued (shutdown drops the senders once no
+  /// submission is in flight, and the receiver then sees "closed").
+  @inlinable
+  func _stopImmediately(_ loop: inout _RunLoop<W.Message>, _ context: inout WorkerContext<W>) {
+    let index = loop.index
+    let slot = loop.slot
+    // Taken (by the park check) but not handled yet.
+    remains[index].unprocessed += context._takeUnhandledBatch()
+    _stopMesh(index, &context)
+    context.inbox.close()
+    context.lanes += slot.takePendingLanes()
+    for lane in context.lanes { lane.close() }
+    var rest: [Envelope<W.Message>] = []
+    while true {
+      let closed = context.inboxClosed
+      context.lanes += slot.takePendingLanes()
+      if context._gather(into: &rest, maxCount: .max) == 0 {
+        if closed { break }
+        Backoff.pause()
+      }
+    }
+    remains[index].unprocessed += rest
   }
 
   /// Handles one envelope; `false` if the pool must stop.

@@ -53,7 +53,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   @usableFromInline let mesh: _MeshStorage<W.Message>?
   /// Unretained references to `slots` (which keeps them alive), so that a
   /// send reaches its slot without reference-counting traffic.
-  @usableFromInline let slotRefs: UnsafeMutableBufferPointer<Unmanaged<_WorkerSlot<W.Message>>>
+  @usableFromInline let slotRefs: [Unmanaged<_WorkerSlot<W.Message>>]
   @usableFromInline let backpressure: BackpressurePolicy.Kind
   @usableFromInline let recordsQueueDelay: Bool
   /// One shared-queue send in this many per worker carries its submission
@@ -65,14 +65,9 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   let results: _Results<W.Output>
   let lifecycle = _Lock(_Lifecycle<W>())
   @usableFromInline let remains: [_WorkerRemains<W>]
-  /// Non-zero once shutdown began: what submitters check (one relaxed load
-  /// of a line nobody writes until then). See ``Submitter``.
-  @usableFromInline let intakeClosed: UnsafeMutablePointer<Atomic<Int>>
-  /// A constant word that never reads 0 or "nobody sleeps": where a
-  /// submitter's checks point when the fence is not asymmetric, so that
-  /// they always take the out-of-line path, which has the full fence.
-  @usableFromInline let alwaysCheck: UnsafeMutablePointer<Atomic<Int>>
-  let intakeMemory: UnsafeMutableRawPointer
+  /// The intake words shutdown closes and submitters watch (see
+  /// ``Submitter``).
+  @usableFromInline let intake = _IntakeStorage()
 
   /// Creates a pool and checks its configuration; ``start()`` launches the
   /// threads.
@@ -155,8 +150,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       throw Self.poolError(error, setting: "resultsCapacity \(configuration.resultsCapacity)")
     }
     self.slots = slots
-    slotRefs = .allocate(capacity: slots.count)
-    _ = slotRefs.initialize(from: slots.map { Unmanaged.passUnretained($0) })
+    slotRefs = slots.map { Unmanaged.passUnretained($0) }
     self.remains = slots.map { _ in _WorkerRemains<W>() }
     self.worker = worker
     self.configuration = configuration
@@ -165,10 +159,6 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     self.stampInterval =
       configuration.recordsQueueDelay ? max(1, configuration.latencySampleInterval) : 0
     self.runLoop = runLoop
-    intakeMemory = .allocate(byteCount: CacheLine.padding, alignment: CacheLine.padding)
-    intakeClosed = intakeMemory.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
-    alwaysCheck = (intakeMemory + MemoryLayout<Atomic<Int>>.stride).initializeMemory(
-      as: Atomic<Int>.self, to: Atomic(.max))
   }
 
   /// The pool's error for a channel that could not be made for `setting`.
@@ -176,12 +166,6 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     error == .allocationFailed
       ? PoolError.allocationFailed.with(detail: "\(setting): \(error)")
       : PoolError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
-  }
-
-  deinit {
-    slotRefs.deallocate()
-    intakeClosed.deinitialize(count: 2)  // and `alwaysCheck`, the next word
-    intakeMemory.deallocate()
   }
 
   /// The number of workers.

@@ -50,12 +50,12 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   let finalChannelStats = _Lock<ChannelStats?>(nil)
   /// The worker sleeps here when idle; every source (the shared queue and
   /// each submitter lane) rings it after publishing, one load when nobody
-  /// sleeps. Its two words live on their own cache lines in `doorbellWords`.
+  /// sleeps. Its two words live in `doorbellStorage`.
   @usableFromInline let doorbell: UnsafeEventCount
+  let doorbellStorage: _DoorbellStorage
   /// The fence the doorbell's protocol uses (read once: a static needs a
   /// lazy-initialisation check on every access).
   @usableFromInline let fence = AsymmetricFence.process
-  let doorbellWords: UnsafeMutableRawPointer
   /// Lanes of new submitters, not yet taken by the worker thread.
   let pendingLanes = _Lock<[_Lane<Message>]>([])
   /// Bumped after each lane registration: the worker's cheap "anything new?"
@@ -69,18 +69,9 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     self.capacity = sender.stats.capacity
     self.sender = consume sender
     self.receiver = consume receiver
-    let line = CacheLine.padding
-    doorbellWords = .allocate(byteCount: 2 * line, alignment: line)
-    let state = doorbellWords.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
-    let epoch = (doorbellWords + line).initializeMemory(as: Atomic<UInt32>.self, to: Atomic(0))
-    doorbell = UnsafeEventCount(state: state, epoch: epoch)
-  }
-
-  deinit {
-    doorbellWords.assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1)
-    (doorbellWords + CacheLine.padding).assumingMemoryBound(to: Atomic<UInt32>.self)
-      .deinitialize(count: 1)
-    doorbellWords.deallocate()
+    let doorbellStorage = _DoorbellStorage()
+    self.doorbellStorage = doorbellStorage
+    doorbell = doorbellStorage.doorbell
   }
 
   /// Hands a new submitter's lane to the worker (taken at its next round).
@@ -228,6 +219,27 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     guard enter() else { return finalChannelStats.withLock { $0 } }
     defer { leave() }
     return sender?.stats
+  }
+}
+
+/// A doorbell's two words, each on a cache line of its own: the waiter
+/// count and flag (`state`) and the futex word (`epoch`).
+final class _DoorbellStorage: @unchecked Sendable {
+  let words: UnsafeMutableRawPointer
+  let doorbell: UnsafeEventCount
+
+  init() {
+    let line = CacheLine.padding
+    words = .allocate(byteCount: 2 * line, alignment: line)
+    let state = words.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
+    let epoch = (words + line).initializeMemory(as: Atomic<UInt32>.self, to: Atomic(0))
+    doorbell = UnsafeEventCount(state: state, epoch: epoch)
+  }
+
+  deinit {
+    doorbell.state.deinitialize(count: 1)
+    doorbell.epoch.deinitialize(count: 1)
+    words.deallocate()
   }
 }
 
