@@ -82,7 +82,10 @@ let package = Package(
     // (Tools/ci/instruction-gate.sh). A plain executable, so not under Benchmarks/.
     .executableTarget(
       name: "InstructionCounts",
-      dependencies: [.product(name: "SNChannels", package: "swift-shared-nothing")],
+      dependencies: [
+        .product(name: "SNChannels", package: "swift-shared-nothing"),
+        .product(name: "SNPool", package: "swift-shared-nothing"),
+      ],
       path: "Support/InstructionCounts",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // MARK: - partition (SNPartition)

@@ -5,10 +5,16 @@
 // of the send and receive paths, where wall-clock ratios on this shared VM
 // are too noisy to gate the multi-producer kinds.
 //
+// The pool's cases (pool-…) fill first too, before the worker threads
+// start, and count the worker's drain and the shutdown with the sends; the
+// thread start and join are the same at both message counts, so they cancel.
+//
 // Usage: InstructionCounts CASE MESSAGES
-//   CASE: spsc, spsc-batch, mpsc, mpsc-batch, mpmc, mpmc-batch
+//   CASE: spsc, spsc-batch, mpsc, mpsc-batch, mpmc, mpmc-batch,
+//         pool-keyed-send, pool-mesh-send, pool-shared-drain
 
 import SNChannels
+import SNPool
 
 #if canImport(Glibc)
   import Glibc
@@ -118,6 +124,69 @@ func multi(_ messages: Int, mpmc: Bool, batched: Bool) -> UInt64 {
     many: { try! rx.tryReceive(into: &$0, maxCount: batch) })
 }
 
+/// Sums what it is sent. The message `0` makes worker 0 send 1...messages
+/// to worker 1 over the mesh (`pool-mesh-send`).
+struct SumWorker: Worker {
+  let messages: Int
+
+  func makeState(workerIndex: Int) -> UInt64 { 0 }
+
+  func handleMessage(
+    _ envelope: Envelope<UInt64>, state: inout UInt64, context: inout WorkerContext<Self>
+  ) throws {
+    guard envelope.message == 0 else {
+      state &+= envelope.message
+      return
+    }
+    for value in 1...UInt64(messages) { try context.send(value, toWorker: 1) }
+  }
+}
+
+/// A pool of `workers` whose queues and submitter lanes (or, with `mesh`,
+/// its mesh lanes) hold every message, so that no send ever waits. With
+/// `mesh` the queues stay small: making one costs time in its capacity,
+/// which would count as a per-message cost here.
+func pool(workers: Int, _ messages: Int, mesh: Bool = false) -> WorkerPool<SumWorker> {
+  try! WorkerPool(
+    worker: SumWorker(messages: messages),
+    configuration: PoolConfiguration().withNumWorkers(workers)
+      .withWorkerConfiguration(
+        WorkerConfiguration().withQueueCapacity(mesh ? 1024 : messages)
+      )
+      .withMesh(mesh ? MeshConfiguration().withLaneCapacity(messages) : nil))
+}
+
+/// External keyed sends through a submitter to two workers (hash, route,
+/// lane push), then the workers' drain of their lanes.
+@inline(never)
+func poolKeyedSend(_ messages: Int) -> UInt64 {
+  let pool = pool(workers: 2, messages)
+  var submitter = try! pool.makeSubmitter()
+  for value in 1...UInt64(messages) { try! submitter.send(value, key: value) }
+  _ = consume submitter
+  try! pool.start()
+  return pool.shutdown().states.reduce(0, &+)
+}
+
+/// Worker 0 sends every message to worker 1 over the mesh (stage, flush,
+/// lane), and worker 1 handles them.
+@inline(never)
+func poolMeshSend(_ messages: Int) -> UInt64 {
+  let pool = pool(workers: 2, messages, mesh: true)
+  try! pool.send(0, toWorker: 0)
+  try! pool.start()
+  return pool.shutdown().states[1]
+}
+
+/// `pool.send` into one worker's shared queue, then the run loop's drain.
+@inline(never)
+func poolSharedDrain(_ messages: Int) -> UInt64 {
+  let pool = pool(workers: 1, messages)
+  for value in 1...UInt64(messages) { try! pool.send(value, toWorker: 0) }
+  try! pool.start()
+  return pool.shutdown().states[0]
+}
+
 let sum: UInt64
 switch arguments[1] {
 case "spsc": sum = spsc(messages, batched: false)
@@ -126,6 +195,9 @@ case "mpsc": sum = multi(messages, mpmc: false, batched: false)
 case "mpsc-batch": sum = multi(messages, mpmc: false, batched: true)
 case "mpmc": sum = multi(messages, mpmc: true, batched: false)
 case "mpmc-batch": sum = multi(messages, mpmc: true, batched: true)
+case "pool-keyed-send": sum = poolKeyedSend(messages)
+case "pool-mesh-send": sum = poolMeshSend(messages)
+case "pool-shared-drain": sum = poolSharedDrain(messages)
 default:
   print("unknown case \(arguments[1])")
   exit(2)
