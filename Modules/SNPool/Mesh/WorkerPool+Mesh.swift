@@ -81,10 +81,11 @@ extension WorkerPool {
     mesh.owed += fromLanes
     var local = 0
     if !failed && !mesh.selfQueue.isEmpty {
-      // Sends to itself made while these are handled go to a fresh queue,
-      // handled next round.
-      let queue = mesh.selfQueue
-      mesh.selfQueue = []
+      // Sends to itself made while these are handled go to the spare
+      // buffer, handled next round; the two swap, so no round allocates.
+      var queue: [W.Message] = []
+      swap(&queue, &mesh.selfQueue)
+      swap(&mesh.selfQueue, &mesh.spareSelfQueue)
       for message in queue {
         local += 1
         if !_handle(Envelope(message), index, &state, &context, &recorder) {
@@ -93,6 +94,8 @@ extension WorkerPool {
           break
         }
       }
+      queue.removeAll(keepingCapacity: true)
+      mesh.spareSelfQueue = queue
     }
     let handled = fromLanes + local
     if handled > 0 {

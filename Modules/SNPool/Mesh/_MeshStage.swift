@@ -30,6 +30,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// Messages for this worker itself: handled by the run loop after the
   /// current batch, without a lane.
   @exclusivity(unchecked) @usableFromInline var selfQueue: [Message] = []
+  /// The self-queue's other buffer (empty, capacity kept): the run loop
+  /// swaps the two instead of allocating a queue per round.
+  @exclusivity(unchecked) @usableFromInline var spareSelfQueue: [Message] = []
   /// Staged plus held-back messages, over every destination.
   @exclusivity(unchecked) @usableFromInline var unsent = 0
   /// Lane messages handled whose completion is not yet reported to `inflight`.
