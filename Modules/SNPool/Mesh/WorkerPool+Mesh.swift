@@ -24,7 +24,9 @@ import Synchronization
 // stages and overflow are empty and its inbound lanes are empty (checked
 // again after it counts itself in as a sleeper, as for every other source);
 // a flush rings the destination's doorbell after publishing. A worker with
-// unsent messages never parks: it spins, then yields. So at any moment some
+// unsent messages never parks: it spins, then yields (and, after a round
+// that still leaves a lane full, pauses a bounded while before the next
+// round, which begins with its own inbound lanes again). So at any moment some
 // worker can make progress on any queued message, whatever the lane
 // capacity (down to 1), and the only unbounded wait is a full overflow,
 // which a send reports with `PoolError.queueFull` instead of waiting.

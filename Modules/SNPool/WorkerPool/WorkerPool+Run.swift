@@ -106,8 +106,20 @@ extension WorkerPool {
     guard _tick(loop.index, &state, &context, &loop.nextTick, loop.tickNanoseconds) else {
       return .stopped
     }
-    context._mesh?.flushAll()
-    loop.backoff.reset()
+    guard let mesh = context._mesh else {
+      loop.backoff.reset()
+      return .running
+    }
+    mesh.flushAll()
+    if mesh.isBackpressured {
+      // A peer's lane is still full after the flush: the peer is behind.
+      // Spin, then yield, then sleep briefly before the next round (which
+      // drains this worker's own input first, so nobody waits on us), so
+      // that a worker feeding itself does not hold a CPU the peer needs.
+      _meshWait(&loop.backoff)
+    } else {
+      loop.backoff.reset()
+    }
     return .running
   }
 
