@@ -25,7 +25,7 @@ extension WorkerPool {
     let storage: _SubmitterStorage<W.Message>
     do throws(ChannelError) {
       storage = try _SubmitterStorage(
-        slots: slots, capacity: capacity,
+        slots: slots, capacity: capacity, keyedCapacity: W.receivesKeyHash ? capacity : 1,
         strategy: configuration.worker.idleStrategy.channelStrategy, intake: intake,
         stamps: recordsQueueDelay, receivers: &receivers)
     } catch {

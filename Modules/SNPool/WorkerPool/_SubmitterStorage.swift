@@ -54,12 +54,13 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
   @usableFromInline let intakeWatch: UnsafeMutablePointer<Atomic<Int>>
 
   /// Makes a lane pair to each of `slots`, appending the worker's ends to
-  /// `receivers`.
+  /// `receivers`. The keyed lanes get `keyedCapacity` (1 when the worker
+  /// does not read key hashes: they then carry nothing).
   ///
   /// - Throws: The channel error of the first lane that could not be made
   ///   (only memory can run out); the lanes made before are dropped.
   init(
-    slots: [_WorkerSlot<Message>], capacity: Int, strategy: WaitStrategy,
+    slots: [_WorkerSlot<Message>], capacity: Int, keyedCapacity: Int, strategy: WaitStrategy,
     intake: _IntakeStorage, stamps: Bool, receivers: inout [_Lane<Message>]
   ) throws(ChannelError) {
     let count = slots.count
@@ -69,7 +70,8 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
     for index in 0..<count {
       let keyed: SPSCChannel<_LaneItem<Message>>
       do throws(ChannelError) {
-        keyed = try Channel<_LaneItem<Message>>.spsc(capacity: capacity, waitStrategy: strategy)
+        keyed = try Channel<_LaneItem<Message>>.spsc(
+          capacity: keyedCapacity, waitStrategy: strategy)
       } catch {
         Self.free(lanes, directLanes, made: index)
         throw error
