@@ -91,6 +91,16 @@ public struct DemoCommand: ParsableCommand {
   @Option(name: .long, help: "Rounds: the reference and every worker count, interleaved (1...100).")
   public var rounds = 3
 
+  /// Time the mesh demo's pieces instead.
+  @Flag(
+    name: .long,
+    help: """
+      Instead of the runs: the CPU cost per trade of each piece of the mesh demo on one thread \
+      (generate, partition, fold of a local and of another core's buffer) and the 2-worker \
+      ratio they bound, per round.
+      """)
+  public var breakdown = false
+
   /// Hide the progress bar.
   @Flag(name: .long, help: "No progress bar (it is drawn only on a terminal anyway).")
   public var noProgress = false
@@ -164,6 +174,10 @@ public struct DemoCommand: ParsableCommand {
   ///   single-threaded computation; ``SNToolError/pipelineFailed``.
   public func run() throws {
     let configuration = demoConfiguration
+    if breakdown {
+      try printBreakdown(configuration)
+      return
+    }
     let showBar = !json && !noProgress && mode == .ingress && isatty(STDERR_FILENO) == 1
     if !json {
       print(
@@ -222,6 +236,30 @@ public struct DemoCommand: ParsableCommand {
           + "(\(references[0].aggregates.count) symbols: count, volume, notional, min and max "
           + "price; total notional \(String(format: "%.0f", references[0].notional)))")
     }
+  }
+
+  /// Measures and prints ``DemoBreakdown`` once per round.
+  func printBreakdown(_ configuration: DemoConfiguration) throws {
+    let events = min(configuration.events, 20_000_000)
+    print(
+      "sn demo --breakdown: CPU ns per trade on one thread, \(format(count: events)) trades, "
+        + "\(configuration.meshChunkSize) per chunk, 2 owners")
+    print("round  reference  generate  partition  fold local  fold remote  2-worker bound")
+    var bounds: [Double] = []
+    for round in 1...rounds {
+      let costs = try DemoBreakdown.measure(configuration)
+      bounds.append(costs.twoWorkerBound)
+      print(
+        String(
+          format: "%5d  %9.2f  %8.2f  %9.2f  %10.2f  %11.2f  %13.2fx", round, costs.reference,
+          costs.generate, costs.partition, costs.foldLocal, costs.foldRemote, costs.twoWorkerBound))
+    }
+    var load = [0.0, 0.0, 0.0]
+    _ = getloadavg(&load, 3)
+    print(
+      "2-worker bound = 2 × reference ÷ (partition + (fold local + fold remote) / 2): "
+        + spread(bounds, format: { String(format: "%.2fx", $0) }) + "; load average "
+        + load.map { String(format: "%.2f", $0) }.joined(separator: " "))
   }
 
   /// Medians and ranges over the rounds, and the last round's details.

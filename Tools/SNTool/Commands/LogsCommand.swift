@@ -61,8 +61,8 @@ public struct LogsRunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Aggregate an access log by path: one thread vs the pool (1 and N workers), checked.",
     discussion: """
-      Each worker maps the file, reads and parses its own byte range (RecordFile), and sends \
-      each line's (path hash, bytes, request time) to the worker owning the path over the \
+      The file is mapped once and cut at line boundaries into chunks (RecordFile); each worker \
+      claims the next unread chunk, parses it, and sends each line's (path hash, bytes, request time) to the worker owning the path over the \
       worker mesh, in batches; names stay in the mapped file until the end. The one-thread \
       version uses the same parse function. Prints lines/s, pool ÷ one thread per round \
       (median and range), and "check: OK" when every path's requests, bytes, p50 and p99 \

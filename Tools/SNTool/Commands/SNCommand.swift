@@ -11,7 +11,10 @@ public struct SNCommand: ParsableCommand {
       Start with `sn topology` to see the machine, `sn advise` for a PoolConfiguration, and \
       `sn demo` to watch the library aggregate tens of millions of events.
       """,
-    subcommands: [TopologyCommand.self, AdviseCommand.self, DemoCommand.self, LogsCommand.self])
+    subcommands: [
+      TopologyCommand.self, AdviseCommand.self, DemoCommand.self, LogsCommand.self,
+      ModelCommand.self,
+    ])
 
   /// Creates the command (ArgumentParser fills it in).
   public init() {}

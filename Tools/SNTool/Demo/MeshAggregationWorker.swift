@@ -233,16 +233,9 @@ public struct MeshAggregationWorker: Worker {
     routes.withUnsafeBufferPointer { routes in
       targets.withUnsafeBufferPointer { targets in
         state.fills.withUnsafeMutableBufferPointer { fills in
-          for index in fills.indices { fills[index] = 0 }
-          while count < chunkSize, let (_, random) = shard.next() {
-            count &+= 1
-            let trade = TradeGenerator.wholeTrade(random: random, symbolCount: symbolCount)
-            let route = routes[Int(trade.symbol)]
-            let owner = Int(truncatingIfNeeded: route & 0xFFFF_FFFF)
-            targets[owner][fills[owner]] =
-              route & 0xFFFF_FFFF_0000_0000 | UInt64(trade.price) << 16 | UInt64(trade.quantity)
-            fills[owner] &+= 1
-          }
+          count = Self.partition(
+            &shard, upTo: chunkSize, symbolCount: symbolCount, routes: routes, targets: targets,
+            fills: fills)
         }
       }
     }
@@ -260,22 +253,59 @@ public struct MeshAggregationWorker: Worker {
     }
   }
 
+  /// Generates up to `limit` trades of `shard` and stores each, packed
+  /// (`slot << 32 | price << 16 | quantity`), at the end of its owner's
+  /// buffer: `targets[owner][fills[owner]]`, then counts it in `fills`.
+  ///
+  /// - Returns: The trades generated.
+  @inline(__always)
+  static func partition(
+    _ shard: inout SeededShard, upTo limit: Int, symbolCount: Int,
+    routes: UnsafeBufferPointer<UInt64>, targets: UnsafeBufferPointer<UnsafeMutablePointer<UInt64>>,
+    fills: UnsafeMutableBufferPointer<Int>
+  ) -> Int {
+    for index in fills.indices { fills[index] = 0 }
+    var count = 0
+    while count < limit, let (_, random) = shard.next() {
+      count &+= 1
+      let trade = TradeGenerator.wholeTrade(random: random, symbolCount: symbolCount)
+      let route = routes[Int(trade.symbol)]
+      let owner = Int(truncatingIfNeeded: route & 0xFFFF_FFFF)
+      targets[owner][fills[owner]] =
+        route & 0xFFFF_FFFF_0000_0000 | UInt64(trade.price) << 16 | UInt64(trade.quantity)
+      fills[owner] &+= 1
+    }
+    return count
+  }
+
   /// Folds `count` packed trades (`slot << 32 | price << 16 | quantity`)
   /// into this worker's table.
   func fold(_ words: UnsafeMutablePointer<UInt64>, count: Int, into state: inout State) {
-    var notional = 0.0
-    state.table.withUnsafeMutableBufferPointer { table in
-      for index in 0..<count {
-        let word = words[index]
-        let price = Double(Int(truncatingIfNeeded: word >> 16 & 0xFFFF))
-        let quantity = Double(Int(truncatingIfNeeded: word & 0xFFFF))
-        let value = price * quantity
-        notional += value
-        table[Int(truncatingIfNeeded: word >> 32)].add(
-          price: price, quantity: quantity, notional: value)
-      }
+    let notional = state.table.withUnsafeMutableBufferPointer { table in
+      Self.fold(words, count: count, into: table)
     }
     state.notional += notional
     state.folded &+= UInt64(count)
+  }
+
+  /// Folds `count` packed trades into `table`, by slot.
+  ///
+  /// - Returns: The trades' total notional.
+  @inline(__always)
+  static func fold(
+    _ words: UnsafePointer<UInt64>, count: Int,
+    into table: UnsafeMutableBufferPointer<SymbolAggregate>
+  ) -> Double {
+    var notional = 0.0
+    for index in 0..<count {
+      let word = words[index]
+      let price = Double(Int(truncatingIfNeeded: word >> 16 & 0xFFFF))
+      let quantity = Double(Int(truncatingIfNeeded: word & 0xFFFF))
+      let value = price * quantity
+      notional += value
+      table[Int(truncatingIfNeeded: word >> 32)].add(
+        price: price, quantity: quantity, notional: value)
+    }
+    return notional
   }
 }

@@ -1,6 +1,7 @@
 import SNAtomics
 import SNPartition
 import SNPool
+import Synchronization
 
 /// One parsed line's contribution to its path, as it travels to the path's
 /// owner: plain values, no `String`. The path's name stays in the mapped
@@ -206,8 +207,9 @@ public enum LogPipeline {
   ///   - file: The mapped access log.
   ///   - workers: Workers, at least 1.
   ///   - batchCapacity: Hits per mesh message.
-  ///   - chunksPerWorker: Pieces each worker's share is read in (between
-  ///     two, it handles what its peers sent).
+  ///   - chunksPerWorker: Chunks per worker the file is cut into; the
+  ///     workers claim them one at a time (between two, a worker handles
+  ///     what its peers sent).
   /// - Returns: The run.
   /// - Throws: ``SNToolError/invalidArgument`` or ``SNToolError/pipelineFailed``.
   public static func pool(
@@ -251,27 +253,36 @@ public enum LogPipeline {
   }
 }
 
-/// The worker of `sn logs`: reads its share of the file in chunks, parses
-/// each line, keeps the hits of paths it owns and batches the others per
-/// owner; folds the batches its peers send.
+/// The worker of `sn logs`: reads the file in chunks, parses each line,
+/// keeps the hits of paths it owns and batches the others per owner; folds
+/// the batches its peers send.
+///
+/// Chunks are claimed, not assigned: each `.read` takes the next unread
+/// chunk from a shared counter (one relaxed fetch-add per chunk of about
+/// 3 MB). A worker the OS deschedules for a while (a shared host) then
+/// reads fewer chunks instead of holding the others up at the end; each
+/// chunk is still read exactly once, since each counter value is taken
+/// once. The chunks are immutable (the read-only mapped file), so the
+/// counter orders nothing but the claims: relaxed is enough.
 ///
 /// Memory ordering: a batch is an array handed over by the mesh lane (its
 /// release store publishes the array, the owner's acquire load sees it
 /// whole); the path bytes it points at are the read-only mapped file.
 /// Deadlock freedom: mesh sends never block (they overflow locally), and
 /// reading is split into `.read` messages the worker sends itself, so
-/// between two chunks it folds what peers sent. The end: a worker that has
-/// read its share sends each peer `.done` after its last batch; lanes keep
-/// one sender's order, so a worker that has read its own share and has
-/// `.done` from every peer holds all its paths' hits, and summarises them.
+/// between two chunks it folds what peers sent. The end: a worker that
+/// finds no chunk left sends each peer `.done` after its last batch; lanes
+/// keep one sender's order, so a worker that has read its last chunk and
+/// has `.done` from every peer holds all its paths' hits, and summarises
+/// them.
 public struct LogAggregationWorker: Worker {
   /// What travels: a reminder to read the next chunk, or a batch of hits.
   public enum Message: Sendable {
-    /// Read the next chunk of this worker's share.
+    /// Claim and read the next unread chunk of the file.
     case read
     /// Hits of paths the receiver owns.
     case hits([PathHit])
-    /// The sender has read its whole share and sent every hit before this
+    /// The sender found no chunk left, and sent every hit before this
     /// message (a lane delivers in order).
     case done
   }
@@ -279,7 +290,6 @@ public struct LogAggregationWorker: Worker {
   /// A worker's own data.
   public struct State {
     let me: Int
-    var nextChunk: Int
     var table = PathTable()
     var outgoing: [[PathHit]]
     var lines = 0
@@ -294,13 +304,16 @@ public struct LogAggregationWorker: Worker {
   let workerCount: Int
   let chunksPerWorker: Int
   let batchCapacity: Int
+  /// The next chunk to claim, shared by every worker of one run.
+  let cursor = ChunkCursor()
 
   /// Creates the worker.
   ///
   /// - Parameters:
   ///   - chunks: The file cut in `workerCount * chunksPerWorker` shares.
   ///   - workerCount: Workers.
-  ///   - chunksPerWorker: Consecutive chunks per worker.
+  ///   - chunksPerWorker: Chunks per worker, on average (they are claimed
+  ///     one at a time, see the type's notes).
   ///   - batchCapacity: Hits per batch sent to a peer.
   public init(chunks: [RecordShare], workerCount: Int, chunksPerWorker: Int, batchCapacity: Int) {
     precondition(chunks.count == workerCount * chunksPerWorker && batchCapacity >= 1)
@@ -316,8 +329,7 @@ public struct LogAggregationWorker: Worker {
   /// - Returns: The fresh state.
   public func makeState(workerIndex: Int) -> State {
     State(
-      me: workerIndex, nextChunk: workerIndex * chunksPerWorker,
-      outgoing: Array(repeating: [], count: workerCount))
+      me: workerIndex, outgoing: Array(repeating: [], count: workerCount))
   }
 
   /// Reads a chunk or folds a batch.
@@ -338,6 +350,18 @@ public struct LogAggregationWorker: Worker {
       finishIfComplete(&state)
     case .read:
       let me = state.me
+      let chunk = cursor.claim()
+      guard chunk < chunks.count else {
+        // Nothing left to read: send what is batched, then `.done`.
+        for owner in state.outgoing.indices where !state.outgoing[owner].isEmpty {
+          try context.send(.hits(state.outgoing[owner]), toWorker: owner)
+        }
+        state.outgoing = Array(repeating: [], count: workerCount)
+        for peer in 0..<workerCount where peer != me { try context.send(.done, toWorker: peer) }
+        state.readAll = true
+        finishIfComplete(&state)
+        return
+      }
       let workers = UInt64(workerCount)
       let capacity = batchCapacity
       var table = state.table
@@ -346,7 +370,7 @@ public struct LogAggregationWorker: Worker {
       state.outgoing = []
       var malformed = 0
       var full: [(Int, [PathHit])] = []
-      state.lines += chunks[state.nextChunk].forEachUnsafeRecord { line in
+      state.lines += chunks[chunk].forEachUnsafeRecord { line in
         guard let hit = PathHit.parse(line) else {
           malformed += 1
           return
@@ -366,20 +390,9 @@ public struct LogAggregationWorker: Worker {
       }
       state.table = table
       state.malformed += malformed
-      state.nextChunk += 1
+      state.outgoing = outgoing
       for (owner, hits) in full { try context.send(.hits(hits), toWorker: owner) }
-      if state.nextChunk < (me + 1) * chunksPerWorker {
-        state.outgoing = outgoing
-        try context.send(.read, toWorker: me)
-      } else {
-        for owner in outgoing.indices where !outgoing[owner].isEmpty {
-          try context.send(.hits(outgoing[owner]), toWorker: owner)
-        }
-        state.outgoing = Array(repeating: [], count: workerCount)
-        for peer in 0..<workerCount where peer != me { try context.send(.done, toWorker: peer) }
-        state.readAll = true
-        finishIfComplete(&state)
-      }
+      try context.send(.read, toWorker: me)
     }
   }
 
@@ -391,4 +404,14 @@ public struct LogAggregationWorker: Worker {
     state.summaries = state.table.summaries()
     state.table = PathTable()
   }
+}
+
+/// The next unread chunk of one `sn logs` run, claimed by the workers one
+/// chunk at a time (see ``LogAggregationWorker``).
+final class ChunkCursor: Sendable {
+  private let next = Atomic<Int>(0)
+
+  /// Takes the next chunk index; every index is returned once. Relaxed:
+  /// the chunks are immutable, so a claim publishes nothing.
+  func claim() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
