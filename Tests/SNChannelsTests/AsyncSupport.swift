@@ -2,37 +2,6 @@ import SNAtomics
 import SNChannels
 import Synchronization
 
-/// Starts a task that owns `value` (a noncopyable endpoint) and drops it
-/// when `body` returns, as `OSThread.spawn(taking:)` does for threads.
-func spawnTask<Value: ~Copyable & Sendable, Result: Sendable>(
-  taking value: consuming Value,
-  _ body: @escaping @Sendable (inout Value) async -> Result
-) -> Task<Result, Never> {
-  let box = TaskBox(value)
-  return Task {
-    var owned = box.take()
-    return await body(&owned)
-  }
-}
-
-/// Starts a task that takes `value` over, for bodies that consume it.
-func spawnTask<Value: ~Copyable & Sendable, Result: Sendable>(
-  owning value: consuming Value,
-  _ body: @escaping @Sendable (consuming Value) async -> Result
-) -> Task<Result, Never> {
-  let box = TaskBox(value)
-  return Task { await body(box.take()) }
-}
-
-private final class TaskBox<Value: ~Copyable & Sendable>: @unchecked Sendable {
-  private var value: Value?
-  init(_ value: consuming Value) { self.value = consume value }
-  func take() -> Value {
-    guard let value = value.take() else { preconditionFailure("value taken twice") }
-    return value
-  }
-}
-
 /// Message counts for the async stress tests: at least 100k (the issue's
 /// floor), more in release; `SN_ASYNC_MESSAGES` overrides.
 enum AsyncStressSize {
@@ -79,9 +48,10 @@ func eventually(_ condition: () -> Bool) async -> Bool {
 /// task awaits, and only then is it joined (a join that returns at once).
 /// A blocking join on the pool deadlocks as soon as the joined thread needs
 /// work from the pool (two pool threads on a 2-core machine).
-final class AsyncJoinable: Sendable {
+final class AsyncJoinable: @unchecked Sendable {
   private let thread: OSThread
-  private let finished: MPMCReceiver<Int>
+  /// Received from once, by the one task that joins.
+  private var finished: MPMCReceiver<Int>
 
   fileprivate init(_ thread: OSThread, _ finished: consuming MPMCReceiver<Int>) {
     self.thread = thread
