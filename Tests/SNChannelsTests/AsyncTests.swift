@@ -170,3 +170,51 @@ import _SNTestSupport
     }
   }
 }
+
+/// `Task(taking:)` and `addTask(taking:)` move an endpoint into a task,
+/// which drops it when its operation returns: the channel closes, so the
+/// consumer's loop ends (a captured `var` would keep the channel open).
+@Suite struct TaskTakingTests {
+  @Test func taskDropsTheSenderWhenItsOperationReturns() async throws {
+    let channel = try Channel<Int>.spsc(capacity: 4)
+    let producer = Task(taking: channel.sender) { tx in
+      for value in 0..<10 { try? await tx.send(value) }
+      return 10
+    }
+    var received: [Int] = []
+    for try await value in channel.receiver.messages() { received.append(value) }
+    #expect(received == Array(0..<10))
+    #expect(await producer.value == 10)
+  }
+
+  @Test func throwingTaskDropsTheReceiverWhenItThrows() async throws {
+    let channel = try Channel<Int>.mpsc(capacity: 4)
+    var tx = channel.sender
+    let consumer = Task(taking: channel.receiver) { rx async throws -> Int in
+      _ = try await rx.receive()
+      throw ChannelError.cancelled
+    }
+    try await tx.send(1)
+    await #expect(throws: ChannelError.cancelled) { try await consumer.value }
+    // The task dropped the only receiver: the channel is closed for sending.
+    let closed = tx.isClosed
+    #expect(closed)
+  }
+
+  @Test func taskGroupChildrenOwnTheirSenders() async throws {
+    let channel = try Channel<Int>.mpsc(capacity: 64)
+    let tx = channel.sender
+    var rx = channel.receiver
+    await withTaskGroup(of: Void.self) { group in
+      for producer in 0..<3 {
+        group.addTask(taking: tx.clone()) { mine in
+          for value in 0..<10 { try? await mine.send(producer * 100 + value) }
+        }
+      }
+    }
+    tx.close()
+    var count = 0
+    while (try? await rx.receive()) != nil { count += 1 }
+    #expect(count == 30)
+  }
+}
