@@ -66,7 +66,7 @@ public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sen
 
   /// Closes the channel for sending, for every sender: later sends fail with
   /// ``ChannelError/closed``. Queued elements can still be received.
-  public func close() { ring.control.closeForSending() }
+  public func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.
   public var stats: ChannelStats { ring.control.stats() }

@@ -112,7 +112,7 @@ public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
 
   /// Closes the channel for sending: later sends fail with
   /// ``ChannelError/closed``. Elements already queued can still be received.
-  public mutating func close() { ring.control.closeForSending() }
+  public mutating func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.
   public var stats: ChannelStats { ring.control.stats() }

@@ -54,7 +54,7 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   }
 
   deinit {
-    storage.control.closeForSending()
+    storage.control.markReceiversGone()
   }
 
   /// Receives without blocking.
@@ -225,7 +225,7 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// Closes the channel for sending: later sends fail with
   /// ``ChannelError/closed``. Elements already queued can still be received.
   public mutating func close() {
-    storage.control.closeForSending()
+    storage.control.markReceiversGone()
   }
 
   /// The channel's counters.

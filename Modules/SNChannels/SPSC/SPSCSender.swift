@@ -54,7 +54,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
   }
 
   deinit {
-    storage.control.closeForReceiving()
+    storage.control.markSendersGone()
   }
 
   /// Sends without blocking.
