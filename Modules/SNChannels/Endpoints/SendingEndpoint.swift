@@ -4,7 +4,7 @@
 /// The kinds differ in their rings; everything above the ring is written
 /// once over this protocol: sends with a timeout or a deadline, async sends,
 /// batch sends, and moving an endpoint into a task
-/// (``_Concurrency/Task/init(taking:priority:operation:)``). The
+/// (`Task(taking:priority:operation:)`). The
 /// requirements are the operations each kind implements itself, on its hot
 /// path: `@inlinable` on the concrete type, so a call specialises in the
 /// caller's module, also through a generic function.
