@@ -53,13 +53,14 @@ import _SNTestSupport
     if mpmc {
       let channel = try Channel<UInt64>.mpmc(capacity: 16)
       let producers = Self.batchProducers(channel.sender, each: each)
-      let rx = MPMCBox(channel.receiver)
+      // One clone per consuming task: an endpoint has one user at a time.
+      let rx = channel.receiver
       var consumers: [Task<[UInt64], Never>] = []
       for _ in 0..<2 {
         consumers.append(
-          Task {
+          Task(taking: rx.clone()) { mine -> [UInt64] in
             var log: [UInt64] = []
-            while (try? await rx.receiver.receive(into: &log, maxCount: 8)) != nil {}
+            while (try? await mine.receive(into: &log, maxCount: 8)) != nil {}
             return log
           })
       }
@@ -235,6 +236,8 @@ import _SNTestSupport
     var buffer: [Int] = []
     #expect(try await rx.receive(into: &buffer, maxCount: 8) == 3)
     #expect(buffer == [1, 2, 3])
-    await #expect(throws: ChannelError.closed) { try await rx.receive(into: &buffer, maxCount: 8) }
+    await #expect(throws: ChannelError.closed) {
+      try await rx.receive(into: &buffer, maxCount: 8)
+    }
   }
 }

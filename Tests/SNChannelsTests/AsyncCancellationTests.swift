@@ -224,13 +224,11 @@ final class ReceiverBox<Element: Sendable>: @unchecked Sendable {
   func tryReceive() throws(ChannelError) -> Element? { try receiver.tryReceive() }
 }
 
-/// Holds an MPMC receiver in a copyable reference that several tasks share.
-///
-/// The receive operations are `mutating` (one protocol serves every kind),
-/// but an MPMC receiver keeps no state of its own: they write nothing to
-/// it, so concurrent use is safe and the exclusivity check is off.
+/// Holds an MPMC receiver in a copyable reference, for a closure that
+/// receives from it (one user at a time: concurrent consumers each take a
+/// `clone()`).
 final class MPMCBox<Element: Sendable>: @unchecked Sendable {
-  @exclusivity(unchecked) var receiver: MPMCReceiver<Element>
+  var receiver: MPMCReceiver<Element>
   init(_ receiver: consuming MPMCReceiver<Element>) { self.receiver = receiver }
 }
 
