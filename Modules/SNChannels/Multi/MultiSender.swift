@@ -80,6 +80,37 @@ public struct MultiSender<Element: Sendable>: SendingEndpoint, ~Copyable, Sendab
     }
   }
 
+  /// Sends, waiting at most `timeout` for room.
+  ///
+  /// Non-mutating, like ``send(_:)``: one sender may be used by several
+  /// threads at once (the worker pool shares its queue's sender). The
+  /// generic form that ``SendingEndpoint`` gives every kind is `mutating`.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - timeout: The longest wait.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
+  public func send(_ element: consuming Element, timeout: Duration) throws(SendError<Element>) {
+    try ring.sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Sends, waiting until `deadline` for room; non-mutating, as
+  /// ``send(_:timeout:)``.
+  ///
+  /// - Parameters:
+  ///   - element: The element to send.
+  ///   - deadline: When to give up.
+  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  @inlinable
+  public func send(
+    _ element: consuming Element, deadline: ContinuousClock.Instant
+  ) throws(SendError<Element>) {
+    try ring.sendBlocking(element, deadline: _monotonicDeadline(deadline))
+  }
+
   /// Sends as many elements of `elements` as fit now, in order, claiming
   /// their slots with one compare-and-swap; never blocks.
   ///
