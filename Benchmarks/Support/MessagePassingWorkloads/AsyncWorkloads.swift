@@ -50,7 +50,7 @@ public func asyncMPSC(capacity: Int, messages: Int, producers: Int) async -> UIn
     let mine = Handoff(channel.sender.clone())
     tasks.append(
       Task {
-        let tx = mine.take()
+        var tx = mine.take()
         for value in 0..<UInt64(each) { try! await tx.send(value) }
       })
   }
@@ -133,8 +133,7 @@ public func syncToAsyncHop(rounds: Int) async -> UInt64 {
       precondition(try! pair.rx.receive() == round)
     }
     result.store(now() - start)
-    pair.tx.close()
-  }
+  }  // the thread drops the pair here: the sender closes the channel
   // Never block a cooperative thread (join is a blocking wait): with two
   // cores the pool has two threads, and the echo task needs one of them.
   await joinOffPool(thread)
