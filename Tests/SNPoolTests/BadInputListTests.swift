@@ -46,17 +46,17 @@ struct BadInputListTests {
   func workerCount() {
     for count in [0, -1, Int.min] {
       expectRejected(PoolError.noWorkers, naming: "workerCount") {
-        try makePool(PoolConfiguration().withNumWorkers(count))
+        try makePool(PoolConfiguration().withWorkerCount(count))
       }
     }
     expectRejected(PoolError.invalidMeshConfiguration, naming: "workerCount") {
-      try makePool(PoolConfiguration().withNumWorkers(257).withMesh(MeshConfiguration()))
+      try makePool(PoolConfiguration().withWorkerCount(257).withMesh(MeshConfiguration()))
     }
   }
 
   @Test("lane capacity, stage (flush) size, backlog, queue capacity and batch size")
   func sizes() {
-    let mesh = PoolConfiguration().withNumWorkers(2)
+    let mesh = PoolConfiguration().withWorkerCount(2)
     for capacity in [0, -5, (1 << 24) + 1] {
       expectRejected(PoolError.invalidMeshConfiguration, naming: "laneCapacity") {
         try makePool(mesh.withMesh(MeshConfiguration().withLaneCapacity(capacity)))
@@ -145,7 +145,7 @@ struct BadInputListTests {
     let shards = try SeededShards(seed: 3, count: 3, shardCount: workers)
     let pool = try WorkerPool(
       worker: SourceRoutingWorker(source: .seeded(shards), workerCount: workers),
-      configuration: PoolConfiguration().withNumWorkers(workers).withMesh(MeshConfiguration()))
+      configuration: PoolConfiguration().withWorkerCount(workers).withMesh(MeshConfiguration()))
     try pool.start()
     for worker in 0..<workers { try pool.send(.read, toWorker: worker) }
     let termination = pool.shutdown()

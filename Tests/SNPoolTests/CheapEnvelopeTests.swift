@@ -72,7 +72,7 @@ struct CheapEnvelopeTests {
 
   @Test("keyed messages carry their hash only to a worker that reads it", arguments: [1, 2])
   func keyHashOnlyWhenAsked(workers: Int) throws {
-    let configuration = PoolConfiguration().withNumWorkers(workers)
+    let configuration = PoolConfiguration().withWorkerCount(workers)
     let plain = try WorkerPool(
       worker: PlainEnvelopeWorker(), configuration: configuration)
     let reading = try WorkerPool(
@@ -91,7 +91,7 @@ struct CheapEnvelopeTests {
 
   @Test("with one worker, a key is hashed only if the worker reads the hash")
   func noHashingWithoutRouting() throws {
-    let configuration = PoolConfiguration().withNumWorkers(1)
+    let configuration = PoolConfiguration().withWorkerCount(1)
     let plain = try WorkerPool(
       worker: PlainEnvelopeWorker(), configuration: configuration)
     CountingKey.hashes.store(0, ordering: .relaxed)
@@ -109,7 +109,7 @@ struct CheapEnvelopeTests {
 
   @Test("queue delay is sampled: one stamp (one clock read) per interval")
   func queueDelaySampled() throws {
-    var configuration = PoolConfiguration().withNumWorkers(1)
+    var configuration = PoolConfiguration().withWorkerCount(1)
     configuration.recordsQueueDelay = true
     configuration.latencySampleInterval = 16
     configuration.worker.queueCapacity = 8192  // everything is sent before start
@@ -132,7 +132,7 @@ struct CheapEnvelopeTests {
   func noStampsByDefault() throws {
     let pool = try WorkerPool(
       worker: PlainEnvelopeWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1))
+      configuration: PoolConfiguration().withWorkerCount(1))
     try pool.start()
     for id in 0..<1000 { try pool.send(id, key: id) }
     let termination = pool.shutdown()

@@ -234,7 +234,7 @@ struct MeshStressTests {
     let total = Self.total(laneCapacity: laneCapacity)
     let pool = try WorkerPool(
       worker: AllToAllWorker(total: total, workerCount: workers),
-      configuration: PoolConfiguration().withNumWorkers(workers)
+      configuration: PoolConfiguration().withWorkerCount(workers)
         .withMesh(
           MeshConfiguration().withLaneCapacity(laneCapacity).withStageCapacity(stageCapacity)))
     try pool.start()
@@ -286,7 +286,7 @@ struct MeshStressTests {
   ) throws -> PoolTermination<SourceRoutingWorker> {
     let pool = try WorkerPool(
       worker: SourceRoutingWorker(source: source, workerCount: workers),
-      configuration: PoolConfiguration().withNumWorkers(workers)
+      configuration: PoolConfiguration().withWorkerCount(workers)
         .withMesh(MeshConfiguration().withLaneCapacity(256)))
     try pool.start()
     for worker in 0..<workers { try pool.send(.read, toWorker: worker) }
@@ -327,7 +327,7 @@ struct MeshStressTests {
     let hops = 5
     let pool = try WorkerPool(
       worker: RingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(workers)
+      configuration: PoolConfiguration().withWorkerCount(workers)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(1024))
         .withMesh(
           MeshConfiguration().withLaneCapacity(laneCapacity).withStageCapacity(stageCapacity)))

@@ -23,7 +23,7 @@ extension WorkerPool {
     var receivers: [_Lane<W.Message>] = []
     // The capacity was validated by init: only memory can run out.
     let storage: _SubmitterStorage<W.Message>
-    do throws(ChannelError) {
+    do throws(SNChannelError) {
       storage = try _SubmitterStorage(
         slots: slots, capacity: capacity, keyedCapacity: W.receivesKeyHash ? capacity : 1,
         strategy: configuration.worker.idleStrategy.channelStrategy, intake: intake,

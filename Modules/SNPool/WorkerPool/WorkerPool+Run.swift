@@ -50,7 +50,7 @@ struct _RunLoop<Message: Sendable> {
     if case .spinThenPark(let strategy) = idle {
       backoff = Backoff(strategy: strategy)
     } else {
-      backoff = Backoff(strategy: .busySpin)
+      backoff = Backoff(strategy: .spinThenYield)
     }
   }
 }

@@ -62,23 +62,23 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
   init(
     slots: [_WorkerSlot<Message>], capacity: Int, keyedCapacity: Int, strategy: WaitStrategy,
     intake: _IntakeStorage, stamps: Bool, receivers: inout [_Lane<Message>]
-  ) throws(ChannelError) {
+  ) throws(SNChannelError) {
     let count = slots.count
     workerCount = count
     lanes = .allocate(capacity: count)
     directLanes = .allocate(capacity: count)
     for index in 0..<count {
       let keyed: SPSCChannel<_LaneItem<Message>>
-      do throws(ChannelError) {
-        keyed = try Channel<_LaneItem<Message>>.spsc(
+      do throws(SNChannelError) {
+        keyed = try SNChannel<_LaneItem<Message>>.spsc(
           capacity: keyedCapacity, waitStrategy: strategy)
       } catch {
         Self.free(lanes, directLanes, made: index)
         throw error
       }
       let direct: SPSCChannel<Message>
-      do throws(ChannelError) {
-        direct = try Channel<Message>.spsc(capacity: capacity, waitStrategy: strategy)
+      do throws(SNChannelError) {
+        direct = try SNChannel<Message>.spsc(capacity: capacity, waitStrategy: strategy)
       } catch {
         Self.free(lanes, directLanes, made: index)
         throw error

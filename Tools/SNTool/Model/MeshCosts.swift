@@ -161,7 +161,7 @@ public struct MeshCosts: Sendable {
     do {
       return try WorkerPool(
         worker: CostProbeWorker(),
-        configuration: PoolConfiguration().withNumWorkers(workers).withName("sn-model")
+        configuration: PoolConfiguration().withWorkerCount(workers).withName("sn-model")
           .withWorkerConfiguration(WorkerConfiguration().withBatchSize(1_024))
           .withMesh(MeshConfiguration().withLaneCapacity(lane).withStageCapacity(stage)))
     } catch {
