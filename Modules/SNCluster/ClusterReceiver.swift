@@ -1,0 +1,272 @@
+#if Cluster
+  import GRPCCore
+  import GRPCNIOTransportHTTP2Posix
+  import SNPool
+  import Synchronization
+
+  /// The receiving side of a node: serves the cluster's links and puts every
+  /// arriving message straight into the lane of the worker the sender chose.
+  ///
+  /// A message is acknowledged to its sender once the owning worker's queue has
+  /// accepted it. Each sender names its sequence space (its incarnation); the
+  /// receiver remembers the highest sequence number it delivered per sender and
+  /// drops anything at or below it, so a batch resent after a reconnect is
+  /// delivered once.
+  public final class ClusterReceiver<W: Worker, Codec: ClusterCodec>: Sendable
+  where Codec.Message == W.Message {
+    /// This node.
+    public let node: ClusterNode
+    /// The membership this node routes with.
+    public let membership: ClusterMembership
+    let core: _ReceiverCore<W, Codec>
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+
+    /// Creates the receiver of node `id`, delivering into `pool`.
+    ///
+    /// - Parameters:
+    ///   - membership: The cluster's nodes.
+    ///   - id: This node's id.
+    ///   - pool: This node's started pool; it must have the node's worker count
+    ///     and ``ClusterRouter/workerPartitioner(forNode:)`` as its partitioner.
+    ///   - codec: Decodes arriving messages.
+    ///   - configuration: Limits; must match the senders'.
+    ///   - listenPort: Overrides the node's port (0 picks a free one; see
+    ///     ``listeningPort``).
+    /// - Throws: ``ClusterError/unknownNode``, or ``ClusterError/membershipMismatch``
+    ///   when the pool's worker count differs from the node's.
+    public convenience init(
+      membership: ClusterMembership, node id: Int, pool: WorkerPool<W>, codec: Codec,
+      configuration: ClusterConfiguration = ClusterConfiguration(), listenPort: Int? = nil
+    ) throws(ClusterError) {
+      try self.init(
+        membership: membership, node: id, pool: pool, codec: codec, configuration: configuration,
+        listenPort: listenPort, interceptors: [])
+    }
+
+    /// As the public initializer, with gRPC server interceptors (tests break
+    /// streams with one).
+    package init(
+      membership: ClusterMembership, node id: Int, pool: WorkerPool<W>, codec: Codec,
+      configuration: ClusterConfiguration, listenPort: Int?,
+      interceptors: [any ServerInterceptor]
+    ) throws(ClusterError) {
+      let node = try membership.node(id: id)
+      guard pool.workerCount == node.workers else {
+        throw .membershipMismatch.with(
+          detail: "node \(id) declares \(node.workers) workers, its pool has \(pool.workerCount)")
+      }
+      self.node = node
+      self.membership = membership
+      self.core = _ReceiverCore(
+        pool: pool, codec: codec, fingerprint: membership.routingFingerprint)
+      let transport = HTTP2ServerTransport.Posix(
+        address: .ipv4(host: node.host, port: listenPort ?? node.port),
+        transportSecurity: .plaintext,
+        config: .defaults { $0.rpc.maxRequestPayloadSize = configuration.maximumFrameBytes })
+      self.server = GRPCServer(
+        transport: transport, services: [_NodeService(core: core)], interceptors: interceptors)
+    }
+
+    /// Serves until ``shutdown()``; run it in a task.
+    ///
+    /// - Throws: ``ClusterError/bindFailed`` when the address cannot be bound.
+    public func run() async throws(ClusterError) {
+      do { try await server.serve() } catch {
+        throw .bindFailed.with(detail: "\(node.host):\(node.port): \(error)")
+      }
+    }
+
+    /// The port the node listens on, once bound (waits for ``run()`` to bind).
+    ///
+    /// - Throws: ``ClusterError/bindFailed`` if the server is not listening.
+    public var listeningPort: Int {
+      get async throws(ClusterError) {
+        do {
+          let address = try await server.listeningAddress
+          guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
+            throw ClusterError.bindFailed.with(detail: "no TCP address")
+          }
+          return port
+        } catch let error as ClusterError {
+          throw error
+        } catch {
+          throw .bindFailed.with(detail: "\(error)")
+        }
+      }
+    }
+
+    /// Stops accepting links; in-flight streams finish.
+    public func shutdown() { server.beginGracefulShutdown() }
+
+    /// What the receiver has done so far.
+    public var statistics: ClusterReceiverStatistics { core.statistics.withLock { $0 } }
+  }
+
+  /// Counters of a ``ClusterReceiver``.
+  public struct ClusterReceiverStatistics: Sendable, Hashable {
+    /// Messages accepted by their worker's queue (and acknowledged).
+    public var delivered = 0
+    /// Resent messages dropped because they had been delivered already.
+    public var duplicatesDropped = 0
+    /// Messages handed back to their sender (decoding failed, pool refused).
+    public var rejected = 0
+    /// Link streams opened (reconnects included).
+    public var streamsOpened = 0
+  }
+
+  /// What the per-sender deduplication remembers.
+  struct _PeerState {
+    /// Every sequence number up to this one was delivered (or handed back).
+    var settledThrough: UInt64 = 0
+    /// The stream that currently owns this sender's sequence space: a newer
+    /// stream (after a reconnect) takes over and the older one stops.
+    var owner: UInt64 = 0
+  }
+
+  final class _ReceiverCore<W: Worker, Codec: ClusterCodec>: Sendable
+  where Codec.Message == W.Message {
+    let pool: WorkerPool<W>
+    let codec: Codec
+    let fingerprint: UInt64
+    let peers = Mutex<(nextToken: UInt64, states: [UInt64: _PeerState])>((1, [:]))
+    let statistics = Mutex(ClusterReceiverStatistics())
+
+    init(pool: WorkerPool<W>, codec: Codec, fingerprint: UInt64) {
+      self.pool = pool
+      self.codec = codec
+      self.fingerprint = fingerprint
+    }
+
+    /// Takes over `incarnation`'s sequence space for a new stream.
+    func open(incarnation: UInt64) -> UInt64 {
+      statistics.withLock { $0.streamsOpened += 1 }
+      return peers.withLock { peers in
+        let token = peers.nextToken
+        peers.nextToken += 1
+        peers.states[incarnation, default: _PeerState()].owner = token
+        return token
+      }
+    }
+
+    enum Claim { case deliver, duplicate, superseded }
+
+    /// Claims `seq` before delivering it, so that a resent copy arriving on a
+    /// newer stream while this one still delivers is seen as a duplicate.
+    func claim(_ seq: UInt64, incarnation: UInt64, token: UInt64) -> Claim {
+      peers.withLock { peers in
+        guard let state = peers.states[incarnation], state.owner == token else {
+          return .superseded
+        }
+        if seq <= state.settledThrough { return .duplicate }
+        assert(
+          seq == state.settledThrough + 1, "a link resends from its oldest unacknowledged message")
+        peers.states[incarnation]!.settledThrough = seq
+        return .deliver
+      }
+    }
+
+    /// Delivers one batch frame; returns the ack to send back.
+    func deliver(frame: [UInt8], incarnation: UInt64, token: UInt64) async throws -> [UInt8] {
+      let firstSeq = try _Wire.read(UInt64.self, at: 0, in: frame)
+      let count = Int(try _Wire.read(UInt32.self, at: 8, in: frame))
+      var offset = _Wire.batchHeaderBytes
+      var rejections: [_Wire.Rejection] = []
+      var delivered = 0
+      var duplicates = 0
+      for index in 0..<count {
+        let seq = firstSeq + UInt64(index)
+        let worker = Int(try _Wire.read(UInt32.self, at: offset, in: frame))
+        let length = Int(try _Wire.read(UInt32.self, at: offset + 4, in: frame))
+        let start = offset + _Wire.entryHeaderBytes
+        offset = start + length
+        guard offset <= frame.count else {
+          throw ClusterError.decodingFailed.with(detail: "truncated batch")
+        }
+        switch claim(seq, incarnation: incarnation, token: token) {
+        case .superseded: throw CancellationError()
+        case .duplicate:
+          duplicates += 1
+          continue
+        case .deliver: break
+        }
+        guard worker < pool.workerCount else {
+          rejections.append(.init(seq: seq, reason: .workerRejected, detail: "no worker \(worker)"))
+          continue
+        }
+        let message: W.Message
+        do {
+          message = try frame.withUnsafeBytes {
+            try codec.decode(UnsafeRawBufferPointer(rebasing: $0[start..<offset]))
+          }
+        } catch {
+          rejections.append(.init(seq: seq, reason: .decodingFailed, detail: "\(error)"))
+          continue
+        }
+        do {
+          try await pool.send(message, toWorker: worker)
+          delivered += 1
+        } catch {
+          rejections.append(.init(seq: seq, reason: .workerRejected, detail: "\(error.reason)"))
+        }
+      }
+      statistics.withLock {
+        $0.delivered += delivered
+        $0.duplicatesDropped += duplicates
+        $0.rejected += rejections.count
+      }
+      let through = count == 0 ? firstSeq &- 1 : firstSeq + UInt64(count) - 1
+      return _Wire.encode(_Wire.Ack(ackedThrough: through, rejections: rejections))
+    }
+  }
+
+  struct _NodeService<W: Worker, Codec: ClusterCodec>: RegistrableRPCService
+  where Codec.Message == W.Message {
+    let core: _ReceiverCore<W, Codec>
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+      let core = self.core
+      router.registerHandler(
+        forMethod: _Wire.linkMethod, deserializer: _FrameDeserializer(),
+        serializer: _FrameSerializer()
+      ) { request, _ in
+        guard
+          let incarnationText = request.metadata[stringValues: _Wire.incarnationKey].first(where: {
+            _ in true
+          }),
+          let incarnation = UInt64(incarnationText),
+          let fingerprintText = request.metadata[stringValues: _Wire.fingerprintKey].first(where: {
+            _ in true
+          }),
+          let fingerprint = UInt64(fingerprintText)
+        else {
+          return StreamingServerResponse(
+            error: RPCError(code: .invalidArgument, message: "no incarnation"))
+        }
+        guard fingerprint == core.fingerprint else {
+          return StreamingServerResponse(
+            error: RPCError(code: .failedPrecondition, message: "membership mismatch"))
+        }
+        let token = core.open(incarnation: incarnation)
+        return StreamingServerResponse { writer in
+          for try await frame in request.messages {
+            try await writer.write(
+              try await core.deliver(frame: frame, incarnation: incarnation, token: token))
+          }
+          return [:]
+        }
+      }
+      router.registerHandler(
+        forMethod: _Wire.pingMethod, deserializer: _FrameDeserializer(),
+        serializer: _FrameSerializer()
+      ) { request, _ in
+        StreamingServerResponse { writer in
+          for try await _ in request.messages {}
+          var reply: [UInt8] = []
+          _Wire.append(core.fingerprint, to: &reply)
+          try await writer.write(reply)
+          return [:]
+        }
+      }
+    }
+  }
+#endif
