@@ -30,8 +30,12 @@
   let receiver: ClusterReceiver<ProbeWorker, ProbeCodec>
   do {
     pool = try makeProbePool(router: router, node: id)
+    // SN_CLUSTER_LISTEN_PORT=0: listen on a free port (printed), whatever the list says.
+    let listenPort = ProcessInfo.processInfo.environment["SN_CLUSTER_LISTEN_PORT"].flatMap {
+      Int($0)
+    }
     receiver = try ClusterReceiver(
-      membership: membership, node: id, pool: pool, codec: ProbeCodec())
+      membership: membership, node: id, pool: pool, codec: ProbeCodec(), listenPort: listenPort)
   } catch { fail("\(error)") }
 
   let serving = Task { try await receiver.run() }
