@@ -187,6 +187,13 @@ let clusterModules: [Target] = [
   .executableTarget(
     name: "SNClusterNode", dependencies: ["SNCluster", "SNPool", "_SNClusterTestSupport"],
     path: "Tests/SNClusterNode", swiftSettings: swiftSettings),
+  // Messages/s against bare grpc-swift in the same run, and hop latency:
+  // `swift run -c release SNClusterBenchmark` (a plain executable: the harness
+  // in Benchmarks/ would build gRPC a second time in release for every CI run).
+  .executableTarget(
+    name: "SNClusterBenchmark",
+    dependencies: ["SNCluster", "SNPool", "SNAtomics", grpcCore, grpcTransport],
+    path: "Tools/SNClusterBenchmark", swiftSettings: swiftSettings),
   target(
     "SNClusterTests", .test,
     dependencies: [
