@@ -9,6 +9,7 @@
   /// (``ClusterError/encodingFailed``), a decoding error on the receiving node
   /// hands the message back to its sender (``ClusterError/decodingFailed``).
   ///
+  /// <!-- snippet: skip SNCluster builds gRPC; the same codec is compiled and round-tripped in SNClusterTests (DocExampleTests) -->
   /// ```swift
   /// struct Reading: Sendable { var sensor: UInt32; var value: Double }
   ///

@@ -38,6 +38,7 @@
   /// worker (``ClusterRouter``), so the node puts the message straight into that
   /// worker's lane.
   ///
+  /// <!-- snippet: skip SNCluster builds gRPC; placeholders (membership, readings); the same calls run in SNClusterTests -->
   /// ```swift
   /// let sender = try ClusterSender(membership: membership, codec: ReadingCodec())
   /// for reading in readings {
