@@ -194,6 +194,10 @@ let clusterModules: [Target] = [
     name: "SNClusterBenchmark",
     dependencies: ["SNCluster", "SNPool", "SNAtomics", grpcCore, grpcTransport],
     path: "Tools/SNClusterBenchmark", swiftSettings: swiftSettings),
+  // `sn demo`'s aggregation across N local node processes, checked against one thread.
+  .executableTarget(
+    name: "SNClusterDemo", dependencies: ["SNCluster", "SNPool", "SNToolKit"],
+    path: "Tools/SNClusterDemo", swiftSettings: swiftSettings),
   target(
     "SNClusterTests", .test,
     dependencies: [

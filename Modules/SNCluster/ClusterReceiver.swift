@@ -18,7 +18,7 @@
     public let node: ClusterNode
     /// The membership this node routes with.
     public let membership: ClusterMembership
-    let core: _ReceiverCore<W, Codec>
+    let core: _ReceiverCore
     let server: GRPCServer<HTTP2ServerTransport.Posix>
 
     /// Creates the receiver of node `id`, delivering into `pool`.
@@ -34,21 +34,58 @@
     ///     ``listeningPort``).
     /// - Throws: ``ClusterError/unknownNode``, or ``ClusterError/membershipMismatch``
     ///   when the pool's worker count differs from the node's.
+    @inlinable
     public convenience init(
       membership: ClusterMembership, node id: Int, pool: WorkerPool<W>, codec: Codec,
       configuration: ClusterConfiguration = ClusterConfiguration(), listenPort: Int? = nil
     ) throws(ClusterError) {
       try self.init(
-        membership: membership, node: id, pool: pool, codec: codec, configuration: configuration,
-        listenPort: listenPort, interceptors: [])
+        membership: membership, node: id, pool: pool, configuration: configuration,
+        listenPort: listenPort, interceptors: [], deliver: Self._deliverer(pool: pool, codec: codec)
+      )
     }
 
     /// As the public initializer, with gRPC server interceptors (tests break
     /// streams with one).
-    package init(
+    package convenience init(
       membership: ClusterMembership, node id: Int, pool: WorkerPool<W>, codec: Codec,
       configuration: ClusterConfiguration, listenPort: Int?,
       interceptors: [any ServerInterceptor]
+    ) throws(ClusterError) {
+      try self.init(
+        membership: membership, node: id, pool: pool, configuration: configuration,
+        listenPort: listenPort, interceptors: interceptors,
+        deliver: Self._deliverer(pool: pool, codec: codec))
+    }
+
+    /// Decodes one message and puts it into its worker's lane. Built in the
+    /// caller's module (inlinable), so the codec and the pool's send are
+    /// specialised for the concrete types rather than called through generics.
+    @inlinable
+    static func _deliverer(pool: WorkerPool<W>, codec: Codec) -> _Deliver {
+      { frame, range, worker in
+        let message: W.Message
+        do {
+          message = try frame.withUnsafeBytes {
+            try codec.decode(UnsafeRawBufferPointer(rebasing: $0[range]))
+          }
+        } catch {
+          return (1, "\(error)")
+        }
+        do {
+          try await pool.send(message, toWorker: worker)
+        } catch {
+          return (2, "\(error)")
+        }
+        return nil
+      }
+    }
+
+    @usableFromInline
+    init(
+      membership: ClusterMembership, node id: Int, pool: WorkerPool<W>,
+      configuration: ClusterConfiguration, listenPort: Int?,
+      interceptors: [any ServerInterceptor], deliver: @escaping _Deliver
     ) throws(ClusterError) {
       let node = try membership.node(id: id)
       guard pool.workerCount == node.workers else {
@@ -58,7 +95,7 @@
       self.node = node
       self.membership = membership
       self.core = _ReceiverCore(
-        pool: pool, codec: codec, fingerprint: membership.routingFingerprint)
+        workerCount: pool.workerCount, deliver: deliver, fingerprint: membership.routingFingerprint)
       let transport = HTTP2ServerTransport.Posix(
         address: .ipv4(host: node.host, port: listenPort ?? node.port),
         transportSecurity: .plaintext,
@@ -123,17 +160,25 @@
     var owner: UInt64 = 0
   }
 
-  final class _ReceiverCore<W: Worker, Codec: ClusterCodec>: Sendable
-  where Codec.Message == W.Message {
-    let pool: WorkerPool<W>
-    let codec: Codec
+  /// Delivers the message at `range` of a batch frame to `worker`; returns
+  /// `nil`, or why not (1: decoding failed, 2: the pool refused) and the detail.
+  @usableFromInline
+  typealias _Deliver =
+    @Sendable (_ frame: [UInt8], _ range: Range<Int>, _ worker: Int) async -> (
+      UInt8, String
+    )?
+
+  @usableFromInline
+  final class _ReceiverCore: Sendable {
+    let workerCount: Int
+    let deliverOne: _Deliver
     let fingerprint: UInt64
     let peers = Mutex<(nextToken: UInt64, states: [UInt64: _PeerState])>((1, [:]))
     let statistics = Mutex(ClusterReceiverStatistics())
 
-    init(pool: WorkerPool<W>, codec: Codec, fingerprint: UInt64) {
-      self.pool = pool
-      self.codec = codec
+    init(workerCount: Int, deliver: @escaping _Deliver, fingerprint: UInt64) {
+      self.workerCount = workerCount
+      self.deliverOne = deliver
       self.fingerprint = fingerprint
     }
 
@@ -148,20 +193,20 @@
       }
     }
 
-    enum Claim { case deliver, duplicate, superseded }
-
-    /// Claims `seq` before delivering it, so that a resent copy arriving on a
-    /// newer stream while this one still delivers is seen as a duplicate.
-    func claim(_ seq: UInt64, incarnation: UInt64, token: UInt64) -> Claim {
+    /// Claims the batch `firstSeq...lastSeq` before delivering it, so that a
+    /// resent copy arriving on a newer stream while this one still delivers is
+    /// seen as a duplicate. Returns the first sequence number to deliver
+    /// (`lastSeq + 1`: all duplicates), or `nil` when a newer stream owns the
+    /// sender's sequence space.
+    func claim(_ firstSeq: UInt64, through lastSeq: UInt64, incarnation: UInt64, token: UInt64)
+      -> UInt64?
+    {
       peers.withLock { peers in
-        guard let state = peers.states[incarnation], state.owner == token else {
-          return .superseded
-        }
-        if seq <= state.settledThrough { return .duplicate }
-        assert(
-          seq == state.settledThrough + 1, "a link resends from its oldest unacknowledged message")
-        peers.states[incarnation]!.settledThrough = seq
-        return .deliver
+        guard let state = peers.states[incarnation], state.owner == token else { return nil }
+        let start = max(firstSeq, state.settledThrough + 1)
+        assert(start == firstSeq || firstSeq <= state.settledThrough, "no gap in a link's sequence")
+        if lastSeq > state.settledThrough { peers.states[incarnation]!.settledThrough = lastSeq }
+        return start
       }
     }
 
@@ -169,59 +214,47 @@
     func deliver(frame: [UInt8], incarnation: UInt64, token: UInt64) async throws -> [UInt8] {
       let firstSeq = try _Wire.read(UInt64.self, at: 0, in: frame)
       let count = Int(try _Wire.read(UInt32.self, at: 8, in: frame))
+      guard count > 0 else {
+        return _Wire.encode(_Wire.Ack(ackedThrough: firstSeq &- 1, rejections: []))
+      }
+      let lastSeq = firstSeq + UInt64(count) - 1
+      guard let start = claim(firstSeq, through: lastSeq, incarnation: incarnation, token: token)
+      else { throw CancellationError() }
       var offset = _Wire.batchHeaderBytes
       var rejections: [_Wire.Rejection] = []
       var delivered = 0
-      var duplicates = 0
       for index in 0..<count {
         let seq = firstSeq + UInt64(index)
         let worker = Int(try _Wire.read(UInt32.self, at: offset, in: frame))
         let length = Int(try _Wire.read(UInt32.self, at: offset + 4, in: frame))
-        let start = offset + _Wire.entryHeaderBytes
-        offset = start + length
+        let begin = offset + _Wire.entryHeaderBytes
+        offset = begin + length
         guard offset <= frame.count else {
           throw ClusterError.decodingFailed.with(detail: "truncated batch")
         }
-        switch claim(seq, incarnation: incarnation, token: token) {
-        case .superseded: throw CancellationError()
-        case .duplicate:
-          duplicates += 1
-          continue
-        case .deliver: break
-        }
-        guard worker < pool.workerCount else {
+        if seq < start { continue }  // delivered before a reconnect
+        guard worker < workerCount else {
           rejections.append(.init(seq: seq, reason: .workerRejected, detail: "no worker \(worker)"))
           continue
         }
-        let message: W.Message
-        do {
-          message = try frame.withUnsafeBytes {
-            try codec.decode(UnsafeRawBufferPointer(rebasing: $0[start..<offset]))
-          }
-        } catch {
-          rejections.append(.init(seq: seq, reason: .decodingFailed, detail: "\(error)"))
-          continue
-        }
-        do {
-          try await pool.send(message, toWorker: worker)
+        if let (code, detail) = await deliverOne(frame, begin..<offset, worker) {
+          rejections.append(
+            .init(seq: seq, reason: code == 1 ? .decodingFailed : .workerRejected, detail: detail))
+        } else {
           delivered += 1
-        } catch {
-          rejections.append(.init(seq: seq, reason: .workerRejected, detail: "\(error.reason)"))
         }
       }
       statistics.withLock {
         $0.delivered += delivered
-        $0.duplicatesDropped += duplicates
+        $0.duplicatesDropped += Int(start - firstSeq)
         $0.rejected += rejections.count
       }
-      let through = count == 0 ? firstSeq &- 1 : firstSeq + UInt64(count) - 1
-      return _Wire.encode(_Wire.Ack(ackedThrough: through, rejections: rejections))
+      return _Wire.encode(_Wire.Ack(ackedThrough: lastSeq, rejections: rejections))
     }
   }
 
-  struct _NodeService<W: Worker, Codec: ClusterCodec>: RegistrableRPCService
-  where Codec.Message == W.Message {
-    let core: _ReceiverCore<W, Codec>
+  struct _NodeService: RegistrableRPCService {
+    let core: _ReceiverCore
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
       let core = self.core

@@ -65,9 +65,22 @@
     ///   - codec: Encodes messages.
     ///   - configuration: Limits and timings; must match the receivers'.
     /// - Throws: ``ClusterError/badAddress`` when a node's address cannot be resolved.
-    public init(
+    @inlinable
+    public convenience init(
       membership: ClusterMembership, codec: Codec,
       configuration: ClusterConfiguration = ClusterConfiguration()
+    ) throws(ClusterError) {
+      // The closure is made here, in the caller's module, so that `encode` is
+      // specialised for the concrete codec.
+      try self.init(
+        membership: membership, configuration: configuration,
+        encode: { message, buffer in try codec.encode(message, into: &buffer) })
+    }
+
+    @usableFromInline
+    init(
+      membership: ClusterMembership, configuration: ClusterConfiguration,
+      encode: @escaping _Encode<Codec.Message>
     ) throws(ClusterError) {
       self.membership = membership
       self.router = ClusterRouter(membership: membership)
@@ -78,7 +91,7 @@
         do {
           links.append(
             try _Link(
-              node: node, codec: codec, configuration: configuration, incarnation: incarnation,
+              node: node, encode: encode, configuration: configuration, incarnation: incarnation,
               fingerprint: membership.routingFingerprint))
         } catch {
           throw .badAddress.with(detail: "\(node): \(error)")
@@ -101,6 +114,7 @@
     /// - Throws: ``ClusterSendError`` holding `message`: ``ClusterError/encodingFailed``,
     ///   ``ClusterError/messageTooLarge``, ``ClusterError/nodeUnavailable`` (the node
     ///   was declared unavailable earlier) or ``ClusterError/shutDown``.
+    @inlinable
     public func send<Key: StableHashable>(
       _ message: Codec.Message, key: Key
     ) async throws(ClusterSendError<Codec.Message>) {

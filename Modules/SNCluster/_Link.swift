@@ -61,6 +61,10 @@
     }
   }
 
+  /// The codec's `encode`, specialised in the caller's module.
+  @usableFromInline
+  typealias _Encode<Message> = @Sendable (Message, inout [UInt8]) throws -> Void
+
   enum _NextFrame {
     case frame([UInt8])
     case end
@@ -72,18 +76,19 @@
   final class _Link<Codec: ClusterCodec>: Sendable {
     typealias Message = Codec.Message
     let node: ClusterNode
-    let codec: Codec
+    let encode: _Encode<Codec.Message>
     let configuration: ClusterConfiguration
     let metadata: Metadata
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     let state = Mutex(_LinkState<Codec.Message>())
 
     init(
-      node: ClusterNode, codec: Codec, configuration: ClusterConfiguration, incarnation: UInt64,
+      node: ClusterNode, encode: @escaping _Encode<Codec.Message>,
+      configuration: ClusterConfiguration, incarnation: UInt64,
       fingerprint: UInt64
     ) throws {
       self.node = node
-      self.codec = codec
+      self.encode = encode
       self.configuration = configuration
       self.metadata = [
         _Wire.incarnationKey: "\(incarnation)", _Wire.fingerprintKey: "\(fingerprint)",
@@ -123,7 +128,7 @@
           _Wire.append(UInt32(worker), to: &state.openFrame)
           _Wire.append(UInt32(0), to: &state.openFrame)
           do {
-            try codec.encode(message, into: &state.openFrame)
+            try encode(message, &state.openFrame)
           } catch {
             state.openFrame.removeSubrange(start...)
             return .refused(.encodingFailed.with(detail: "\(error)"))
