@@ -27,15 +27,15 @@
 
   /// Maps a key to a node and a worker, the same way in every process.
   ///
-  /// Two levels over one stable key hash (SNPartition's ``KeyHasher/default``,
+  /// Two levels over one stable key hash (SNPartition's `KeyHasher.default`,
   /// XXH64 with the routing seed, so every process and every run agrees):
   ///
   /// 1. **node**: rendezvous hashing over the node *ids*
-  ///    (``RendezvousPartitioner``): adding a node takes only its share of the
+  ///    (`RendezvousPartitioner`): adding a node takes only its share of the
   ///    keys, removing one moves only that node's keys, and positions in the
   ///    list do not matter.
   /// 2. **worker**: the node's own partitioner, jump hashing over its worker
-  ///    count (``JumpHashPartitioner``). A node's pool must be configured with
+  ///    count (`JumpHashPartitioner`). A node's pool must be configured with
   ///    ``workerPartitioner(forNode:)`` so that keys sent locally and keys
   ///    arriving from other nodes meet on the same worker.
   ///

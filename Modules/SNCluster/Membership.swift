@@ -154,7 +154,7 @@
     }
 
     /// The keys whose owning node changes when switching to `next`, by
-    /// SNPartition's ``MovementReport`` over the node-level partitioner.
+    /// SNPartition's `MovementReport` over the node-level partitioner.
     ///
     /// With rendezvous hashing over node ids, adding a node moves only keys to
     /// the new node, and removing one moves only the removed node's keys.
