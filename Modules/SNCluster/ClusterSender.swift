@@ -194,6 +194,26 @@
       }
     }
 
+    /// Health check: one round trip to node `id` on its link's connection.
+    ///
+    /// The node answers with its membership fingerprint, so a node that is up
+    /// but routes with another membership fails the check too.
+    ///
+    /// - Parameters:
+    ///   - id: A member's id.
+    ///   - timeout: How long to wait for the answer.
+    /// - Returns: The round-trip time.
+    /// - Throws: ``ClusterError/unknownNode``, ``ClusterError/nodeUnavailable``
+    ///   (no answer in time) or ``ClusterError/membershipMismatch``.
+    public func checkHealth(
+      ofNode id: Int, timeout: Duration = .seconds(1)
+    ) async throws(ClusterError) -> Duration {
+      guard let link = links.first(where: { $0.node.id == id }) else {
+        throw .unknownNode.with(detail: "id \(id)")
+      }
+      return try await link.checkHealth(timeout: timeout)
+    }
+
     /// The counters, summed over the links.
     public var statistics: ClusterSenderStatistics {
       var total = ClusterSenderStatistics()

@@ -82,6 +82,29 @@
       }
     }
 
+    /// One unary round trip to the node: it answers with its routing fingerprint.
+    func checkHealth(timeout: Duration) async throws(ClusterError) -> Duration {
+      var options = CallOptions.defaults
+      options.timeout = timeout
+      options.waitForReady = false
+      let clock = ContinuousClock()
+      let start = clock.now
+      let reply: [UInt8]
+      do {
+        reply = try await client.unary(
+          request: ClientRequest(message: [], metadata: metadata), descriptor: _Wire.pingMethod,
+          serializer: _FrameSerializer(), deserializer: _FrameDeserializer(), options: options
+        ) { response in try response.message }
+      } catch {
+        throw .nodeUnavailable.with(detail: "node \(node.id) (\(node.host):\(node.port)): \(error)")
+      }
+      let elapsed = clock.now - start
+      guard (try? _Wire.read(UInt64.self, at: 0, in: reply)) == fingerprint else {
+        throw .membershipMismatch.with(detail: "node \(node.id) routes with another membership")
+      }
+      return elapsed
+    }
+
     /// Writes batches as they are sealed, starting with every unacknowledged
     /// one (the receiver drops what it already delivered); ends the request
     /// stream when the stream generation ends or the link closes with nothing

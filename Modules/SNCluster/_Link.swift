@@ -79,6 +79,7 @@
     let encode: _Encode<Codec.Message>
     let configuration: ClusterConfiguration
     let metadata: Metadata
+    let fingerprint: UInt64
     let client: GRPCClient<HTTP2ClientTransport.Posix>
     let state = Mutex(_LinkState<Codec.Message>())
 
@@ -90,6 +91,7 @@
       self.node = node
       self.encode = encode
       self.configuration = configuration
+      self.fingerprint = fingerprint
       self.metadata = [
         _Wire.incarnationKey: "\(incarnation)", _Wire.fingerprintKey: "\(fingerprint)",
       ]

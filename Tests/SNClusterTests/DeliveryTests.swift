@@ -169,6 +169,31 @@
       #expect(await one.stop().processed == 0)
     }
 
+    @Test func healthChecksTellLiveDeadAndMismatchedNodesApart() async throws {
+      let one = try await LocalNode.start(1, of: nodes)
+      let other = try await LocalNode.start(
+        1, of: try ClusterMembership(parsing: "1=127.0.0.1:0/2"))
+      let dead = try freePort()
+      let sender = try ClusterSender(
+        membership: try senderMembership([(1, one.port, 2), (2, dead, 3)]), codec: ProbeCodec())
+      let elapsed = try await sender.checkHealth(ofNode: 1)
+      #expect(elapsed > .zero && elapsed < .seconds(1))
+      await #expect(throws: ClusterError.nodeUnavailable) {
+        try await sender.checkHealth(ofNode: 2, timeout: .milliseconds(300))
+      }
+      await #expect(throws: ClusterError.unknownNode) { try await sender.checkHealth(ofNode: 5) }
+      // Up, but routing with a one-node membership: not healthy for this cluster.
+      let stranger = try ClusterSender(
+        membership: try senderMembership([(1, other.port, 2), (2, dead, 3)]), codec: ProbeCodec())
+      await #expect(throws: ClusterError.membershipMismatch) {
+        try await stranger.checkHealth(ofNode: 1)
+      }
+      try? await sender.close()
+      try? await stranger.close()
+      _ = await one.stop()
+      _ = await other.stop()
+    }
+
     @Test func aReceiverChecksItsNodeAndPool() throws {
       let router = ClusterRouter(membership: nodes)
       let pool = try makeProbePool(router: router, node: 1)
