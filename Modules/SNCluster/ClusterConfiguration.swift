@@ -16,6 +16,18 @@
     /// How long a link keeps trying to reopen its stream before it declares the
     /// node unavailable and hands back every unacknowledged message. Default 2 s.
     public var reconnectTimeout: Duration = .seconds(2)
+    /// How long batches written on a stream may wait for an acknowledgement
+    /// before the link cancels the stream and reopens it (and, after
+    /// ``reconnectTimeout`` without progress, declares the node unavailable).
+    /// It catches a node that hangs with its connection open; set it above the
+    /// longest time a node's workers may keep their queues full. Default 10 s.
+    public var acknowledgementTimeout: Duration = .seconds(10)
+    /// After this long without reading from a node, the link sends an HTTP/2
+    /// ping and drops the connection if no answer comes within the same time:
+    /// a node that hangs (stopped, or cut off without a TCP reset) is then
+    /// treated like a broken stream. `nil` turns pings off. Default 10 s (the
+    /// transport may raise values under 10 s).
+    public var keepalive: Duration? = .seconds(10)
 
     /// The defaults.
     public init() {}

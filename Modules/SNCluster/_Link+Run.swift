@@ -30,6 +30,7 @@
           if case .closing = state.status, state.unacked == 0 { return nil }
           state.generation += 1
           state.writeIndex = state.inflightHead
+          state.lastProgress = ContinuousClock.now
           state.statistics.resetFailures = false
           if state.generation > 1 { state.statistics.reconnects += 1 }
           return state.generation
@@ -37,18 +38,16 @@
         guard let generation else { return }
         var lastError: (any Error)?
         do {
-          let request = StreamingClientRequest<[UInt8]>(metadata: metadata) { writer in
-            try await self.writeLoop(writer, generation: generation)
-          }
-          try await client.bidirectionalStreaming(
-            request: request, descriptor: _Wire.linkMethod, serializer: _FrameSerializer(),
-            deserializer: _FrameDeserializer(), options: options
-          ) { response in
-            defer { self.endStream(generation: generation) }
-            for try await frame in response.messages {
-              let ack = try _Wire.decodeAck(frame)
-              self.apply(ack)
+          // The stream, and a watchdog that cancels it when written batches go
+          // unacknowledged for too long (a node that hangs with its socket open).
+          let callOptions = options
+          try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+              try await self.openStream(generation: generation, options: callOptions)
             }
+            group.addTask { try await self.watchdog(generation: generation) }
+            try await group.next()
+            group.cancelAll()
           }
         } catch let error as RPCError where error.code == .failedPrecondition {
           endStream(generation: generation)
@@ -79,6 +78,44 @@
         }
         try? await Task.sleep(for: backoff)
         backoff = min(backoff * 2, .milliseconds(200))
+      }
+    }
+
+    private func openStream(generation: UInt64, options: CallOptions) async throws {
+      let request = StreamingClientRequest<[UInt8]>(metadata: metadata) { writer in
+        try await self.writeLoop(writer, generation: generation)
+      }
+      try await client.bidirectionalStreaming(
+        request: request, descriptor: _Wire.linkMethod, serializer: _FrameSerializer(),
+        deserializer: _FrameDeserializer(), options: options
+      ) { response in
+        defer { self.endStream(generation: generation) }
+        for try await frame in response.messages {
+          let ack = try _Wire.decodeAck(frame)
+          self.apply(ack)
+        }
+      }
+    }
+
+    /// Returns once stream `generation` has ended; throws
+    /// ``ClusterError/nodeUnavailable`` when messages wait longer than
+    /// ``ClusterConfiguration/acknowledgementTimeout`` for an acknowledgement.
+    private func watchdog(generation: UInt64) async throws {
+      let limit = configuration.acknowledgementTimeout
+      let tick = limit / 4
+      while true {
+        try await Task.sleep(for: tick)
+        let stalled = state.withLock { state -> Bool? in
+          if state.endedGeneration >= generation || state.isDead { return nil }
+          // Anything unacknowledged counts, written or not: a stream that never
+          // opens (the node accepts TCP but does not answer) stalls too.
+          return state.unacked > 0 && ContinuousClock.now - state.lastProgress > limit
+        }
+        guard let stalled else { return }
+        if stalled {
+          throw ClusterError.nodeUnavailable.with(
+            detail: "node \(node.id): no acknowledgement for \(limit)")
+        }
       }
     }
 

@@ -32,6 +32,8 @@
     var inflight: [_SentBatch<Message>] = []
     var inflightHead = 0
     var writeIndex = 0
+    /// When the current stream opened or last got an acknowledgement.
+    var lastProgress = ContinuousClock.now
     /// The highest sequence number ever written (to count resends).
     var writtenThrough: UInt64 = 0
     /// Messages in the open batch and in flight.
@@ -100,6 +102,9 @@
         config: .defaults {
           $0.backoff.initial = .milliseconds(20)
           $0.backoff.max = .milliseconds(250)
+          $0.connection.keepalive = configuration.keepalive.map {
+            .init(time: $0, timeout: $0, allowWithoutCalls: false)
+          }
         })
       self.client = GRPCClient(transport: transport)
     }
@@ -288,6 +293,7 @@
           state.inflightHead = 0
         }
         state.statistics.resetFailures = true
+        state.lastProgress = ContinuousClock.now
         return state.takeWaiters()
       }
       for waiter in waiters { waiter.resume() }

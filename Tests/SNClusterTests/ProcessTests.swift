@@ -92,6 +92,53 @@
     }
   }
 
+  extension ClusterProcessTests {
+    @Test func aHungNodeHandsBackWhatItDidNotAcknowledge() async throws {
+      // SIGSTOP: the node's sockets stay open and the kernel still accepts
+      // connections, but nothing answers. The acknowledgement watchdog must
+      // cancel the stream, and the link give up after the reconnect timeout.
+      let (nodes, membership) = try await startNodes()
+      var configuration = ClusterConfiguration()
+      configuration.acknowledgementTimeout = .milliseconds(800)
+      configuration.reconnectTimeout = .seconds(1)
+      let sender = try ClusterSender(
+        membership: membership, codec: ProbeCodec(), configuration: configuration)
+      let count = min(Self.messageCount, 30_000)
+      let messages = (0..<count).map { probe(UInt64($0), router: sender.router) }
+      var handedBack: [UndeliveredMessage<ProbeMessage>] = []
+      for (index, message) in messages.enumerated() {
+        if index == count / 3 {
+          try await sender.flush()
+          nodes[1].signal(SIGSTOP)
+        }
+        do { try await sender.send(message, key: message.key) } catch {
+          handedBack += error.undelivered
+        }
+      }
+      do { try await sender.close() } catch { handedBack += error.undelivered }
+      #expect(!handedBack.isEmpty)
+      #expect(handedBack.allSatisfy { $0.node == 2 && $0.reason == .nodeUnavailable })
+      let returnedIDs = Set(handedBack.map(\.message.id))
+      #expect(returnedIDs.count == handedBack.count)
+      let expected = expectedTallies(messages.filter { !returnedIDs.contains($0.id) })
+      for node in [nodes[0], nodes[2]] {
+        #expect(try await node.stop() == expected[node.id], "node \(node.id)")
+      }
+      // Woken up, node 2 reports what it processed: everything it acknowledged,
+      // plus any message it took in before its stream was cancelled (processed
+      // and handed back: the in-doubt case of the delivery guarantees).
+      nodes[1].signal(SIGCONT)
+      let hung = try await nodes[1].stop()
+      let acknowledged = expected[2]?.processed ?? 0
+      #expect(hung.duplicates == 0 && hung.misrouted == 0)
+      #expect(hung.processed >= acknowledged)
+      print(
+        "ClusterProcessTests hang: sent \(count); node 2 acknowledged \(acknowledged), "
+          + "handed back \(handedBack.count), processed \(hung.processed) "
+          + "(in doubt: \(hung.processed - acknowledged))")
+    }
+  }
+
   /// An `SNClusterNode` child process.
   final class NodeProcess: @unchecked Sendable {
     let id: Int
@@ -166,6 +213,9 @@
       process.waitUntilExit()
       return tally
     }
+
+    /// Sends `signal` to the node.
+    func signal(_ signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
 
     /// SIGKILL: no chance to flush, close streams or say goodbye.
     func kill() {
