@@ -159,13 +159,23 @@
         .deletingLastPathComponent().appendingPathComponent("SNClusterNode")
     }
 
-    static func start(id: Int, nodeList: String) async throws -> NodeProcess {
+    /// Starts node `id`; `inNamespace` runs it in that network namespace
+    /// (`ip netns exec`) on the port its node-list entry names, otherwise it
+    /// listens on a free loopback port.
+    static func start(id: Int, nodeList: String, inNamespace namespace: String? = nil) async throws
+      -> NodeProcess
+    {
       let node = NodeProcess(id: id)
-      node.process.executableURL = binary
-      node.process.arguments = ["\(id)"]
+      if let namespace {
+        node.process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        node.process.arguments = ["netns", "exec", namespace, binary.path, "\(id)"]
+      } else {
+        node.process.executableURL = binary
+        node.process.arguments = ["\(id)"]
+      }
       var environment = ProcessInfo.processInfo.environment
       environment["SN_CLUSTER_NODES"] = nodeList
-      environment["SN_CLUSTER_LISTEN_PORT"] = "0"
+      environment["SN_CLUSTER_LISTEN_PORT"] = namespace == nil ? "0" : nil
       node.process.environment = environment
       node.process.standardInput = node.input
       node.process.standardOutput = node.output
