@@ -2,7 +2,6 @@
   import GRPCCore
   import GRPCNIOTransportHTTP2Posix
   import SNPool
-  import Synchronization
 
   /// The receiving side of a node: serves the cluster's links and puts every
   /// arriving message straight into the lane of the worker the sender chose.
@@ -173,8 +172,8 @@
     let workerCount: Int
     let deliverOne: _Deliver
     let fingerprint: UInt64
-    let peers = Mutex<(nextToken: UInt64, states: [UInt64: _PeerState])>((1, [:]))
-    let statistics = Mutex(ClusterReceiverStatistics())
+    let peers = _Lock<(nextToken: UInt64, states: [UInt64: _PeerState])>((1, [:]))
+    let statistics = _Lock(ClusterReceiverStatistics())
 
     init(workerCount: Int, deliver: @escaping _Deliver, fingerprint: UInt64) {
       self.workerCount = workerCount

@@ -1,6 +1,5 @@
 #if Cluster
   import SNPartition
-  import Synchronization
 
   /// Counters of a ``ClusterSender`` (summed over its links).
   public struct ClusterSenderStatistics: Sendable, Hashable {
@@ -56,7 +55,7 @@
     /// This sender's sequence space, random per sender: receivers deduplicate per incarnation.
     public let incarnation: UInt64
     let links: [_Link<Codec>]
-    let tasks = Mutex<[Task<Void, Never>]>([])
+    let tasks = _Lock<[Task<Void, Never>]>([])
 
     /// Creates a sender and starts connecting to every node.
     ///

@@ -1,7 +1,6 @@
 #if Cluster
   import GRPCCore
   import GRPCNIOTransportHTTP2Posix
-  import Synchronization
 
   extension _Link {
     /// Runs the gRPC client and the link's stream until the link is closed and

@@ -1,7 +1,6 @@
 #if Cluster
   import GRPCCore
   import GRPCNIOTransportHTTP2Posix
-  import Synchronization
 
   /// A batch sent on the link and not acknowledged yet: kept whole so that it can
   /// be resent after a reconnect (the receiver drops what it already delivered)
@@ -83,7 +82,7 @@
     let metadata: Metadata
     let fingerprint: UInt64
     let client: GRPCClient<HTTP2ClientTransport.Posix>
-    let state = Mutex(_LinkState<Codec.Message>())
+    let state = _Lock(_LinkState<Codec.Message>())
 
     init(
       node: ClusterNode, encode: @escaping _Encode<Codec.Message>,

@@ -65,7 +65,7 @@
   final class BreakFirstStream: ServerInterceptor {
     let keptAcks: Int
     let failAt: Int
-    let streams = Mutex(0)
+    let streams = Atomic<Int>(0)
 
     init(keptAcks: Int, failAt: Int) {
       self.keptAcks = keptAcks
@@ -78,10 +78,7 @@
         @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
         StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-      let stream = streams.withLock { count in
-        count += 1
-        return count
-      }
+      let stream = streams.wrappingAdd(1, ordering: .relaxed).newValue
       var response = try await next(request, context)
       guard stream == 1, case .success(var contents) = response.accepted else { return response }
       let producer = contents.producer
@@ -99,7 +96,7 @@
     let base: RPCWriter<Element>
     let keptAcks: Int
     let failAt: Int
-    let writes = Mutex(0)
+    let writes = Atomic<Int>(0)
 
     init(base: RPCWriter<Element>, keptAcks: Int, failAt: Int) {
       self.base = base
@@ -108,10 +105,7 @@
     }
 
     func write(_ element: Element) async throws {
-      let count = writes.withLock { count in
-        count += 1
-        return count
-      }
+      let count = writes.wrappingAdd(1, ordering: .relaxed).newValue
       if count >= failAt { throw RPCError(code: .unavailable, message: "test: stream broken") }
       if count <= keptAcks { try await base.write(element) }
     }
