@@ -102,6 +102,19 @@
       try self.init(nodes: nodes)
     }
 
+    /// Reads the node list from a file (the ``init(parsing:)`` format).
+    ///
+    /// - Parameter path: The file's path.
+    /// - Throws: ``ClusterError/badNodeList`` when the file cannot be read, or
+    ///   the parsing errors.
+    public init(contentsOfFile path: String) throws(ClusterError) {
+      let text: String
+      do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw .badNodeList.with(detail: "\(path): \(error.localizedDescription)")
+      }
+      try self.init(parsing: text)
+    }
+
     /// Reads the node list from an environment variable (default `SN_CLUSTER_NODES`).
     ///
     /// - Parameters:

@@ -1,4 +1,5 @@
 #if Cluster
+  import Foundation
   import SNCluster
   import SNPartition
   import Testing
@@ -14,6 +15,17 @@
       #expect(
         try ClusterMembership(parsing: three).nodes.map(\.description).joined(separator: ",")
           == "1=127.0.0.1:7401/2,2=127.0.0.1:7402/3,3=node-c:7403/4")
+    }
+
+    @Test func readsAFile() throws {
+      let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sn-cluster-nodes-\(getpid()).txt").path
+      try three.write(toFile: path, atomically: true, encoding: .utf8)
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      #expect(try ClusterMembership(contentsOfFile: path) == ClusterMembership(parsing: three))
+      #expect(throws: ClusterError.badNodeList) {
+        try ClusterMembership(contentsOfFile: path + ".missing")
+      }
     }
 
     @Test func readsTheEnvironment() throws {
