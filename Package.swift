@@ -167,6 +167,44 @@ let snTool: [Target] = [
     path: "Tests/SNToolTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
 ]
 
+// MARK: - SNCluster
+
+// key → node → worker across processes, over grpc-swift-2 (HTTP/2 bidirectional
+// streams). Only this module, its tests and its node helper use gRPC, and only
+// with the `Cluster` trait (on by default): a package that uses SNChannels alone
+// never builds gRPC, and CI's sanitizer/trait/stress passes turn the trait off
+// (`--disable-default-traits`) so gRPC is built once per configuration that needs it.
+let grpcCore = Target.Dependency.product(
+  name: "GRPCCore", package: "grpc-swift-2", condition: .when(traits: ["Cluster"]))
+let grpcTransport = Target.Dependency.product(
+  name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport",
+  condition: .when(traits: ["Cluster"]))
+let clusterModules: [Target] = [
+  target("SNCluster", .module, dependencies: ["SNPartition", "SNPool", grpcCore, grpcTransport]),
+  target(
+    "_SNClusterTestSupport", .testSupport, dependencies: ["SNCluster", "SNPool", "SNPartition"]),
+  // A node as a separate process, for the three-process and kill tests.
+  .executableTarget(
+    name: "SNClusterNode", dependencies: ["SNCluster", "SNPool", "_SNClusterTestSupport"],
+    path: "Tests/SNClusterNode", swiftSettings: swiftSettings),
+  // Messages/s against bare grpc-swift in the same run, and hop latency:
+  // `swift run -c release SNClusterBenchmark` (a plain executable: the harness
+  // in Benchmarks/ would build gRPC a second time in release for every CI run).
+  .executableTarget(
+    name: "SNClusterBenchmark",
+    dependencies: ["SNCluster", "SNPool", "SNAtomics", grpcCore, grpcTransport],
+    path: "Tools/SNClusterBenchmark", swiftSettings: swiftSettings),
+  // `sn demo`'s aggregation across N local node processes, checked against one thread.
+  .executableTarget(
+    name: "SNClusterDemo", dependencies: ["SNCluster", "SNPool", "SNToolKit"],
+    path: "Tools/SNClusterDemo", swiftSettings: swiftSettings),
+  target(
+    "SNClusterTests", .test,
+    dependencies: [
+      "SNCluster", "SNPool", "SNPartition", "_SNClusterTestSupport", "SNClusterNode",
+    ]),
+]
+
 // MARK: - Umbrella
 
 let umbrella: [Target] = [
@@ -203,10 +241,11 @@ let plugins: [Target] = [
 
 let allTargets =
   plugins + shims + channelModules + partitionModules + poolModules + memoryModules
-  + simdModules + umbrella + snTool
+  + simdModules + clusterModules + umbrella + snTool
 
 let publicModules = [
-  "SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd", "SharedNothing",
+  "SNAtomics", "SNChannels", "SNPartition", "SNPool", "SNMemory", "SNSimd", "SNCluster",
+  "SharedNothing",
 ]
 
 let package = Package(
@@ -224,7 +263,12 @@ let package = Package(
       description:
         "SNMemory NUMA placement through the system libnuma (Linux; needs libnuma-dev). "
         + "Without it the same API uses sysfs and the mbind/move_pages system calls."),
-    .default(enabledTraits: []),
+    .trait(
+      name: "Cluster",
+      description:
+        "SNCluster over grpc-swift-2 (on by default). Only SNCluster's users build gRPC; "
+        + "`--disable-default-traits` compiles SNCluster empty and builds no gRPC at all."),
+    .default(enabledTraits: ["Cluster"]),
   ],
   // The first four are used by SNPool alone and swift-argument-parser by the `sn`
   // tool alone; SNAtomics, SNChannels, SNPartition, SNMemory and SNSimd build with
@@ -235,6 +279,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),  // sn only
+    // SNCluster only (trait `Cluster`): HTTP/2 streams between nodes.
+    .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     // `swift package generate-documentation` (CI builds every DocC catalog with it).
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],

@@ -1,0 +1,351 @@
+#if Cluster
+  import GRPCCore
+  import GRPCNIOTransportHTTP2Posix
+
+  /// A batch sent on the link and not acknowledged yet: kept whole so that it can
+  /// be resent after a reconnect (the receiver drops what it already delivered)
+  /// or handed back when the node is declared unavailable.
+  struct _SentBatch<Message: Sendable>: Sendable {
+    var firstSeq: UInt64
+    var frame: [UInt8]
+    var messages: [Message]
+    var lastSeq: UInt64 { firstSeq + UInt64(messages.count) - 1 }
+  }
+
+  struct _LinkState<Message: Sendable>: Sendable {
+    enum Status: Sendable {
+      case live
+      case closing
+      case dead(ClusterError)
+    }
+    var status = Status.live
+    /// The next sequence number; the first is 1 (0 means "nothing settled").
+    var nextSeq: UInt64 = 1
+    /// The batch being filled: frame bytes (header patched when taken) and messages.
+    var openFrame: [UInt8] = []
+    var openMessages: [Message] = []
+    /// Sealed and not acknowledged, oldest first (`inflightHead` skips settled
+    /// ones); the batches from `writeIndex` on are not written on the current
+    /// stream yet. A new stream starts writing at `inflightHead`: it resends
+    /// everything unacknowledged.
+    var inflight: [_SentBatch<Message>] = []
+    var inflightHead = 0
+    var writeIndex = 0
+    /// When the current stream opened or last got an acknowledgement.
+    var lastProgress = ContinuousClock.now
+    /// The highest sequence number ever written (to count resends).
+    var writtenThrough: UInt64 = 0
+    /// Messages in the open batch and in flight.
+    var unacked = 0
+    /// The stream generation whose streams have ended.
+    var endedGeneration: UInt64 = 0
+    var generation: UInt64 = 0
+    var writerWaiter: CheckedContinuation<Void, Never>?
+    var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    var settleWaiters: [CheckedContinuation<Void, Never>] = []
+    var returned: [UndeliveredMessage<Message>] = []
+    var statistics = ClusterSenderStatistics()
+
+    mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+      var all = roomWaiters
+      roomWaiters = []
+      if unacked == 0 || isDead {
+        all += settleWaiters
+        settleWaiters = []
+      }
+      return all
+    }
+
+    var isDead: Bool {
+      if case .dead = status { return true }
+      return false
+    }
+  }
+
+  /// The codec's `encode`, specialised in the caller's module.
+  @usableFromInline
+  typealias _Encode<Message> = @Sendable (Message, inout [UInt8]) throws -> Void
+
+  enum _NextFrame {
+    case frame([UInt8])
+    case end
+    case wait
+  }
+
+  /// One sender's link to one node: a long-lived bidirectional gRPC stream that
+  /// carries batches up and acknowledgements down, reopened after a break.
+  final class _Link<Codec: ClusterCodec>: Sendable {
+    typealias Message = Codec.Message
+    let node: ClusterNode
+    let encode: _Encode<Codec.Message>
+    let configuration: ClusterConfiguration
+    let metadata: Metadata
+    let fingerprint: UInt64
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let state = _Lock(_LinkState<Codec.Message>())
+
+    init(
+      node: ClusterNode, encode: @escaping _Encode<Codec.Message>,
+      configuration: ClusterConfiguration, incarnation: UInt64,
+      fingerprint: UInt64
+    ) throws {
+      self.node = node
+      self.encode = encode
+      self.configuration = configuration
+      self.fingerprint = fingerprint
+      self.metadata = [
+        _Wire.incarnationKey: "\(incarnation)", _Wire.fingerprintKey: "\(fingerprint)",
+      ]
+      let transport = try HTTP2ClientTransport.Posix(
+        target: .dns(host: node.host, port: node.port), transportSecurity: .plaintext,
+        config: .defaults {
+          $0.backoff.initial = .milliseconds(20)
+          $0.backoff.max = .milliseconds(250)
+          $0.connection.keepalive = configuration.keepalive.map {
+            .init(time: $0, timeout: $0, allowWithoutCalls: false)
+          }
+        })
+      self.client = GRPCClient(transport: transport)
+    }
+
+    // MARK: Sending
+
+    enum Enqueue {
+      case queued(wakeWriter: CheckedContinuation<Void, Never>?)
+      case full
+      case refused(ClusterError)
+    }
+
+    /// Encodes `message` into the open batch, waiting while the link is full.
+    func send(_ message: Message, worker: Int) async throws(ClusterSendError<Message>) {
+      while true {
+        let outcome = state.withLock { state -> Enqueue in
+          switch state.status {
+          case .dead(let reason): return .refused(reason)
+          case .closing: return .refused(.shutDown)
+          case .live: break
+          }
+          guard state.unacked < configuration.maximumUnackedMessages else { return .full }
+          if state.openFrame.isEmpty {
+            state.openFrame.reserveCapacity(configuration.batchBytes + 4096)
+            state.openFrame += repeatElement(0, count: _Wire.batchHeaderBytes)
+          }
+          let start = state.openFrame.count
+          _Wire.append(UInt32(worker), to: &state.openFrame)
+          _Wire.append(UInt32(0), to: &state.openFrame)
+          do {
+            try encode(message, &state.openFrame)
+          } catch {
+            state.openFrame.removeSubrange(start...)
+            return .refused(.encodingFailed.with(detail: "\(error)"))
+          }
+          let length = state.openFrame.count - start - _Wire.entryHeaderBytes
+          guard length <= configuration.maximumMessageBytes else {
+            state.openFrame.removeSubrange(start...)
+            return .refused(
+              .messageTooLarge.with(
+                detail: "\(length) bytes, limit \(configuration.maximumMessageBytes)"))
+          }
+          _Wire.store(UInt32(length), at: start + 4, in: &state.openFrame)
+          state.openMessages.append(message)
+          state.unacked += 1
+          state.statistics.sent += 1
+          if state.openMessages.count >= configuration.batchMessages
+            || state.openFrame.count >= configuration.batchBytes
+          {
+            seal(&state)
+          }
+          let waiter = state.writerWaiter
+          state.writerWaiter = nil
+          return .queued(wakeWriter: waiter)
+        }
+        switch outcome {
+        case .queued(let waiter):
+          waiter?.resume()
+          return
+        case .refused(let reason):
+          throw ClusterSendError(
+            reason: reason,
+            undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
+        case .full:
+          await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state in
+              if state.unacked < configuration.maximumUnackedMessages || state.isDead {
+                return true
+              }
+              state.roomWaiters.append(continuation)
+              return false
+            }
+            if resumeNow { continuation.resume() }
+          }
+        }
+      }
+    }
+
+    /// Waits until every message sent so far is acknowledged or handed back,
+    /// then returns the handed-back ones (and forgets them).
+    func settle() async -> [UndeliveredMessage<Message>] {
+      await withCheckedContinuation { continuation in
+        let resumeNow = state.withLock { state in
+          if state.unacked == 0 || state.isDead { return true }
+          state.settleWaiters.append(continuation)
+          return false
+        }
+        if resumeNow { continuation.resume() }
+      }
+      return state.withLock { state in
+        let returned = state.returned
+        state.returned = []
+        return returned
+      }
+    }
+
+    // MARK: The stream
+
+    /// The next frame to write on stream `generation`, or `nil` once that stream
+    /// has ended or the link closes with nothing left to send.
+    func nextFrame(generation: UInt64) async -> [UInt8]? {
+      while true {
+        let next = state.withLock { state -> _NextFrame in
+          if state.endedGeneration >= generation || state.isDead { return .end }
+          if state.writeIndex == state.inflight.count, !state.openMessages.isEmpty {
+            seal(&state)
+          }
+          if state.writeIndex < state.inflight.count {
+            let batch = state.inflight[state.writeIndex]
+            state.writeIndex += 1
+            if batch.lastSeq <= state.writtenThrough {
+              state.statistics.resentBatches += 1
+            } else {
+              state.writtenThrough = batch.lastSeq
+            }
+            return .frame(batch.frame)
+          }
+          if case .closing = state.status { return .end }
+          return .wait
+        }
+        switch next {
+        case .frame(let frame): return frame
+        case .end: return nil
+        case .wait:
+          await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state in
+              if state.endedGeneration >= generation || !state.openMessages.isEmpty
+                || state.writeIndex < state.inflight.count || state.isDead
+              {
+                return true
+              }
+              if case .closing = state.status { return true }
+              state.writerWaiter = continuation
+              return false
+            }
+            if resumeNow { continuation.resume() }
+          }
+        }
+      }
+    }
+
+    /// Seals the open batch: numbers it and queues it in flight.
+    private func seal(_ state: inout _LinkState<Message>) {
+      var frame = state.openFrame
+      let count = state.openMessages.count
+      let firstSeq = state.nextSeq
+      state.nextSeq += UInt64(count)
+      _Wire.store(firstSeq, at: 0, in: &frame)
+      _Wire.store(UInt32(count), at: 8, in: &frame)
+      state.inflight.append(
+        _SentBatch(firstSeq: firstSeq, frame: frame, messages: state.openMessages))
+      state.openFrame = []
+      state.openMessages = []
+      state.statistics.batches += 1
+    }
+
+    /// Settles every batch the ack covers; rejected messages go to `returned`.
+    func apply(_ ack: _Wire.Ack) {
+      let waiters = state.withLock { state in
+        var rejections = ack.rejections[...]
+        while state.inflightHead < state.inflight.count,
+          state.inflight[state.inflightHead].lastSeq <= ack.ackedThrough
+        {
+          let batch = state.inflight[state.inflightHead]
+          while let rejection = rejections.first, rejection.seq <= batch.lastSeq {
+            rejections.removeFirst()
+            guard rejection.seq >= batch.firstSeq else { continue }
+            let reason = rejection.reason.error.with(detail: rejection.detail)
+            state.returned.append(
+              UndeliveredMessage(
+                message: batch.messages[Int(rejection.seq - batch.firstSeq)], node: node.id,
+                reason: reason))
+            state.statistics.handedBack += 1
+          }
+          state.unacked -= batch.messages.count
+          state.statistics.acknowledged += batch.messages.count
+          state.inflight[state.inflightHead] = _SentBatch(firstSeq: 0, frame: [], messages: [])
+          state.inflightHead += 1
+        }
+        // An ack from an earlier stream may settle batches the current one has
+        // not rewritten yet: never write a settled batch.
+        state.writeIndex = max(state.writeIndex, state.inflightHead)
+        if state.inflightHead > 64, state.inflightHead * 2 > state.inflight.count {
+          state.inflight.removeFirst(state.inflightHead)
+          state.writeIndex -= state.inflightHead
+          state.inflightHead = 0
+        }
+        state.statistics.resetFailures = true
+        state.lastProgress = ContinuousClock.now
+        return state.takeWaiters()
+      }
+      for waiter in waiters { waiter.resume() }
+    }
+
+    /// Marks stream `generation` ended and wakes its writer.
+    func endStream(generation: UInt64) {
+      let waiter = state.withLock { state in
+        state.endedGeneration = max(state.endedGeneration, generation)
+        let waiter = state.writerWaiter
+        state.writerWaiter = nil
+        return waiter
+      }
+      waiter?.resume()
+    }
+
+    /// Declares the node unavailable: everything unacknowledged comes back.
+    func markDead(_ reason: ClusterError) {
+      let waiters = state.withLock { state in
+        for batch in state.inflight[state.inflightHead...] {
+          for message in batch.messages {
+            state.returned.append(
+              UndeliveredMessage(message: message, node: node.id, reason: reason))
+          }
+        }
+        for message in state.openMessages {
+          state.returned.append(UndeliveredMessage(message: message, node: node.id, reason: reason))
+        }
+        state.statistics.handedBack += state.unacked
+        state.inflight = []
+        state.inflightHead = 0
+        state.writeIndex = 0
+        state.openMessages = []
+        state.openFrame = []
+        state.unacked = 0
+        state.status = .dead(reason)
+        var waiters = state.takeWaiters()
+        if let writer = state.writerWaiter { waiters.append(writer) }
+        state.writerWaiter = nil
+        return waiters
+      }
+      for waiter in waiters { waiter.resume() }
+    }
+
+    /// Stops taking messages; the run loop ends once everything is settled.
+    func beginClosing() {
+      let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        if case .live = state.status { state.status = .closing }
+        let waiter = state.writerWaiter
+        state.writerWaiter = nil
+        return waiter
+      }
+      waiter?.resume()
+    }
+  }
+#endif

@@ -1,0 +1,42 @@
+#if Cluster
+  #if canImport(Glibc)
+    import Glibc
+  #elseif canImport(Musl)
+    import Musl
+  #elseif canImport(Darwin)
+    import Darwin
+  #endif
+
+  /// A value behind a `pthread_mutex_t`: the links' and the receiver's state.
+  ///
+  /// Not `Synchronization.Mutex`, for the reason SNPool's `_Lock` gives:
+  /// ThreadSanitizer intercepts pthread mutexes but does not see the ordering
+  /// `Mutex` provides, and reported an access race between two `withLock`
+  /// calls on the same link (SNClusterTests under TSan). One lock per link,
+  /// taken once per message and once per batch.
+  ///
+  /// `Value: Sendable`: the lock hands its value to whichever thread holds
+  /// it, so the compiler must know the value may cross threads.
+  final class _Lock<Value: Sendable>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
+
+    init(_ value: Value) {
+      self.value = value
+      pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+      pthread_mutex_destroy(mutex)
+      mutex.deallocate()
+    }
+
+    func withLock<Result, Failure: Error>(
+      _ body: (inout Value) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+      pthread_mutex_lock(mutex)
+      defer { pthread_mutex_unlock(mutex) }
+      return try body(&value)
+    }
+  }
+#endif
