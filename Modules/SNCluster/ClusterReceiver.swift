@@ -57,26 +57,42 @@
         deliver: Self._deliverer(pool: pool, codec: codec))
     }
 
-    /// Decodes one message and puts it into its worker's lane. Built in the
-    /// caller's module (inlinable), so the codec and the pool's send are
-    /// specialised for the concrete types rather than called through generics.
+    /// Decodes the messages of one batch and puts each worker's share into
+    /// its lane with one batch send (one async call and one gate entry per
+    /// worker and frame, not per message). Built in the caller's module
+    /// (inlinable), so the codec and the pool's send are specialised for the
+    /// concrete types rather than called through generics.
     @inlinable
     static func _deliverer(pool: WorkerPool<W>, codec: Codec) -> _Deliver {
-      { frame, range, worker in
-        let message: W.Message
-        do {
-          message = try frame.withUnsafeBytes {
-            try codec.decode(UnsafeRawBufferPointer(rebasing: $0[range]))
+      let workerCount = pool.workerCount
+      return { frame, entries in
+        var failures: [_DeliveryFailure] = []
+        var shares = [[W.Message]](repeating: [], count: workerCount)
+        var positions = [[Int]](repeating: [], count: workerCount)
+        frame.withUnsafeBytes { bytes in
+          for (position, entry) in entries.enumerated() {
+            do {
+              let message = try codec.decode(
+                UnsafeRawBufferPointer(rebasing: bytes[entry.begin..<entry.end]))
+              shares[entry.worker].append(message)
+              positions[entry.worker].append(position)
+            } catch {
+              failures.append(_DeliveryFailure(position: position, code: 1, detail: "\(error)"))
+            }
           }
-        } catch {
-          return (1, "\(error)")
         }
-        do {
-          try await pool.send(message, toWorker: worker)
-        } catch {
-          return (2, "\(error)")
+        for worker in 0..<workerCount where !shares[worker].isEmpty {
+          do throws(BatchSubmitError<W.Message>) {
+            try await pool.send(contentsOf: shares[worker], toWorker: worker)
+          } catch {
+            // The rejected messages are a suffix of this worker's share.
+            for position in positions[worker].suffix(error.rejected.count) {
+              failures.append(
+                _DeliveryFailure(position: position, code: 2, detail: "\(error.reason)"))
+            }
+          }
         }
-        return nil
+        return failures
       }
     }
 
@@ -159,25 +175,48 @@
     var owner: UInt64 = 0
   }
 
-  /// Delivers the message at `range` of a batch frame to `worker`; returns
-  /// `nil`, or why not (1: decoding failed, 2: the pool refused) and the detail.
+  /// One message of a batch frame to deliver: its worker and where its
+  /// codec bytes are in the frame.
+  @usableFromInline
+  struct _DeliveryEntry: Sendable {
+    @usableFromInline var worker: Int
+    @usableFromInline var begin: Int
+    @usableFromInline var end: Int
+  }
+
+  /// A message of a batch that was not delivered: its position among the
+  /// entries, why (1: decoding failed, 2: the pool refused) and the detail.
+  @usableFromInline
+  struct _DeliveryFailure: Sendable {
+    @usableFromInline var position: Int
+    @usableFromInline var code: UInt8
+    @usableFromInline var detail: String
+
+    @inlinable
+    init(position: Int, code: UInt8, detail: String) {
+      self.position = position
+      self.code = code
+      self.detail = detail
+    }
+  }
+
+  /// Delivers the messages `entries` of a batch frame, each to its worker
+  /// (a valid index), in order per worker; returns those not delivered.
   @usableFromInline
   typealias _Deliver =
-    @Sendable (_ frame: [UInt8], _ range: Range<Int>, _ worker: Int) async -> (
-      UInt8, String
-    )?
+    @Sendable (_ frame: [UInt8], _ entries: [_DeliveryEntry]) async -> [_DeliveryFailure]
 
   @usableFromInline
   final class _ReceiverCore: Sendable {
     let workerCount: Int
-    let deliverOne: _Deliver
+    let deliverBatch: _Deliver
     let fingerprint: UInt64
     let peers = _Lock<(nextToken: UInt64, states: [UInt64: _PeerState])>((1, [:]))
     let statistics = _Lock(ClusterReceiverStatistics())
 
     init(workerCount: Int, deliver: @escaping _Deliver, fingerprint: UInt64) {
       self.workerCount = workerCount
-      self.deliverOne = deliver
+      self.deliverBatch = deliver
       self.fingerprint = fingerprint
     }
 
@@ -221,7 +260,10 @@
       else { throw CancellationError() }
       var offset = _Wire.batchHeaderBytes
       var rejections: [_Wire.Rejection] = []
-      var delivered = 0
+      var entries: [_DeliveryEntry] = []
+      var entrySeqs: [UInt64] = []
+      entries.reserveCapacity(count)
+      entrySeqs.reserveCapacity(count)
       for index in 0..<count {
         let seq = firstSeq + UInt64(index)
         let worker = Int(try _Wire.read(UInt32.self, at: offset, in: frame))
@@ -236,13 +278,23 @@
           rejections.append(.init(seq: seq, reason: .workerRejected, detail: "no worker \(worker)"))
           continue
         }
-        if let (code, detail) = await deliverOne(frame, begin..<offset, worker) {
+        entries.append(_DeliveryEntry(worker: worker, begin: begin, end: offset))
+        entrySeqs.append(seq)
+      }
+      var delivered = entries.count
+      if !entries.isEmpty {
+        let failures = await deliverBatch(frame, entries)
+        delivered -= failures.count
+        for failure in failures {
           rejections.append(
-            .init(seq: seq, reason: code == 1 ? .decodingFailed : .workerRejected, detail: detail))
-        } else {
-          delivered += 1
+            .init(
+              seq: entrySeqs[failure.position],
+              reason: failure.code == 1 ? .decodingFailed : .workerRejected,
+              detail: failure.detail))
         }
       }
+      // The sender settles rejections in sequence order.
+      rejections.sort { $0.seq < $1.seq }
       statistics.withLock {
         $0.delivered += delivered
         $0.duplicatesDropped += Int(start - firstSeq)

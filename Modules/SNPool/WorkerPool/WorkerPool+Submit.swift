@@ -208,6 +208,74 @@ extension WorkerPool {
     try await _sendAsync(_envelope(message, nil, to: workerIndex), to: workerIndex)
   }
 
+  /// Submits many messages to one worker from Swift concurrency, in order,
+  /// as batches: each attempt enters the worker's queue once and claims as
+  /// many slots as there is room for; while the queue is full the task
+  /// suspends (yielding, then sleeping with growing pauses up to 1 ms).
+  ///
+  /// One call per batch instead of one per message: what a node of a
+  /// cluster does with the messages of one arriving frame.
+  ///
+  /// - Parameters:
+  ///   - messages: The messages, in the order the worker receives them.
+  ///   - workerIndex: The worker, in `0..<workerCount`.
+  /// - Throws: ``BatchSubmitError`` with the messages not accepted: always a
+  ///   suffix of `messages` (everything before it was accepted), so a caller
+  ///   who resubmits them keeps the worker's order. Reasons as for
+  ///   the one-message async `send(_:toWorker:)`; a
+  ///   ``BackpressurePolicy/timeout(_:)`` bounds the whole call.
+  /// - Complexity: O(n) plus the waits for room.
+  @inlinable
+  public func send<Messages: Collection>(
+    contentsOf messages: Messages, toWorker workerIndex: Int
+  ) async throws(BatchSubmitError<W.Message>) where Messages.Element == W.Message {
+    precondition(slots.indices.contains(workerIndex), "worker \(workerIndex) out of range")
+    guard !messages.isEmpty else { return }
+    var stamps = _StampSampler(interval: stampInterval)
+    var envelopes: [Envelope<W.Message>] = []
+    envelopes.reserveCapacity(messages.count)
+    for message in messages {
+      envelopes.append(Envelope(message, keyHash: nil, submittedAt: stamps.next()))
+    }
+    let slot = slotRefs[workerIndex]
+    var sent = 0
+    var deadline: UInt64?
+    if case .timeout(let duration) = backpressure {
+      deadline = MonotonicClock.deadline(after: duration)
+    }
+    var attempt = 0
+    while true {
+      let (accepted, reason) = slot._withUnsafeGuaranteedRef {
+        $0.trySend(contentsOf: envelopes[sent...])
+      }
+      sent += accepted
+      guard let reason else { return }
+      if accepted > 0 { attempt = 0 }
+      var final: PoolError? = nil
+      if reason != .queueFull {
+        final = reason
+      } else if case .failFast = backpressure {
+        final = .queueFull
+      } else if let deadline, MonotonicClock.nanoseconds >= deadline {
+        final = .timedOut
+      } else if Task.isCancelled {
+        final = .cancelled
+      }
+      if let final {
+        slot._withUnsafeGuaranteedRef { $0.counters.rejected.add(UInt64(envelopes.count - sent)) }
+        throw BatchSubmitError(reason: final, rejected: envelopes[sent...].map(\.message))
+      }
+      attempt += 1
+      if attempt < 8 {
+        await Task.yield()
+      } else {
+        // As `_sendAsync`: 10 µs doubling to 1 ms.
+        let micros = min(1000, 10 << min(attempt - 8, 7))
+        try? await Task.sleep(for: .microseconds(micros))
+      }
+    }
+  }
+
   /// The worker that owns `key`, and the key's hash if the message carries
   /// it (``Worker/receivesKeyHash``). With one worker and no hash wanted,
   /// the key is not hashed at all.

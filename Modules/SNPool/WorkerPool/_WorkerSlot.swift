@@ -146,6 +146,33 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
     }
   }
 
+  /// One non-blocking batch attempt, for async senders: one gate entry,
+  /// as many slots claimed at a time as there is room for. Counts no
+  /// rejection (the caller retries or gives up).
+  ///
+  /// - Returns: How many envelopes from the start of `envelopes` were
+  ///   accepted, and why the rest were not (`nil` when all were).
+  @inlinable
+  func trySend(
+    contentsOf envelopes: ArraySlice<Envelope<Message>>
+  ) -> (accepted: Int, reason: PoolError?) {
+    guard enter() else { return (0, .shutDown) }
+    defer { leave() }
+    var sent = envelopes.startIndex
+    while sent < envelopes.endIndex {
+      let claimed: Int
+      do {
+        claimed = try sender!.trySend(contentsOf: envelopes[sent...])
+      } catch {
+        return (sent - envelopes.startIndex, .shutDown)
+      }
+      guard claimed > 0 else { return (sent - envelopes.startIndex, .queueFull) }
+      sent += claimed
+      doorbell.notify(fence)
+    }
+    return (sent - envelopes.startIndex, nil)
+  }
+
   /// Sends a batch with one gate entry, claiming as many slots at a time as
   /// there is room for; when the queue is full, the next element follows
   /// the policy. Returns the envelopes not accepted and the reason.
