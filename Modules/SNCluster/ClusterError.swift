@@ -99,6 +99,13 @@
     public let node: Int
     /// Why it came back.
     public let reason: ClusterError
+
+    @inlinable
+    init(message: Message, node: Int, reason: ClusterError) {
+      self.message = message
+      self.node = node
+      self.reason = reason
+    }
   }
 
   /// Messages handed back to their sender: nothing sent is lost silently.

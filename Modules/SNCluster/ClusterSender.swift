@@ -54,7 +54,7 @@
     public let router: ClusterRouter
     /// This sender's sequence space, random per sender: receivers deduplicate per incarnation.
     public let incarnation: UInt64
-    let links: [_Link<Codec>]
+    @usableFromInline let links: [_Link<Codec>]
     let tasks = _Lock<[Task<Void, Never>]>([])
 
     /// Creates a sender and starts connecting to every node.
@@ -127,20 +127,30 @@
     ///   - route: The owning node and worker.
     /// - Throws: ``ClusterSendError`` holding `message`: as ``send(_:key:)``, and
     ///   ``ClusterError/unknownNode`` for a node or worker outside the membership.
+    @inlinable
     public func send(
       _ message: Codec.Message, to route: ClusterRoute
     ) async throws(ClusterSendError<Codec.Message>) {
-      guard links.indices.contains(route.nodeIndex),
-        links[route.nodeIndex].node.id == route.node,
-        (0..<links[route.nodeIndex].node.workers).contains(route.worker)
-      else {
-        let reason = ClusterError.unknownNode.with(
-          detail: "node \(route.node) worker \(route.worker)")
-        throw ClusterSendError(
-          reason: reason,
-          undelivered: [UndeliveredMessage(message: message, node: route.node, reason: reason)])
+      guard links.indices.contains(route.nodeIndex) else {
+        throw unknownRoute(message, route)
       }
-      try await links[route.nodeIndex].send(message, worker: route.worker)
+      let link = links[route.nodeIndex]
+      guard link.node.id == route.node, route.worker >= 0, route.worker < link.node.workers else {
+        throw unknownRoute(message, route)
+      }
+      try await link.send(message, worker: route.worker)
+    }
+
+    /// The error for a route that names no node or worker of this sender.
+    @usableFromInline
+    func unknownRoute(
+      _ message: Codec.Message, _ route: ClusterRoute
+    ) -> ClusterSendError<Codec.Message> {
+      let reason = ClusterError.unknownNode.with(
+        detail: "node \(route.node) worker \(route.worker)")
+      return ClusterSendError(
+        reason: reason,
+        undelivered: [UndeliveredMessage(message: message, node: route.node, reason: reason)])
     }
 
     /// Waits until every message sent so far is acknowledged or handed back.

@@ -12,18 +12,20 @@
     var lastSeq: UInt64 { firstSeq + UInt64(messages.count) - 1 }
   }
 
+  @usableFromInline
   struct _LinkState<Message: Sendable>: Sendable {
+    @usableFromInline
     enum Status: Sendable {
       case live
       case closing
       case dead(ClusterError)
     }
-    var status = Status.live
+    @usableFromInline var status = Status.live
     /// The next sequence number; the first is 1 (0 means "nothing settled").
     var nextSeq: UInt64 = 1
     /// The batch being filled: frame bytes (header patched when taken) and messages.
-    var openFrame: [UInt8] = []
-    var openMessages: [Message] = []
+    @usableFromInline var openFrame: [UInt8] = []
+    @usableFromInline var openMessages: [Message] = []
     /// Sealed and not acknowledged, oldest first (`inflightHead` skips settled
     /// ones); the batches from `writeIndex` on are not written on the current
     /// stream yet. A new stream starts writing at `inflightHead`: it resends
@@ -36,15 +38,78 @@
     /// The highest sequence number ever written (to count resends).
     var writtenThrough: UInt64 = 0
     /// Messages in the open batch and in flight.
-    var unacked = 0
+    @usableFromInline var unacked = 0
     /// The stream generation whose streams have ended.
     var endedGeneration: UInt64 = 0
     var generation: UInt64 = 0
-    var writerWaiter: CheckedContinuation<Void, Never>?
+    @usableFromInline var writerWaiter: CheckedContinuation<Void, Never>?
     var roomWaiters: [CheckedContinuation<Void, Never>] = []
     var settleWaiters: [CheckedContinuation<Void, Never>] = []
     var returned: [UndeliveredMessage<Message>] = []
-    var statistics = ClusterSenderStatistics()
+    @usableFromInline var statistics = ClusterSenderStatistics()
+
+    /// Encodes `message` for `worker` into the open batch and seals the batch
+    /// when full. Inlinable, so that the sender's module specialises it for
+    /// its message type (no generic metadata at run time per message).
+    @inlinable
+    mutating func enqueue(
+      _ message: Message, worker: Int, encode: _Encode<Message>,
+      configuration: ClusterConfiguration
+    ) -> _Enqueue {
+      switch status {
+      case .dead(let reason): return .refused(reason)
+      case .closing: return .refused(.shutDown)
+      case .live: break
+      }
+      guard unacked < configuration.maximumUnackedMessages else { return .full }
+      if openFrame.isEmpty {
+        openFrame.reserveCapacity(configuration.batchBytes + 4096)
+        openFrame += repeatElement(0, count: _Wire.batchHeaderBytes)
+      }
+      let start = openFrame.count
+      _Wire.append(UInt32(worker), to: &openFrame)
+      _Wire.append(UInt32(0), to: &openFrame)
+      do {
+        try encode(message, &openFrame)
+      } catch {
+        openFrame.removeSubrange(start...)
+        return .refused(.encodingFailed.with(detail: "\(error)"))
+      }
+      let length = openFrame.count - start - _Wire.entryHeaderBytes
+      guard length <= configuration.maximumMessageBytes else {
+        openFrame.removeSubrange(start...)
+        return .refused(
+          .messageTooLarge.with(
+            detail: "\(length) bytes, limit \(configuration.maximumMessageBytes)"))
+      }
+      _Wire.store(UInt32(length), at: start + 4, in: &openFrame)
+      openMessages.append(message)
+      unacked += 1
+      statistics.sent += 1
+      if openMessages.count >= configuration.batchMessages
+        || openFrame.count >= configuration.batchBytes
+      {
+        seal()
+      }
+      let waiter = writerWaiter
+      writerWaiter = nil
+      return .queued(wakeWriter: waiter)
+    }
+
+    /// Seals the open batch: numbers it and queues it in flight.
+    @usableFromInline
+    mutating func seal() {
+      var frame = openFrame
+      let count = openMessages.count
+      let firstSeq = nextSeq
+      nextSeq += UInt64(count)
+      _Wire.store(firstSeq, at: 0, in: &frame)
+      _Wire.store(UInt32(count), at: 8, in: &frame)
+      inflight.append(_SentBatch(firstSeq: firstSeq, frame: frame, messages: openMessages))
+      openFrame = []
+      openMessages = []
+      statistics.batches += 1
+    }
 
     mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
       var all = roomWaiters
@@ -56,7 +121,7 @@
       return all
     }
 
-    var isDead: Bool {
+    @usableFromInline var isDead: Bool {
       if case .dead = status { return true }
       return false
     }
@@ -66,6 +131,14 @@
   @usableFromInline
   typealias _Encode<Message> = @Sendable (Message, inout [UInt8]) throws -> Void
 
+  /// What `enqueue` did with a message.
+  @usableFromInline
+  enum _Enqueue {
+    case queued(wakeWriter: CheckedContinuation<Void, Never>?)
+    case full
+    case refused(ClusterError)
+  }
+
   enum _NextFrame {
     case frame([UInt8])
     case end
@@ -74,15 +147,16 @@
 
   /// One sender's link to one node: a long-lived bidirectional gRPC stream that
   /// carries batches up and acknowledgements down, reopened after a break.
+  @usableFromInline
   final class _Link<Codec: ClusterCodec>: Sendable {
-    typealias Message = Codec.Message
-    let node: ClusterNode
-    let encode: _Encode<Codec.Message>
-    let configuration: ClusterConfiguration
+    @usableFromInline typealias Message = Codec.Message
+    @usableFromInline let node: ClusterNode
+    @usableFromInline let encode: _Encode<Codec.Message>
+    @usableFromInline let configuration: ClusterConfiguration
     let metadata: Metadata
     let fingerprint: UInt64
     let client: GRPCClient<HTTP2ClientTransport.Posix>
-    let state = _Lock(_LinkState<Codec.Message>())
+    @usableFromInline let state = _Lock(_LinkState<Codec.Message>())
 
     init(
       node: ClusterNode, encode: @escaping _Encode<Codec.Message>,
@@ -110,54 +184,13 @@
 
     // MARK: Sending
 
-    enum Enqueue {
-      case queued(wakeWriter: CheckedContinuation<Void, Never>?)
-      case full
-      case refused(ClusterError)
-    }
-
     /// Encodes `message` into the open batch, waiting while the link is full.
+    /// Inlinable: the sender's hot path, specialised in the caller's module.
+    @inlinable
     func send(_ message: Message, worker: Int) async throws(ClusterSendError<Message>) {
       while true {
-        let outcome = state.withLock { state -> Enqueue in
-          switch state.status {
-          case .dead(let reason): return .refused(reason)
-          case .closing: return .refused(.shutDown)
-          case .live: break
-          }
-          guard state.unacked < configuration.maximumUnackedMessages else { return .full }
-          if state.openFrame.isEmpty {
-            state.openFrame.reserveCapacity(configuration.batchBytes + 4096)
-            state.openFrame += repeatElement(0, count: _Wire.batchHeaderBytes)
-          }
-          let start = state.openFrame.count
-          _Wire.append(UInt32(worker), to: &state.openFrame)
-          _Wire.append(UInt32(0), to: &state.openFrame)
-          do {
-            try encode(message, &state.openFrame)
-          } catch {
-            state.openFrame.removeSubrange(start...)
-            return .refused(.encodingFailed.with(detail: "\(error)"))
-          }
-          let length = state.openFrame.count - start - _Wire.entryHeaderBytes
-          guard length <= configuration.maximumMessageBytes else {
-            state.openFrame.removeSubrange(start...)
-            return .refused(
-              .messageTooLarge.with(
-                detail: "\(length) bytes, limit \(configuration.maximumMessageBytes)"))
-          }
-          _Wire.store(UInt32(length), at: start + 4, in: &state.openFrame)
-          state.openMessages.append(message)
-          state.unacked += 1
-          state.statistics.sent += 1
-          if state.openMessages.count >= configuration.batchMessages
-            || state.openFrame.count >= configuration.batchBytes
-          {
-            seal(&state)
-          }
-          let waiter = state.writerWaiter
-          state.writerWaiter = nil
-          return .queued(wakeWriter: waiter)
+        let outcome = state.withLock {
+          $0.enqueue(message, worker: worker, encode: encode, configuration: configuration)
         }
         switch outcome {
         case .queued(let waiter):
@@ -168,17 +201,23 @@
             reason: reason,
             undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
         case .full:
-          await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
-              if state.unacked < configuration.maximumUnackedMessages || state.isDead {
-                return true
-              }
-              state.roomWaiters.append(continuation)
-              return false
-            }
-            if resumeNow { continuation.resume() }
-          }
+          await waitForRoom()
         }
+      }
+    }
+
+    /// Suspends until the link has room for a message (or is dead).
+    @usableFromInline
+    func waitForRoom() async {
+      await withCheckedContinuation { continuation in
+        let resumeNow = state.withLock { state in
+          if state.unacked < configuration.maximumUnackedMessages || state.isDead {
+            return true
+          }
+          state.roomWaiters.append(continuation)
+          return false
+        }
+        if resumeNow { continuation.resume() }
       }
     }
 
@@ -209,7 +248,7 @@
         let next = state.withLock { state -> _NextFrame in
           if state.endedGeneration >= generation || state.isDead { return .end }
           if state.writeIndex == state.inflight.count, !state.openMessages.isEmpty {
-            seal(&state)
+            state.seal()
           }
           if state.writeIndex < state.inflight.count {
             let batch = state.inflight[state.writeIndex]
@@ -243,21 +282,6 @@
           }
         }
       }
-    }
-
-    /// Seals the open batch: numbers it and queues it in flight.
-    private func seal(_ state: inout _LinkState<Message>) {
-      var frame = state.openFrame
-      let count = state.openMessages.count
-      let firstSeq = state.nextSeq
-      state.nextSeq += UInt64(count)
-      _Wire.store(firstSeq, at: 0, in: &frame)
-      _Wire.store(UInt32(count), at: 8, in: &frame)
-      state.inflight.append(
-        _SentBatch(firstSeq: firstSeq, frame: frame, messages: state.openMessages))
-      state.openFrame = []
-      state.openMessages = []
-      state.statistics.batches += 1
     }
 
     /// Settles every batch the ack covers; rejected messages go to `returned`.

@@ -17,9 +17,10 @@
   ///
   /// `Value: Sendable`: the lock hands its value to whichever thread holds
   /// it, so the compiler must know the value may cross threads.
+  @usableFromInline
   final class _Lock<Value: Sendable>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value: Value
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    @usableFromInline var value: Value
 
     init(_ value: Value) {
       self.value = value
@@ -31,6 +32,7 @@
       mutex.deallocate()
     }
 
+    @inlinable
     func withLock<Result, Failure: Error>(
       _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {

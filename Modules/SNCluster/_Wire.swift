@@ -2,6 +2,7 @@
   import GRPCCore
 
   /// The one gRPC method of a link: a bidirectional stream of batches up, acks down.
+  @usableFromInline
   enum _Wire {
     static let linkMethod = MethodDescriptor(
       fullyQualifiedService: "sn.cluster.Node", method: "Link", type: .bidirectionalStreaming)
@@ -17,8 +18,8 @@
     // An ack frame:   u64 ackedThrough (every seq <= it is settled), u32 rejectedCount,
     //                 then per rejection u64 seq, u8 reason, u32 length, UTF-8 detail.
     // All little-endian. The header layout lets the sender build a batch in place.
-    static let batchHeaderBytes = 12
-    static let entryHeaderBytes = 8
+    @inlinable static var batchHeaderBytes: Int { 12 }
+    @inlinable static var entryHeaderBytes: Int { 8 }
 
     enum Reason: UInt8 {
       case decodingFailed = 1
@@ -43,10 +44,12 @@
       var rejections: [Rejection]
     }
 
+    @inlinable
     static func append<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
       withUnsafeBytes(of: value.littleEndian) { buffer += $0 }
     }
 
+    @inlinable
     static func store<T: FixedWidthInteger>(_ value: T, at offset: Int, in buffer: inout [UInt8]) {
       buffer.withUnsafeMutableBytes {
         $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
