@@ -117,7 +117,12 @@
     public func send<Key: StableHashable>(
       _ message: Codec.Message, key: Key
     ) async throws(ClusterSendError<Codec.Message>) {
-      try await send(message, to: router.route(key))
+      let route = router.route(key)
+      // The common case (room on the link) stays synchronous: one async call
+      // per message, the caller's, instead of one per level.
+      if let link = try _trySend(message, to: route) {
+        try await link.send(message, worker: route.worker)
+      }
     }
 
     /// Sends `message` along a precomputed route (``ClusterRouter/route(keyHash:)``).
@@ -131,6 +136,20 @@
     public func send(
       _ message: Codec.Message, to route: ClusterRoute
     ) async throws(ClusterSendError<Codec.Message>) {
+      if let link = try _trySend(message, to: route) {
+        try await link.send(message, worker: route.worker)
+      }
+    }
+
+    /// Checks `route` and queues `message` on its link if there is room.
+    ///
+    /// - Returns: `nil` once queued, or the link when it is full (the caller
+    ///   waits in its `send`).
+    /// - Throws: As ``send(_:to:)``.
+    @inlinable @inline(__always)
+    func _trySend(
+      _ message: Codec.Message, to route: ClusterRoute
+    ) throws(ClusterSendError<Codec.Message>) -> _Link<Codec>? {
       guard links.indices.contains(route.nodeIndex) else {
         throw unknownRoute(message, route)
       }
@@ -138,7 +157,7 @@
       guard link.node.id == route.node, route.worker >= 0, route.worker < link.node.workers else {
         throw unknownRoute(message, route)
       }
-      try await link.send(message, worker: route.worker)
+      return try link.trySend(message, worker: route.worker) ? nil : link
     }
 
     /// The error for a route that names no node or worker of this sender.

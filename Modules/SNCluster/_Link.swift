@@ -99,14 +99,16 @@
     /// Seals the open batch: numbers it and queues it in flight.
     @usableFromInline
     mutating func seal() {
-      var frame = openFrame
+      // Taken, not copied: patching the header of a frame `openFrame` still
+      // referenced would copy the whole batch.
+      var frame: [UInt8] = []
+      swap(&frame, &openFrame)
       let count = openMessages.count
       let firstSeq = nextSeq
       nextSeq += UInt64(count)
       _Wire.store(firstSeq, at: 0, in: &frame)
       _Wire.store(UInt32(count), at: 8, in: &frame)
       inflight.append(_SentBatch(firstSeq: firstSeq, frame: frame, messages: openMessages))
-      openFrame = []
       openMessages = []
       statistics.batches += 1
     }
@@ -184,25 +186,34 @@
 
     // MARK: Sending
 
+    /// Encodes `message` into the open batch if the link has room.
+    ///
+    /// - Returns: `true` once queued, `false` when the link is full.
+    /// - Throws: ``ClusterSendError`` holding `message` when the link refuses it.
+    @inlinable @inline(__always)
+    func trySend(_ message: Message, worker: Int) throws(ClusterSendError<Message>) -> Bool {
+      let outcome = state.withLock {
+        $0.enqueue(message, worker: worker, encode: encode, configuration: configuration)
+      }
+      switch outcome {
+      case .queued(let waiter):
+        waiter?.resume()
+        return true
+      case .refused(let reason):
+        throw ClusterSendError(
+          reason: reason,
+          undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
+      case .full:
+        return false
+      }
+    }
+
     /// Encodes `message` into the open batch, waiting while the link is full.
     /// Inlinable: the sender's hot path, specialised in the caller's module.
     @inlinable
     func send(_ message: Message, worker: Int) async throws(ClusterSendError<Message>) {
-      while true {
-        let outcome = state.withLock {
-          $0.enqueue(message, worker: worker, encode: encode, configuration: configuration)
-        }
-        switch outcome {
-        case .queued(let waiter):
-          waiter?.resume()
-          return
-        case .refused(let reason):
-          throw ClusterSendError(
-            reason: reason,
-            undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
-        case .full:
-          await waitForRoom()
-        }
+      while try !trySend(message, worker: worker) {
+        await waitForRoom()
       }
     }
 
