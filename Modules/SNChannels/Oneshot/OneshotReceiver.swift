@@ -1,0 +1,150 @@
+import SNAtomics
+import Synchronization
+
+/// The receiving endpoint of a one-shot channel.
+///
+/// Receives the one value; after that (or once the sender is dropped without
+/// sending) every receive throws ``ChannelError/closed``. Dropping the
+/// receiver makes a later send fail and hand its value back.
+public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
+  @usableFromInline let core: _OneshotCore<Element>
+  @usableFromInline var received = false
+
+  init(_ core: _OneshotCore<Element>) { self.core = core }
+
+  deinit {
+    core.state.bitwiseOr(_OneshotCore<Element>.receiverGone, ordering: .acquiringAndReleasing)
+  }
+
+  /// Whether the value has been sent and not yet received.
+  public var isReady: Bool {
+    !received && core.state.load(ordering: .relaxed) & _OneshotCore<Element>.valueBit != 0
+  }
+
+  /// Receives the value if it has been sent.
+  ///
+  /// - Returns: The value, or `nil` if it has not been sent yet.
+  /// - Throws: ``ChannelError/closed`` if the sender was dropped without
+  ///   sending, or the value was received already.
+  /// - Complexity: O(1); one load.
+  public mutating func tryReceive() throws(ChannelError) -> Element? {
+    if received { throw .closed }
+    let state = core.state.load(ordering: .acquiring)
+    if state & _OneshotCore<Element>.valueBit != 0 {
+      received = true
+      return core.value.take()
+    }
+    if state & _OneshotCore<Element>.senderGone != 0 { throw .closed }
+    return nil
+  }
+
+  /// Receives the value, blocking the thread (spin, yield, park) until it is
+  /// sent.
+  ///
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/closed`` if the sender was dropped without
+  ///   sending, or the value was received already.
+  public mutating func receive() throws(ChannelError) -> Element {
+    try receiveBlocking(deadline: nil)
+  }
+
+  /// Receives the value, blocking the thread for at most `timeout`.
+  ///
+  /// - Parameter timeout: How long to wait.
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/timedOut`` if it was not sent in time (the
+  ///   receiver stays usable); ``ChannelError/closed`` as ``receive()``.
+  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
+    try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Receives the value from async code, suspending the task until it is
+  /// sent. A cancelled task leaves the value in the channel.
+  ///
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/closed`` as ``receive()``;
+  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  nonisolated(nonsending)
+    public mutating func receive() async throws(ChannelError) -> Element
+  {
+    try await receiveSuspending(deadline: nil)
+  }
+
+  /// Receives the value from async code, suspending the task for at most
+  /// `timeout`.
+  ///
+  /// - Parameter timeout: How long to wait.
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/cancelled`` or
+  ///   ``ChannelError/closed``.
+  nonisolated(nonsending)
+    public mutating func receive(timeout: Duration) async throws(ChannelError) -> Element
+  {
+    try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  // MARK: - Waiting
+
+  /// Publishes `waiter` and sets the waiting bit.
+  ///
+  /// - Returns: Whether to wait (the sender had not finished).
+  private func publish(_ waiter: _Waiter) -> Bool {
+    core.waiter = waiter
+    let old = core.state.bitwiseOr(
+      _OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing
+    ).oldValue
+    return old & _OneshotCore<Element>.senderGone == 0
+  }
+
+  /// Clears the waiting bit after a wait that ended without a wake-up, so
+  /// the next wait may replace `waiter` (see ``_OneshotCore``).
+  private func withdraw() {
+    core.state.bitwiseAnd(~_OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing)
+  }
+
+  private mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+    var backoff = Backoff(strategy: core.strategy)
+    while true {
+      if let element = try tryReceive() { return element }
+      if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
+      guard backoff.shouldPark else {
+        backoff.snooze()
+        continue
+      }
+      let parker = Parker(spinCount: 0)
+      let waiter = _Waiter(parker: parker)
+      if publish(waiter) {
+        while case .waiting = waiter.phase {
+          if !parker.park(deadline: deadline) { waiter.expire() }
+        }
+        if case .timedOut = waiter.phase {
+          withdraw()
+          if let element = try tryReceive() { return element }
+          throw .timedOut
+        }
+      }
+    }
+  }
+
+  nonisolated(nonsending)
+    private mutating func receiveSuspending(deadline: UInt64?) async throws(ChannelError) -> Element
+  {
+    while true {
+      if Task.isCancelled { throw .cancelled }
+      if let element = try tryReceive() { return element }
+      let waiter = _Waiter()
+      guard publish(waiter) else { continue }
+      await _suspend(waiter, deadline: deadline)
+      switch waiter.phase {
+      case .fired: continue
+      case .timedOut:
+        withdraw()
+        if let element = try tryReceive() { return element }
+        throw .timedOut
+      case .cancelled, .waiting:
+        withdraw()
+        throw .cancelled
+      }
+    }
+  }
+}

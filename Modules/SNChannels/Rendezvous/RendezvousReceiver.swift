@@ -1,0 +1,120 @@
+import SNAtomics
+
+/// A receiving endpoint of a rendezvous channel.
+///
+/// Receives take the value a sender is holding out; while a receiver waits
+/// in a blocking or async receive, ``RendezvousSender/trySend(_:)`` can hand
+/// it a value. The channel closes for senders when the last receiver is
+/// dropped.
+public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
+  let core: _RendezvousCore<Element>
+
+  init(_ core: _RendezvousCore<Element>) { self.core = core }
+
+  deinit { core.releaseReceiver() }
+
+  /// Another receiver for the same channel.
+  ///
+  /// - Returns: A new receiver; senders see the close when every receiver is gone.
+  public func clone() -> RendezvousReceiver<Element> {
+    core.retainReceiver()
+    return RendezvousReceiver(core)
+  }
+
+  /// The channel's counters (see ``RendezvousSender/stats``).
+  public var stats: ChannelStats { core.stats }
+
+  /// Takes the value a sender is offering now, without waiting.
+  ///
+  /// - Returns: The value, or `nil` if no sender is offering one.
+  /// - Throws: ``ChannelError/closed`` once every sender is gone.
+  public func tryReceive() throws(ChannelError) -> Element? {
+    switch core.take() {
+    case .element(let element): return element
+    case .empty: return nil
+    case .closed: throw .closed
+    }
+  }
+
+  /// Receives a value, blocking the thread (spin, yield, park) until a
+  /// sender offers one.
+  ///
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/closed`` once every sender is gone.
+  public func receive() throws(ChannelError) -> Element {
+    try receiveBlocking(deadline: nil)
+  }
+
+  /// Receives a value, blocking the thread for at most `timeout`.
+  ///
+  /// - Parameter timeout: How long to wait.
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
+  public func receive(timeout: Duration) throws(ChannelError) -> Element {
+    try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  /// Receives a value from async code, suspending the task until a sender
+  /// offers one. A cancelled task takes nothing.
+  ///
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/closed`` or ``ChannelError/cancelled``.
+  nonisolated(nonsending)
+    public func receive() async throws(ChannelError) -> Element
+  {
+    try await receiveSuspending(deadline: nil)
+  }
+
+  /// Receives a value from async code, suspending the task for at most
+  /// `timeout`.
+  ///
+  /// - Parameter timeout: How long to wait.
+  /// - Returns: The value.
+  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
+  ///   ``ChannelError/cancelled``.
+  nonisolated(nonsending)
+    public func receive(timeout: Duration) async throws(ChannelError) -> Element
+  {
+    try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
+  }
+
+  private static func attempt(_ core: _RendezvousCore<Element>) -> _RendezvousCore<Element>.Take? {
+    let result = core.take()
+    if case .empty = result { return nil }
+    return result
+  }
+
+  private func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+    if let element = try tryReceive() { return element }
+    let core = core
+    core.enterWaiting()
+    defer { core.leaveWaiting() }
+    switch core.receiverSignal.block(
+      strategy: core.strategy, deadline: deadline, attempt: { Self.attempt(core) },
+      ready: { core.canTake })
+    {
+    case .element(let element)?: return element
+    case .closed?, .empty?: throw .closed
+    case nil: throw .timedOut
+    }
+  }
+
+  nonisolated(nonsending)
+    private func receiveSuspending(deadline: UInt64?) async throws(ChannelError) -> Element
+  {
+    if Task.isCancelled { throw .cancelled }
+    if let element = try tryReceive() { return element }
+    let core = core
+    core.enterWaiting()
+    defer { core.leaveWaiting() }
+    switch await core.receiverSignal.suspend(
+      strategy: core.strategy, deadline: deadline, attempt: { Self.attempt(core) },
+      ready: { core.canTake })
+    {
+    case .done(.element(let element)): return element
+    case .done: throw .closed
+    case .timedOut: throw .timedOut
+    case .cancelled: throw .cancelled
+    }
+  }
+}
