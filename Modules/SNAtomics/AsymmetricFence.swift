@@ -64,23 +64,6 @@ public struct AsymmetricFence: Sendable {
     if isAsymmetric { csn_compiler_barrier() } else { csn_full_fence() }
   }
 
-  /// The fence for the frequent side, for one store followed by one load:
-  /// keeps the store to `stored` before the load from `loaded`.
-  ///
-  /// When asymmetric this orders only those two locations at compile time,
-  /// so the caller's other state can stay in registers across it (``light()``
-  /// makes the compiler reload everything); otherwise a full hardware fence.
-  ///
-  /// - Parameters:
-  ///   - stored: The location written just before the fence.
-  ///   - loaded: The location read just after the fence.
-  @inlinable @inline(__always)
-  public func light(
-    orderingStoreTo stored: UnsafeRawPointer, beforeLoadFrom loaded: UnsafeMutableRawPointer
-  ) {
-    if isAsymmetric { csn_compiler_order(stored, loaded) } else { csn_full_fence() }
-  }
-
   /// Orders, at compile time only, a store to `stored` before a load from
   /// `loaded`.
   @inlinable @inline(__always)

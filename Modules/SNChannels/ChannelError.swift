@@ -6,7 +6,7 @@
 public struct ChannelError: Error, Hashable, CustomStringConvertible {
   @usableFromInline
   enum Code: Hashable, Sendable {
-    case full, empty, closed, timedOut, invalidCapacity, cancelled, allocationFailed
+    case full, closed, timedOut, invalidCapacity, cancelled, allocationFailed
   }
 
   @usableFromInline let code: Code
@@ -28,8 +28,6 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
 
   /// The channel had no room (non-blocking send).
   public static let full = ChannelError(.full)
-  /// The channel had nothing to receive (non-blocking receive).
-  public static let empty = ChannelError(.empty)
   /// The other side is gone or closed the channel.
   public static let closed = ChannelError(.closed)
   /// The deadline passed before the operation could complete.
@@ -59,7 +57,6 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
   public var description: String {
     switch code {
     case .full: return "channel full"
-    case .empty: return "channel empty"
     case .closed: return "channel closed"
     case .timedOut: return "timed out"
     case .cancelled: return "cancelled"

@@ -190,7 +190,7 @@ final class _ChannelControl: @unchecked Sendable {
   }
 
   /// Marks the channel closed for sending and wakes every waiter on both sides.
-  func closeForSending() {
+  func markReceiversGone() {
     senderEvents.setFlagAndWakeAll()
     receiverEvents.wake(count: Int(Int32.max))
   }
@@ -200,21 +200,21 @@ final class _ChannelControl: @unchecked Sendable {
   /// Precondition: no send is in flight (no sender left, or, for
   /// `PinnedExecutor`, its enqueue gate closed and drained). Receivers take
   /// "flag set and the slot at `head` empty" as final.
-  func closeForReceiving() {
+  func markSendersGone() {
     receiverEvents.setFlagAndWakeAll()
   }
 
   /// Drops one sender; the last one closes the channel for receiving.
   func releaseSender() {
     if liveSenders.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 {
-      closeForReceiving()
+      markSendersGone()
     }
   }
 
   /// Drops one receiver; the last one closes the channel for sending.
   func releaseReceiver() {
     if liveReceivers.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue == 1 {
-      closeForSending()
+      markReceiversGone()
     }
   }
 

@@ -16,7 +16,7 @@ import _SNTestSupport
   func spscBatchesExactlyOnce(capacity: Int) async throws {
     let count = Self.total
     let channel = try Channel<UInt64>.spsc(capacity: capacity)
-    let producer = spawnTask(taking: channel.sender) { tx in
+    let producer = Task(taking: channel.sender) { tx in
       var next: UInt64 = 0
       while next < UInt64(count) {
         let batch = next..<min(next + 37, UInt64(count))
@@ -24,7 +24,7 @@ import _SNTestSupport
         next = batch.upperBound
       }
     }
-    let consumer = spawnTask(taking: channel.receiver) { rx -> [UInt64] in
+    let consumer = Task(taking: channel.receiver) { rx -> [UInt64] in
       var log: [UInt64] = []
       var buffer: [UInt64] = []
       while true {
@@ -68,8 +68,7 @@ import _SNTestSupport
     } else {
       let channel = try Channel<UInt64>.mpsc(capacity: 16)
       let producers = Self.batchProducers(channel.sender, each: each)
-      let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
-        var rx = rx
+      let consumer = Task(taking: channel.receiver) { rx -> [UInt64] in
         var log: [UInt64] = []
         while (try? await rx.receive(into: &log, maxCount: 8)) != nil {}
         return log
@@ -88,7 +87,7 @@ import _SNTestSupport
     var producers: [Task<Void, Never>] = []
     for producer in 0..<2 {
       producers.append(
-        spawnTask(taking: tx.clone()) { mine in
+        Task(taking: tx.clone()) { mine in
           var next = 0
           while next < each {
             let end = min(next + 13, each)
@@ -110,7 +109,7 @@ import _SNTestSupport
     if spsc {
       let channel = try Channel<Int>.spsc(capacity: 4)
       var rx = channel.receiver
-      let task = spawnTask(taking: channel.sender) { tx -> ChannelError? in
+      let task = Task(taking: channel.sender) { tx -> ChannelError? in
         do throws(ChannelError) {
           try await tx.send(contentsOf: batch)
           return nil
@@ -128,7 +127,7 @@ import _SNTestSupport
     } else {
       let channel = try Channel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = spawnTask(owning: tx.clone()) { mine -> ChannelError? in
+      let task = Task(taking: tx.clone()) { mine -> ChannelError? in
         do throws(ChannelError) {
           try await mine.send(contentsOf: batch)
           return nil
@@ -152,7 +151,7 @@ import _SNTestSupport
   @Test func batchSendSeesTheClose() async throws {
     let channel = try Channel<Int>.mpmc(capacity: 2)
     let tx = channel.sender
-    let task = spawnTask(owning: tx.clone()) { mine -> ChannelError? in
+    let task = Task(taking: tx.clone()) { mine -> ChannelError? in
       do throws(ChannelError) {
         try await mine.send(contentsOf: [1, 2, 3, 4, 5])
         return nil
@@ -175,7 +174,7 @@ import _SNTestSupport
     case .spsc:
       let channel = try Channel<Int>.spsc(capacity: 4)
       let tx = channel.sender
-      let task = spawnTask(taking: channel.receiver) { rx -> (ChannelError?, Int) in
+      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int) in
         var buffer: [Int] = []
         do throws(ChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)
@@ -191,8 +190,7 @@ import _SNTestSupport
     case .mpsc:
       let channel = try Channel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = spawnTask(owning: channel.receiver) { rx -> (ChannelError?, Int) in
-        var rx = rx
+      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int) in
         var buffer: [Int] = []
         do throws(ChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)
@@ -209,7 +207,7 @@ import _SNTestSupport
       let channel = try Channel<Int>.mpmc(capacity: 4)
       let tx = channel.sender
       let rx = channel.receiver
-      let task = spawnTask(owning: rx.clone()) { mine -> (ChannelError?, Int) in
+      let task = Task(taking: rx.clone()) { mine -> (ChannelError?, Int) in
         var buffer: [Int] = []
         do throws(ChannelError) { _ = try await mine.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)

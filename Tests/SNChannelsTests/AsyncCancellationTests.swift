@@ -18,7 +18,7 @@ import _SNTestSupport
     case .spsc:
       let channel = try Channel<Int>.spsc(capacity: 4)
       let tx = channel.sender
-      let task = spawnTask(taking: channel.receiver) { rx -> ChannelError? in
+      let task = Task(taking: channel.receiver) { rx -> ChannelError? in
         do throws(ChannelError) {
           _ = try await rx.receive()
           return nil
@@ -31,8 +31,7 @@ import _SNTestSupport
     case .mpsc:
       let channel = try Channel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = spawnTask(owning: channel.receiver) { rx -> (ChannelError?, Int?) in
-        var rx = rx
+      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int?) in
         do throws(ChannelError) {
           _ = try await rx.receive()
           return (nil, nil)
@@ -52,7 +51,7 @@ import _SNTestSupport
       let channel = try Channel<Int>.mpmc(capacity: 4)
       let tx = channel.sender
       let rx = channel.receiver
-      let task = spawnTask(owning: rx.clone()) { mine -> ChannelError? in
+      let task = Task(taking: rx.clone()) { mine -> ChannelError? in
         do throws(ChannelError) {
           _ = try await mine.receive()
           return nil
@@ -76,7 +75,7 @@ import _SNTestSupport
     case .spsc:
       let channel = try Channel<Tracked>.spsc(capacity: 2)
       var rx = channel.receiver
-      let task = spawnTask(taking: channel.sender) { tx -> (ChannelError?, Int?) in
+      let task = Task(taking: channel.sender) { tx -> (ChannelError?, Int?) in
         try! tx.trySend(tracker.instance(0))
         try! tx.trySend(tracker.instance(1))
         do throws(SendError<Tracked>) {
@@ -126,7 +125,7 @@ import _SNTestSupport
   ) async throws {
     try tx.trySend(tracker.instance(0))
     try tx.trySend(tracker.instance(1))
-    let task = spawnTask(owning: tx.clone()) { mine -> (ChannelError?, Int?) in
+    let task = Task(taking: tx.clone()) { mine -> (ChannelError?, Int?) in
       do throws(SendError<Tracked>) {
         try await mine.send(tracker.instance(99))
         return (nil, nil)
@@ -149,13 +148,16 @@ import _SNTestSupport
     let tx = channel.sender
     let rx = channel.receiver
     try tx.trySend(1)
-    let task = Task { () -> (ChannelError?, ChannelError?, Int?) in
+    let endpoints = Endpoints(tx: tx.clone(), rx: rx.clone())
+    let task = Task(taking: endpoints) { endpoints -> (ChannelError?, ChannelError?, Int?) in
       withUnsafeCurrentTask { $0?.cancel() }
       var receiveError: ChannelError?
-      do throws(ChannelError) { _ = try await rx.receive() } catch { receiveError = error }
+      do throws(ChannelError) { _ = try await endpoints.rx.receive() } catch {
+        receiveError = error
+      }
       var sendError: ChannelError?
       var returned: Int?
-      do throws(SendError<Int>) { try await tx.send(2) } catch {
+      do throws(SendError<Int>) { try await endpoints.tx.send(2) } catch {
         sendError = error.reason
         returned = error.element
       }
@@ -172,10 +174,11 @@ import _SNTestSupport
   @Test func cancelledIterationThrows() async throws {
     let channel = try Channel<Int>.spsc(capacity: 4)
     var tx = channel.sender
-    let task = spawnTask(owning: channel.receiver) { rx -> (Int, ChannelError?) in
+    let messages = channel.receiver.messages()
+    let task = Task { () -> (Int, ChannelError?) in
       var seen = 0
       do throws(ChannelError) {
-        for try await _ in rx.messages() { seen += 1 }
+        for try await _ in messages { seen += 1 }
         return (seen, nil)
       } catch { return (seen, error) }
     }
@@ -193,11 +196,11 @@ import _SNTestSupport
   @Test func cancellationRacesWithSends() async throws {
     let rounds = 2_000
     let channel = try Channel<Int>.mpmc(capacity: 2)
-    let tx = channel.sender
+    var tx = channel.sender
     let rx = channel.receiver
     var received: [Int] = []
     for round in 0..<rounds {
-      let task = spawnTask(owning: rx.clone()) { mine -> Int? in try? await mine.receive() }
+      let task = Task(taking: rx.clone()) { mine -> Int? in try? await mine.receive() }
       if round % 3 != 0 { await Task.yield() }
       if round % 2 == 0 {
         try await tx.send(round)
@@ -221,8 +224,18 @@ final class ReceiverBox<Element: Sendable>: @unchecked Sendable {
   func tryReceive() throws(ChannelError) -> Element? { try receiver.tryReceive() }
 }
 
-/// Holds an MPMC receiver in a copyable reference.
-final class MPMCBox<Element: Sendable>: Sendable {
-  let receiver: MPMCReceiver<Element>
+/// Holds an MPMC receiver in a copyable reference that several tasks share.
+///
+/// The receive operations are `mutating` (one protocol serves every kind),
+/// but an MPMC receiver keeps no state of its own: they write nothing to
+/// it, so concurrent use is safe and the exclusivity check is off.
+final class MPMCBox<Element: Sendable>: @unchecked Sendable {
+  @exclusivity(unchecked) var receiver: MPMCReceiver<Element>
   init(_ receiver: consuming MPMCReceiver<Element>) { self.receiver = receiver }
+}
+
+/// Both endpoints of an MPMC channel, for a task that takes over the pair.
+struct Endpoints: ~Copyable, Sendable {
+  var tx: MultiSender<Int>
+  var rx: MPMCReceiver<Int>
 }

@@ -14,10 +14,10 @@ import _SNTestSupport
   func spscTaskToTask(capacity: Int) async throws {
     let channel = try Channel<UInt64>.spsc(capacity: capacity)
     let count = Self.total
-    let producer = spawnTask(taking: channel.sender) { tx in
+    let producer = Task(taking: channel.sender) { tx in
       for sequence in 0..<count { try! await tx.send(UInt64(sequence)) }
     }
-    let consumer = spawnTask(taking: channel.receiver) { rx -> [UInt64] in
+    let consumer = Task(taking: channel.receiver) { rx -> [UInt64] in
       var log: [UInt64] = []
       log.reserveCapacity(count)
       while let value = try? await rx.receive() { log.append(value) }
@@ -37,7 +37,7 @@ import _SNTestSupport
     var tasks: [Task<Void, Never>] = []
     for producer in 0..<producers {
       tasks.append(
-        spawnTask(taking: tx.clone()) { mine in
+        Task(taking: tx.clone()) { mine in
           for sequence in 0..<each {
             try! await mine.send(UInt64(producer) << 32 | UInt64(sequence))
           }
@@ -45,9 +45,9 @@ import _SNTestSupport
     }
     tx.close()
     // The sequence form: iteration ends when every sender is gone.
-    let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
+    let messages = channel.receiver.messages()
+    let consumer = Task { () -> [UInt64] in
       var log: [UInt64] = []
-      let messages = rx.messages()
       do {
         for try await value in messages { log.append(value) }
       } catch {
@@ -70,7 +70,7 @@ import _SNTestSupport
     var consumers: [Task<[UInt64], Never>] = []
     for consumer in 0..<2 {
       consumers.append(
-        spawnTask(taking: rx.clone()) { mine -> [UInt64] in
+        Task(taking: rx.clone()) { mine -> [UInt64] in
           var log: [UInt64] = []
           if consumer == 0 {
             while let value = try? await mine.receive() { log.append(value) }
@@ -87,7 +87,7 @@ import _SNTestSupport
     var producerTasks: [Task<Void, Never>] = []
     for producer in 0..<producers {
       producerTasks.append(
-        spawnTask(taking: tx.clone()) { mine in
+        Task(taking: tx.clone()) { mine in
           for sequence in 0..<each {
             try! await mine.send(UInt64(producer) << 32 | UInt64(sequence))
           }
@@ -107,9 +107,9 @@ import _SNTestSupport
     let producer = spawnThread(taking: channel.sender) { tx in
       for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
     }
-    let consumer = spawnTask(owning: channel.receiver) { rx -> [UInt64] in
+    let messages = channel.receiver.messages()
+    let consumer = Task { () -> [UInt64] in
       var log: [UInt64] = []
-      let messages = rx.messages()
       do { for try await value in messages { log.append(value) } } catch {
         Issue.record("iteration failed: \(error)")
       }
@@ -133,7 +133,7 @@ import _SNTestSupport
     let syncProducer = spawnThread(taking: tx.clone()) { mine in
       for sequence in 0..<each { try! mine.send(1 << 32 | UInt64(sequence)) }
     }
-    let asyncProducer = spawnTask(taking: tx.clone()) { mine in
+    let asyncProducer = Task(taking: tx.clone()) { mine in
       for sequence in 0..<each { try! await mine.send(UInt64(sequence)) }
     }
     tx.close()
@@ -159,7 +159,7 @@ import _SNTestSupport
   @Test func closedChannelFailsAsyncSendWithTheElement() async throws {
     let tracker = LifetimeTracker()
     let channel = try Channel<Tracked>.mpsc(capacity: 4)
-    let tx = channel.sender
+    var tx = channel.sender
     _ = consume channel.receiver
     do {
       try await tx.send(tracker.instance(7))
@@ -168,5 +168,53 @@ import _SNTestSupport
       #expect(error.reason == .closed)
       #expect(error.element.payload == 7)
     }
+  }
+}
+
+/// `Task(taking:)` and `addTask(taking:)` move an endpoint into a task,
+/// which drops it when its operation returns: the channel closes, so the
+/// consumer's loop ends (a captured `var` would keep the channel open).
+@Suite struct TaskTakingTests {
+  @Test func taskDropsTheSenderWhenItsOperationReturns() async throws {
+    let channel = try Channel<Int>.spsc(capacity: 4)
+    let producer = Task(taking: channel.sender) { tx in
+      for value in 0..<10 { try? await tx.send(value) }
+      return 10
+    }
+    var received: [Int] = []
+    for try await value in channel.receiver.messages() { received.append(value) }
+    #expect(received == Array(0..<10))
+    #expect(await producer.value == 10)
+  }
+
+  @Test func throwingTaskDropsTheReceiverWhenItThrows() async throws {
+    let channel = try Channel<Int>.mpsc(capacity: 4)
+    var tx = channel.sender
+    let consumer = Task(taking: channel.receiver) { rx async throws -> Int in
+      _ = try await rx.receive()
+      throw ChannelError.cancelled
+    }
+    try await tx.send(1)
+    await #expect(throws: ChannelError.cancelled) { try await consumer.value }
+    // The task dropped the only receiver: the channel is closed for sending.
+    let closed = tx.isClosed
+    #expect(closed)
+  }
+
+  @Test func taskGroupChildrenOwnTheirSenders() async throws {
+    let channel = try Channel<Int>.mpsc(capacity: 64)
+    let tx = channel.sender
+    var rx = channel.receiver
+    await withTaskGroup(of: Void.self) { group in
+      for producer in 0..<3 {
+        group.addTask(taking: tx.clone()) { mine in
+          for value in 0..<10 { try? await mine.send(producer * 100 + value) }
+        }
+      }
+    }
+    tx.close()
+    var count = 0
+    while (try? await rx.receive()) != nil { count += 1 }
+    #expect(count == 30)
   }
 }

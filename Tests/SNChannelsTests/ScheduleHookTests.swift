@@ -148,9 +148,9 @@
           tally.note(value)
         }
       }
-      let iterating = spawnTask(owning: rx.clone()) { receiver in
+      let iterating = Task(taking: rx.clone()) { receiver in
         do {
-          for try await value in receiver.messages() { tally.note(value) }
+          for try await value in receiver.clone().messages() { tally.note(value) }
         } catch {}
       }
       let single = spawnThread(taking: tx.clone()) { sender in

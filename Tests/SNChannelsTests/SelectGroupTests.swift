@@ -80,8 +80,7 @@ import _SNTestSupport
       receivers.append(MPMCBox(channel.receiver.clone()))
       group.append(channel.receiver)
     }
-    let task = spawnTask(owning: group) { group -> ChannelError? in
-      var group = group
+    let task = Task(taking: group) { group -> ChannelError? in
       do throws(ChannelError) {
         _ = try await group.receive()
         return nil

@@ -105,10 +105,10 @@ import _SNTestSupport
     let a = try Channel<UInt64>.mpsc(capacity: 4)
     let b = try Channel<UInt64>.spsc(capacity: 4)
     let each = AsyncStressSize.messages / 2
-    let producerA = spawnTask(taking: a.sender) { tx in
+    let producerA = Task(taking: a.sender) { tx in
       for sequence in 0..<each { try! await tx.send(UInt64(sequence)) }
     }
-    let producerB = spawnTask(taking: b.sender) { tx in
+    let producerB = Task(taking: b.sender) { tx in
       for sequence in 0..<each { try! await tx.send(1 << 32 | UInt64(sequence)) }
     }
     var rxA = a.receiver
@@ -138,8 +138,7 @@ import _SNTestSupport
     let txB = b.sender
     let rxA = a.receiver
     let rxB = b.receiver
-    let task = spawnTask(owning: rxA.clone()) { first -> ChannelError? in
-      var first = first
+    let task = Task(taking: rxA.clone()) { first -> ChannelError? in
       var second = rxB.clone()
       do throws(ChannelError) {
         _ = try await Select.receive(from: &first, &second)

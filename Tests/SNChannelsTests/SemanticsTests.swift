@@ -61,70 +61,15 @@ protocol EndpointPair: AnyObject {
   var stats: ChannelStats { get }
 }
 
-final class SPSCPair: EndpointPair {
-  var tx: SPSCSender<Tracked>?
-  var rx: SPSCReceiver<Tracked>
-  init(capacity: Int) throws {
-    let channel = try Channel<Tracked>.spsc(capacity: capacity)
-    let sender = channel.sender
-    tx = consume sender
-    rx = channel.receiver
-  }
-  func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
-  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
-    try tx!.send(value, timeout: timeout)
-  }
-  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
-  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
-    try rx.receive(timeout: timeout)
-  }
-  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
-    try tx!.trySend(contentsOf: batch)
-  }
-  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
-    try rx.tryReceive(into: &buffer, maxCount: maxCount)
-  }
-  func dropSender() { tx = nil }
-  func closeReceiver() { rx.close() }
-  var stats: ChannelStats { rx.stats }
-}
-
-final class MPSCPair: EndpointPair {
-  var tx: MultiSender<Tracked>?
-  var rx: MPSCReceiver<Tracked>
-  init(capacity: Int) throws {
-    let channel = try Channel<Tracked>.mpsc(capacity: capacity)
-    let sender = channel.sender
-    tx = consume sender
-    rx = channel.receiver
-  }
-  func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
-  func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
-    try tx!.send(value, timeout: timeout)
-  }
-  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
-  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
-    try rx.receive(timeout: timeout)
-  }
-  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
-    try tx!.trySend(contentsOf: batch)
-  }
-  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
-    try rx.tryReceive(into: &buffer, maxCount: maxCount)
-  }
-  func dropSender() { tx = nil }
-  func closeReceiver() { rx.close() }
-  var stats: ChannelStats { rx.stats }
-}
-
-final class MPMCPair: EndpointPair {
-  var tx: MultiSender<Tracked>?
-  var rx: MPMCReceiver<Tracked>
-  init(capacity: Int) throws {
-    let channel = try Channel<Tracked>.mpmc(capacity: capacity)
-    let sender = channel.sender
-    tx = consume sender
-    rx = channel.receiver
+/// Any kind's two endpoints behind ``EndpointPair``: one implementation
+/// over the library's endpoint protocols.
+final class Pair<Tx: SendingEndpoint & ~Copyable, Rx: ReceivingEndpoint & ~Copyable>: EndpointPair
+where Tx.Element == Tracked, Rx.Element == Tracked {
+  var tx: Tx?
+  var rx: Rx
+  init(_ tx: consuming Tx, _ rx: consuming Rx) {
+    self.tx = consume tx
+    self.rx = rx
   }
   func trySend(_ value: Tracked) throws(SendError<Tracked>) { try tx!.trySend(value) }
   func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
@@ -153,14 +98,14 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
   func with(_ body: (any EndpointPair) throws -> Void) throws {
     switch self {
     case .spsc:
-      let pair: any EndpointPair = try SPSCPair(capacity: 4)
-      try body(pair)
+      let channel = try Channel<Tracked>.spsc(capacity: 4)
+      try body(Pair(channel.sender, channel.receiver))
     case .mpsc:
-      let pair: any EndpointPair = try MPSCPair(capacity: 4)
-      try body(pair)
+      let channel = try Channel<Tracked>.mpsc(capacity: 4)
+      try body(Pair(channel.sender, channel.receiver))
     case .mpmc:
-      let pair: any EndpointPair = try MPMCPair(capacity: 4)
-      try body(pair)
+      let channel = try Channel<Tracked>.mpmc(capacity: 4)
+      try body(Pair(channel.sender, channel.receiver))
     }
   }
 }

@@ -152,8 +152,8 @@ struct SelectPair: ~Copyable, Sendable {
     var tasks: [Task<Void, Never>] = []
     for _ in 0..<receivers {
       tasks.append(
-        spawnTask(owning: rx.clone()) { receiver in
-          var iterator = receiver.messages().makeAsyncIterator()
+        Task(taking: rx.clone()) { receiver in
+          var iterator = receiver.clone().messages().makeAsyncIterator()
           if let value = try? await iterator.next() { got.note(value) }
         })
     }

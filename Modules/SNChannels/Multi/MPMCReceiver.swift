@@ -7,7 +7,7 @@ import Synchronization
 /// element goes to exactly one receiver. When the last receiver is dropped,
 /// or any receiver calls ``close()``, later sends fail with
 /// ``ChannelError/closed``.
-public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
+public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sendable {
   @usableFromInline let ring: _SlotRing<Element>
 
   init(_ ring: _SlotRing<Element>) { self.ring = ring }
@@ -43,36 +43,10 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
   @inlinable
   public func receive() throws(ChannelError) -> Element {
     if let element = try ring.popShared() { return element }
-    return try receiveSlow(deadline: nil)
-  }
-
-  /// Receives, waiting at most `timeout`.
-  ///
-  /// - Parameter timeout: The longest wait.
-  /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  @inlinable
-  public func receive(timeout: Duration) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  /// Receives, waiting until a `MonotonicClock` deadline.
-  ///
-  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
-  /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  @inlinable
-  public func receive(deadline: UInt64) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: deadline)
-  }
-
-  @inlinable
-  func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
     let ring = ring
-    return try _blockingLoop(
-      events: ring.control.receiverEvents, control: ring.control, deadline: deadline,
-      attempt: { () throws(ChannelError) -> Element? in try ring.popShared() },
-      ready: ring.readyToReceive)
+    return try receiveWaitPoint.block(deadline: nil) { () throws(ChannelError) -> Element? in
+      try ring.popShared()
+    }
   }
 
   /// Moves up to `maxCount` ready elements into `buffer` (appending),
@@ -90,32 +64,15 @@ public struct MPMCReceiver<Element: Sendable>: ~Copyable, Sendable {
     try ring.popShared(into: &buffer, maxCount: maxCount)
   }
 
-  /// Moves at least one and up to `maxCount` elements into `buffer`,
-  /// waiting while the channel is empty.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where received elements are appended.
-  ///   - maxCount: The most elements to take; at least 1.
-  /// - Returns: How many were appended (at least 1).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
-  ///   channel is drained.
-  @inlinable
-  public func receive(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int {
-    precondition(maxCount >= 1, "maxCount must be at least 1")
-    let ring = ring
-    return try _blockingLoop(
-      events: ring.control.receiverEvents, control: ring.control, deadline: nil,
-      attempt: { () throws(ChannelError) -> Int? in
-        let count = try ring.popShared(into: &buffer, maxCount: maxCount)
-        return count > 0 ? count : nil
-      },
-      ready: ring.readyToReceive)
-  }
-
   /// Closes the channel for sending, for every sender: later sends fail with
   /// ``ChannelError/closed``. Queued elements can still be received.
-  public func close() { ring.control.closeForSending() }
+  public func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.
   public var stats: ChannelStats { ring.control.stats() }
+
+  /// Where a receive that must wait for an element waits, as of now.
+  public var receiveWaitPoint: EndpointWaitPoint {
+    EndpointWaitPoint(ring.control, .sharedElements(ring))
+  }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// slots with plain stores instead of compare-and-swap. Dropping it (or
 /// calling ``close()``) makes every later send fail with
 /// ``ChannelError/closed``.
-public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
+public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @unchecked Sendable {
   @usableFromInline let ring: _SlotRing<Element>
   @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
   @usableFromInline let capacity: Int
@@ -65,40 +65,7 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @inlinable
   public mutating func receive() throws(ChannelError) -> Element {
     if let element = try tryReceive() { return element }
-    return try receiveSlow(deadline: nil)
-  }
-
-  /// Receives, waiting at most `timeout`.
-  ///
-  /// - Parameter timeout: The longest wait.
-  /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  @inlinable
-  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  /// Receives, waiting until a `MonotonicClock` deadline.
-  ///
-  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
-  /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  @inlinable
-  public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: deadline)
-  }
-
-  @inlinable
-  mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
-    let ring = ring
-    let position = head
-    return try _blockingLoop(
-      events: ring.control.receiverEvents, control: ring.control, deadline: deadline,
-      attempt: { () throws(ChannelError) -> Element? in try tryReceive() },
-      ready: {
-        ring.control.receiverEvents.isFlagSet
-          || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
-      })
+    return try _receiveBlocking(deadline: nil)
   }
 
   /// Moves up to `maxCount` published elements into `buffer` (appending);
@@ -143,38 +110,15 @@ public struct MPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     return count
   }
 
-  /// Moves at least one and up to `maxCount` elements into `buffer`,
-  /// waiting while the channel is empty.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where received elements are appended.
-  ///   - maxCount: The most elements to take; at least 1.
-  /// - Returns: How many were appended (at least 1).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
-  ///   channel is drained.
-  @inlinable
-  public mutating func receive(
-    into buffer: inout [Element], maxCount: Int
-  ) throws(ChannelError) -> Int {
-    precondition(maxCount >= 1, "maxCount must be at least 1")
-    let ring = ring
-    let position = head
-    return try _blockingLoop(
-      events: ring.control.receiverEvents, control: ring.control, deadline: nil,
-      attempt: { () throws(ChannelError) -> Int? in
-        let count = try tryReceive(into: &buffer, maxCount: maxCount)
-        return count > 0 ? count : nil
-      },
-      ready: {
-        ring.control.receiverEvents.isFlagSet
-          || ring.sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
-      })
-  }
-
   /// Closes the channel for sending: later sends fail with
   /// ``ChannelError/closed``. Elements already queued can still be received.
-  public mutating func close() { ring.control.closeForSending() }
+  public mutating func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.
   public var stats: ChannelStats { ring.control.stats() }
+
+  /// Where a receive that must wait for an element waits, as of now.
+  public var receiveWaitPoint: EndpointWaitPoint {
+    EndpointWaitPoint(ring.control, .slotElement(sequence: ring.sequence(head), position: head))
+  }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// Noncopyable and `Sendable`: make one per producer with ``clone()`` and
 /// move each to its thread. When the last sender is dropped (or closed), the
 /// receivers drain what was sent and then see ``ChannelError/closed``.
-public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
+public struct MultiSender<Element: Sendable>: SendingEndpoint, ~Copyable, Sendable {
   @usableFromInline let ring: _SlotRing<Element>
 
   init(_ ring: _SlotRing<Element>) { self.ring = ring }
@@ -80,30 +80,6 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
     }
   }
 
-  /// Sends, waiting at most `timeout` for room.
-  ///
-  /// - Parameters:
-  ///   - element: The element to send.
-  ///   - timeout: The longest wait.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
-  @inlinable
-  public func send(_ element: consuming Element, timeout: Duration) throws(SendError<Element>) {
-    try ring.sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  /// Sends, waiting until a `MonotonicClock` deadline for room.
-  ///
-  /// - Parameters:
-  ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on `MonotonicClock`.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
-  @inlinable
-  public func send(_ element: consuming Element, deadline: UInt64) throws(SendError<Element>) {
-    try ring.sendBlocking(element, deadline: deadline)
-  }
-
   /// Sends as many elements of `elements` as fit now, in order, claiming
   /// their slots with one compare-and-swap; never blocks.
   ///
@@ -119,21 +95,12 @@ public struct MultiSender<Element: Sendable>: ~Copyable, Sendable {
     try ring.trySend(contentsOf: elements)
   }
 
-  /// Sends every element of `elements` in order (other producers' elements
-  /// may interleave between batches), waiting for room as needed.
-  ///
-  /// - Parameter elements: The elements to send.
-  /// - Throws: ``ChannelError/closed`` if the receivers go away first; its
-  ///   ``ChannelError/transferred`` tells how many were sent before that.
-  @inlinable
-  public func send<C: Collection>(
-    contentsOf elements: C
-  ) throws(ChannelError) where C.Element == Element {
-    try ring.sendBlocking(contentsOf: elements)
-  }
-
-  /// Drops this sender; the same as letting it go out of scope.
+  /// Gives up this sender, as dropping it does: once no sender is left,
+  /// receivers drain what was sent and then see ``ChannelError/closed``.
   public consuming func close() {}
+
+  /// Where a send that must wait for room waits, as of now.
+  public var sendWaitPoint: EndpointWaitPoint { EndpointWaitPoint(ring.control, .sharedRoom(ring)) }
 
   /// The channel's counters.
   public var stats: ChannelStats { ring.control.stats() }

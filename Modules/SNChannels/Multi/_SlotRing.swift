@@ -243,29 +243,6 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     }
   }
 
-  @inlinable
-  func sendBlocking<C: Collection>(
-    contentsOf elements: C
-  ) throws(ChannelError) where C.Element == Element {
-    var remaining = elements[...]
-    var sent = 0
-    while !remaining.isEmpty {
-      do {
-        let count = try _blockingLoop(
-          events: control.senderEvents, control: control, deadline: nil,
-          attempt: { () throws(ChannelError) -> Int? in
-            let count = try trySend(contentsOf: remaining)
-            return count > 0 ? count : nil
-          },
-          ready: readyToSend)
-        remaining = remaining.dropFirst(count)
-        sent += count
-      } catch {
-        throw error.with(transferred: sent)
-      }
-    }
-  }
-
   // MARK: Receiving, many receivers (MPMC)
 
   @inlinable @inline(__always)

@@ -8,7 +8,7 @@ import Synchronization
 /// closure (later use in the spawning scope is a compile error). Dropping it
 /// (or calling ``close()``) makes every later send fail with
 /// ``ChannelError/closed``; elements still queued when the channel goes away are destroyed.
-public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
+public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int
@@ -54,7 +54,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   }
 
   deinit {
-    storage.control.closeForSending()
+    storage.control.markReceiversGone()
   }
 
   /// Receives without blocking.
@@ -91,39 +91,7 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
   @inlinable
   public mutating func receive() throws(ChannelError) -> Element {
     if let element = try tryReceive() { return element }
-    return try receiveSlow(deadline: nil)
-  }
-
-  /// Receives, waiting at most `timeout`.
-  ///
-  /// - Parameter timeout: The longest wait.
-  /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/timedOut``, or ``ChannelError/closed`` once the
-  ///   sender is gone and the channel is drained.
-  @inlinable
-  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  /// Receives, waiting until a `MonotonicClock` deadline.
-  ///
-  /// - Parameter deadline: Nanoseconds on `MonotonicClock`.
-  /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  @inlinable
-  public mutating func receive(deadline: UInt64) throws(ChannelError) -> Element {
-    try receiveSlow(deadline: deadline)
-  }
-
-  @inlinable
-  mutating func receiveSlow(deadline: UInt64?) throws(ChannelError) -> Element {
-    let tail = sharedTail
-    let position = head
-    let receivers = receivers
-    return try _blockingLoop(
-      events: receivers, control: storage.control, deadline: deadline,
-      attempt: { () throws(ChannelError) -> Element? in try tryReceive() },
-      ready: { tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet })
+    return try _receiveBlocking(deadline: nil)
   }
 
   /// How many elements can be read now, at most `maxCount`; refreshes the
@@ -254,38 +222,17 @@ public struct SPSCReceiver<Element: Sendable>: ~Copyable, @unchecked Sendable {
     try readable(upTo: maxCount)
   }
 
-  /// Moves at least one and up to `maxCount` elements into `buffer`,
-  /// waiting while the channel is empty.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where received elements are appended.
-  ///   - maxCount: The most elements to take; at least 1.
-  /// - Returns: How many were appended (at least 1).
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
-  ///   channel is drained.
-  @inlinable
-  public mutating func receive(
-    into buffer: inout [Element], maxCount: Int
-  ) throws(ChannelError) -> Int {
-    precondition(maxCount >= 1, "maxCount must be at least 1")
-    let tail = sharedTail
-    let position = head
-    let receivers = receivers
-    return try _blockingLoop(
-      events: receivers, control: storage.control, deadline: nil,
-      attempt: { () throws(ChannelError) -> Int? in
-        let count = try tryReceive(into: &buffer, maxCount: maxCount)
-        return count > 0 ? count : nil
-      },
-      ready: { tail.pointee.load(ordering: .acquiring) != position || receivers.isFlagSet })
-  }
-
   /// Closes the channel for sending: later sends fail with
   /// ``ChannelError/closed``. Elements already queued can still be received.
   public mutating func close() {
-    storage.control.closeForSending()
+    storage.control.markReceiversGone()
   }
 
   /// The channel's counters.
   public var stats: ChannelStats { storage.control.stats() }
+
+  /// Where a receive that must wait for an element waits, as of now.
+  public var receiveWaitPoint: EndpointWaitPoint {
+    EndpointWaitPoint(storage.control, .spscElements(tail: sharedTail, position: head))
+  }
 }

@@ -7,10 +7,10 @@ import Synchronization
 /// through one `var`. Capture that `var` in a `sending` closure
 /// (`OSThread.spawn(name:cpu:_:)`, `Task { }`) to move it to another
 /// thread; any later use in the spawning scope is then a compile error
-/// ("sending ... risks causing data races"). Dropping it (or calling
-/// ``close()``) tells the receiver that no more elements will come; the
+/// ("sending ... risks causing data races"). Dropping it (or consuming it
+/// with ``close()``) tells the receiver that no more elements will come; the
 /// receiver still gets everything already sent.
-public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
+public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
   @usableFromInline let mask: Int
@@ -54,7 +54,7 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   }
 
   deinit {
-    storage.control.closeForReceiving()
+    storage.control.markSendersGone()
   }
 
   /// Sends without blocking.
@@ -130,8 +130,10 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     return .sent
   }
 
-  /// ``offer(_:)`` for a receiver that never sleeps on this channel: the
-  /// same, minus the check for a sleeping receiver after publishing.
+  /// Sends without blocking, to a receiver that never sleeps on this
+  /// channel: ``trySend(_:)`` minus the check for a sleeping receiver after
+  /// publishing, handing the element back instead of throwing (a throw calls
+  /// a runtime hook, which a producer retrying on a full lane pays each time).
   ///
   /// For the worker pool's lanes, whose receiver polls with non-blocking
   /// receives and sleeps on the pool's own doorbell, which the submitter
@@ -151,70 +153,10 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
   public mutating func send(_ element: consuming Element) throws(SendError<Element>) {
     switch push(element) {
     case .sent: return
-    case .full(let element): try sendSlow(element, deadline: nil)
+    case .full(let element): try _sendBlocking(element, deadline: nil)
     case .closed(let element):
       storage.control.countSendError(.closed)
       throw SendError(reason: ChannelError(.closed), element: element)
-    }
-  }
-
-  /// Sends, waiting at most `timeout` for room.
-  ///
-  /// - Parameters:
-  ///   - element: The element to send.
-  ///   - timeout: The longest wait.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
-  @inlinable
-  public mutating func send(
-    _ element: consuming Element, timeout: Duration
-  ) throws(SendError<Element>) {
-    try sendSlow(element, deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  /// Sends, waiting until the `MonotonicClock` deadline for room.
-  ///
-  /// - Parameters:
-  ///   - element: The element to send.
-  ///   - deadline: Nanoseconds on `MonotonicClock`.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
-  @inlinable
-  public mutating func send(
-    _ element: consuming Element, deadline: UInt64
-  ) throws(SendError<Element>) {
-    try sendSlow(element, deadline: deadline)
-  }
-
-  @inlinable
-  mutating func sendSlow(_ element: consuming Element, deadline: UInt64?) throws(SendError<Element>)
-  {
-    var pending: Element? = element
-    let control = storage.control
-    let head = sharedHead
-    let position = tail
-    let mask = mask
-    do {
-      _ = try _blockingLoop(
-        events: control.senderEvents, control: control, deadline: deadline,
-        attempt: { () throws(ChannelError) -> Bool? in
-          switch push(pending.take()!) {
-          case .sent: return true
-          case .full(let element):
-            pending = element
-            return nil
-          case .closed(let element):
-            pending = element
-            throw .closed
-          }
-        },
-        ready: {
-          control.isClosedForSending
-            || position &- head.pointee.load(ordering: .acquiring) <= mask
-        })
-    } catch {
-      control.countSendError(error.code)
-      throw SendError(reason: error, element: pending.take()!)
     }
   }
 
@@ -255,48 +197,14 @@ public struct SPSCSender<Element: Sendable>: ~Copyable, @unchecked Sendable {
     return count
   }
 
-  /// Sends every element of `elements` in order, waiting for room as needed.
-  ///
-  /// - Parameter elements: The elements to send.
-  /// - Throws: ``ChannelError/closed`` if the receiver goes away first; its
-  ///   ``ChannelError/transferred`` tells how many were sent before that.
-  @inlinable
-  public mutating func send<C: Collection>(
-    contentsOf elements: C
-  ) throws(ChannelError) where C.Element == Element {
-    var remaining = elements[...]
-    var sent = 0
-    let control = storage.control
-    let head = sharedHead
-    let mask = mask
-    while !remaining.isEmpty {
-      do {
-        let position = tail
-        let count = try _blockingLoop(
-          events: control.senderEvents, control: control, deadline: nil,
-          attempt: { () throws(ChannelError) -> Int? in
-            let count = try trySend(contentsOf: remaining)
-            return count > 0 ? count : nil
-          },
-          ready: {
-            control.isClosedForSending
-              || position &- head.pointee.load(ordering: .acquiring) <= mask
-          })
-        remaining = remaining.dropFirst(count)
-        sent += count
-      } catch {
-        throw error.with(transferred: sent)
-      }
-    }
-  }
+  /// Closes the channel from the sending side and gives up the sender, as
+  /// dropping it does: the receiver drains what was sent, then sees
+  /// ``ChannelError/closed``.
+  public consuming func close() {}
 
-  /// Closes the channel from the sending side: the receiver drains what
-  /// was sent, then sees ``ChannelError/closed``; later sends through this
-  /// sender fail with ``ChannelError/closed``. Dropping the sender does the
-  /// same. Calling it again does nothing.
-  public mutating func close() {
-    storage.control.closeForReceiving()
-    storage.control.senderEvents.setFlagAndWakeAll()
+  /// Where a send that must wait for room waits, as of now.
+  public var sendWaitPoint: EndpointWaitPoint {
+    EndpointWaitPoint(storage.control, .spscRoom(head: sharedHead, position: tail, mask: mask))
   }
 
   /// The channel's counters.

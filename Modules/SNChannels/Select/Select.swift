@@ -1,43 +1,6 @@
 import SNAtomics
 import Synchronization
 
-/// A receiving endpoint that ``Select`` can wait on together with others:
-/// ``SPSCReceiver``, ``MPSCReceiver`` and ``MPMCReceiver``.
-public protocol SelectableReceiver: ~Copyable {
-  /// The type of the elements received.
-  associatedtype Element: Sendable
-
-  /// Receives without blocking.
-  ///
-  /// - Returns: An element, or `nil` if none is ready now.
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
-  mutating func tryReceive() throws(ChannelError) -> Element?
-
-  /// The channel side `select` registers its waiter with.
-  var selectSource: SelectSource { get }
-}
-
-/// The receiving side of a channel, as ``Select`` waits on it. Opaque: only
-/// the library's receivers make one.
-public struct SelectSource: Sendable {
-  let control: _ChannelControl
-}
-
-extension SPSCReceiver: SelectableReceiver {
-  /// The channel side `select` registers its waiter with.
-  public var selectSource: SelectSource { SelectSource(control: storage.control) }
-}
-
-extension MPSCReceiver: SelectableReceiver {
-  /// The channel side `select` registers its waiter with.
-  public var selectSource: SelectSource { SelectSource(control: ring.control) }
-}
-
-extension MPMCReceiver: SelectableReceiver {
-  /// The channel side `select` registers its waiter with.
-  public var selectSource: SelectSource { SelectSource(control: ring.control) }
-}
-
 /// Which of two receivers ``Select`` took an element from, with the element.
 @frozen
 public enum Selected2<First: Sendable, Second: Sendable>: Sendable {
@@ -96,11 +59,12 @@ public enum Select {
   ///   - second: Another receiver (of any kind and element type).
   /// - Returns: The element and which receiver it came from.
   /// - Throws: ``ChannelError/closed`` once both are closed and drained.
-  public static func receive<A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable>(
+  public static func receive<A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable>(
     from first: inout A, _ second: inout B
   ) throws(ChannelError) -> Selected2<A.Element, B.Element> {
     var result: Selected2<A.Element, B.Element>?
-    try _selectBlocking([first.selectSource, second.selectSource]) { (arm) throws(ChannelError) in
+    try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint]) {
+      (arm) throws(ChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
       default: result = try second.tryReceive().map { .second($0) }
@@ -119,13 +83,13 @@ public enum Select {
   /// - Returns: The element and which receiver it came from.
   /// - Throws: ``ChannelError/closed`` once all are closed and drained.
   public static func receive<
-    A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable,
-    C: SelectableReceiver & ~Copyable
+    A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
+    C: ReceivingEndpoint & ~Copyable
   >(
     from first: inout A, _ second: inout B, _ third: inout C
   ) throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element> {
     var result: Selected3<A.Element, B.Element, C.Element>?
-    try _selectBlocking([first.selectSource, second.selectSource, third.selectSource]) {
+    try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint]) {
       (arm) throws(ChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
@@ -148,13 +112,13 @@ public enum Select {
   ///   ``ChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
     public static func receive<
-      A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable
+      A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable
     >(
       from first: inout A, _ second: inout B
     ) async throws(ChannelError) -> Selected2<A.Element, B.Element>
   {
     var result: Selected2<A.Element, B.Element>?
-    try await _selectSuspending([first.selectSource, second.selectSource]) {
+    try await _selectSuspending([first.receiveWaitPoint, second.receiveWaitPoint]) {
       (arm) throws(ChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
@@ -177,14 +141,16 @@ public enum Select {
   ///   ``ChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
     public static func receive<
-      A: SelectableReceiver & ~Copyable, B: SelectableReceiver & ~Copyable,
-      C: SelectableReceiver & ~Copyable
+      A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
+      C: ReceivingEndpoint & ~Copyable
     >(
       from first: inout A, _ second: inout B, _ third: inout C
     ) async throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element>
   {
     var result: Selected3<A.Element, B.Element, C.Element>?
-    try await _selectSuspending([first.selectSource, second.selectSource, third.selectSource]) {
+    try await _selectSuspending([
+      first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint,
+    ]) {
       (arm) throws(ChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
@@ -233,7 +199,7 @@ func _scan(
 /// element's wake-up may go to another receiver of an MPMC arm (issue 15,
 /// item 1; see `_SlotRing.readyToReceive()`). Called after the waiter is
 /// registered and fenced, so a publish whose notify missed it is seen here.
-func _sendInFlight(_ sources: [SelectSource], open: [Bool]) -> Bool {
+func _sendInFlight(_ sources: [EndpointWaitPoint], open: [Bool]) -> Bool {
   for arm in sources.indices where open[arm] {
     let control = sources[arm].control
     if control.tail.pointee.load(ordering: .relaxed)
@@ -247,7 +213,7 @@ func _sendInFlight(_ sources: [SelectSource], open: [Bool]) -> Bool {
 
 /// A waiter that fired from arm `tag` but took its element elsewhere (or
 /// nothing) passes the wake-up on, so another waiter of that arm gets it.
-private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [SelectSource]) {
+private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [EndpointWaitPoint]) {
   if case .fired(let tag) = waiter.phase, tag >= 0, tag != chosen {
     let control = sources[tag].control
     control.receiverEvents.notify(control.fence)
@@ -255,7 +221,7 @@ private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [SelectSource]) {
 }
 
 func _selectBlocking(
-  _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
+  _ sources: [EndpointWaitPoint], attempt: (Int) throws(ChannelError) -> Bool
 ) throws(ChannelError) {
   var open = [Bool](repeating: true, count: sources.count)
   let start = _nextSelectStart()
@@ -308,7 +274,7 @@ func _selectBlocking(
 
 nonisolated(nonsending)
   func _selectSuspending(
-    _ sources: [SelectSource], attempt: (Int) throws(ChannelError) -> Bool
+    _ sources: [EndpointWaitPoint], attempt: (Int) throws(ChannelError) -> Bool
   ) async throws(ChannelError)
 {
   var open = [Bool](repeating: true, count: sources.count)

@@ -30,7 +30,7 @@ import Synchronization
 /// each call starts its scan at a different receiver (no receiver starves),
 /// a closed and drained receiver drops out, and when all have, the call
 /// throws ``ChannelError/closed``.
-public struct SelectGroup<Receiver: SelectableReceiver & ~Copyable>: ~Copyable {
+public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   private var storage: UnsafeMutablePointer<Receiver>
   private var capacity: Int
   /// The number of receivers in the group.
@@ -143,8 +143,8 @@ public struct SelectGroup<Receiver: SelectableReceiver & ~Copyable>: ~Copyable {
     return (chosen, element!)
   }
 
-  private var sources: [SelectSource] {
-    (0..<count).map { storage[$0].selectSource }
+  private var sources: [EndpointWaitPoint] {
+    (0..<count).map { storage[$0].receiveWaitPoint }
   }
 }
 

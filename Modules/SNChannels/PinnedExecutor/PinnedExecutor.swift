@@ -156,7 +156,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     gate.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing)
     var backoff = Backoff()
     while gate.load(ordering: .acquiring) != Self.closedBit { backoff.snooze() }
-    jobs.ring.control.closeForReceiving()
+    jobs.ring.control.markSendersGone()
   }
 
   /// Stops accepting jobs, lets the worker run every job already queued,

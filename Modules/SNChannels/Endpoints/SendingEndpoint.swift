@@ -1,0 +1,108 @@
+/// A sending endpoint of any channel kind: ``SPSCSender`` and ``MultiSender``
+/// (the sender of MPSC and MPMC channels).
+///
+/// The kinds differ in their rings; everything above the ring is written
+/// once over this protocol: sends with a timeout or a deadline, async sends,
+/// batch sends, and moving an endpoint into a task
+/// (``_Concurrency/Task/init(taking:priority:operation:)``). The
+/// requirements are the operations each kind implements itself, on its hot
+/// path: `@inlinable` on the concrete type, so a call specialises in the
+/// caller's module, also through a generic function.
+///
+/// Write generic code against it when one function should serve every kind:
+///
+/// ```swift
+/// func produce<S: SendingEndpoint & ~Copyable>(
+///   _ values: [S.Element], into sender: inout S
+/// ) throws(ChannelError) {
+///   try sender.send(contentsOf: values)
+/// }
+/// ```
+///
+/// Only the library's endpoints conform: a conformer must make an
+/// ``EndpointWaitPoint``, which is opaque.
+public protocol SendingEndpoint: ~Copyable {
+  /// The type of the elements sent.
+  associatedtype Element: Sendable
+
+  /// Sends without blocking.
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/full`` or
+  ///   ``ChannelError/closed``, holding `element`.
+  mutating func trySend(_ element: consuming Element) throws(SendError<Element>)
+
+  /// Sends as many elements of `elements` as fit now, in order; never blocks.
+  ///
+  /// - Parameter elements: The elements to send.
+  /// - Returns: How many were sent: a prefix of `elements`.
+  /// - Throws: ``ChannelError/closed`` if the receivers are gone (nothing sent).
+  mutating func trySend<C: Collection>(
+    contentsOf elements: C
+  ) throws(ChannelError) -> Int where C.Element == Element
+
+  /// Sends, blocking the thread while the channel is full.
+  ///
+  /// - Parameter element: The element to send.
+  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  mutating func send(_ element: consuming Element) throws(SendError<Element>)
+
+  /// Gives up this sender, as dropping it does: once no sender is left,
+  /// receivers drain what was sent and then see ``ChannelError/closed``.
+  consuming func close()
+
+  /// Whether the receivers are closed or gone (sends would fail).
+  var isClosed: Bool { get }
+
+  /// The channel's counters.
+  var stats: ChannelStats { get }
+
+  /// Where a send that must wait for room waits, as of now.
+  var sendWaitPoint: EndpointWaitPoint { get }
+}
+
+/// A receiving endpoint of any channel kind: ``SPSCReceiver``,
+/// ``MPSCReceiver`` and ``MPMCReceiver``.
+///
+/// Everything above the ring is written once over this protocol: receives
+/// with a timeout or a deadline, async and batch receives, the
+/// `AsyncSequence` ``ChannelMessages``, ``Select`` and ``SelectGroup``. The
+/// requirements are the operations each kind implements on its hot path.
+///
+/// Only the library's endpoints conform: a conformer must make an
+/// ``EndpointWaitPoint``, which is opaque.
+public protocol ReceivingEndpoint: ~Copyable {
+  /// The type of the elements received.
+  associatedtype Element: Sendable
+
+  /// Receives without blocking.
+  ///
+  /// - Returns: An element, or `nil` if none is ready now.
+  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
+  mutating func tryReceive() throws(ChannelError) -> Element?
+
+  /// Moves up to `maxCount` ready elements into `buffer` (appending); never blocks.
+  ///
+  /// - Parameters:
+  ///   - buffer: Where received elements are appended.
+  ///   - maxCount: The most elements to take.
+  /// - Returns: How many were appended (0 if none is ready now).
+  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
+  mutating func tryReceive(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int
+
+  /// Receives, blocking the thread while the channel is empty.
+  ///
+  /// - Returns: An element.
+  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
+  mutating func receive() throws(ChannelError) -> Element
+
+  /// Closes the channel for sending: later sends fail with
+  /// ``ChannelError/closed``; elements already queued can still be received.
+  mutating func close()
+
+  /// The channel's counters.
+  var stats: ChannelStats { get }
+
+  /// Where a receive that must wait for an element waits, as of now.
+  var receiveWaitPoint: EndpointWaitPoint { get }
+}
