@@ -195,7 +195,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
     let consumer: Task<Int, Never>
     do {
       let channel = Channel<Int>.rendezvous()
-      consumer = spawnTask(taking: channel.receiver.clone()) { rx in
+      consumer = Task(taking: channel.receiver.clone()) { rx in
         var sum = 0
         while let value = try? await rx.receive() { sum += value }
         return sum
