@@ -15,7 +15,7 @@ import Synchronization
 /// ```swift
 /// let channel = try Channel<String>.broadcast(capacity: 64)
 /// let audit = channel.receiver.subscribe()   // starts at the next message
-/// channel.sender.send("deploy started")
+/// try channel.sender.send("deploy started")
 /// ```
 @frozen
 public struct BroadcastChannel<Element: Sendable>: ~Copyable {

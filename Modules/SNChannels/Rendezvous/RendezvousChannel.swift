@@ -11,12 +11,18 @@ import SNAtomics
 /// multi-producer, multi-consumer).
 ///
 /// ```swift
-/// let channel = Channel<Int>.rendezvous()
-/// let receiver = channel.receiver
-/// let consumer = OSThread.spawn(taking: receiver) { rx in
-///   while let job = try? rx.receive() { print(job) }
-/// }
-/// for job in 0..<3 { try channel.sender.send(job) }  // each returns once taken
+/// let sender: RendezvousSender<Int>
+/// let consumer: OSThread
+/// do {
+///   let channel = Channel<Int>.rendezvous()
+///   sender = channel.sender.clone()
+///   consumer = OSThread.spawn(taking: channel.receiver.clone()) { rx in
+///     while let job = try? rx.receive() { print(job) }
+///   }
+/// }  // the first sender and receiver go here
+/// for job in 0..<3 { try sender.send(job) }  // each returns once a receiver has it
+/// sender.close()
+/// consumer.join()
 /// ```
 @frozen
 public struct RendezvousChannel<Element: Sendable>: ~Copyable {
