@@ -102,3 +102,24 @@ final class Scratch {
     }
   }
 }
+
+@Suite struct ForceSendTests {
+  @Test func evictsTheOldestAndHandsItOver() throws {
+    let tracker = LifetimeTracker()
+    do {
+      let channel = try Channel<Tracked>.mpmc(capacity: 2)
+      let evictor = channel.receiver.clone()
+      var evicted: [Int] = []
+      for value in 0..<5 {
+        try channel.sender.forceSend(tracker.instance(value), evictingThrough: evictor) {
+          evicted.append($0.payload)
+        }
+      }
+      #expect(evicted == [0, 1, 2])
+      #expect(try channel.receiver.tryReceive()?.payload == 3)
+      #expect(try channel.receiver.tryReceive()?.payload == 4)
+      #expect(try channel.receiver.tryReceive() == nil)
+    }
+    #expect(tracker.liveCount == 0)
+  }
+}
