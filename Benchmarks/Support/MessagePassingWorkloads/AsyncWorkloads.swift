@@ -133,7 +133,6 @@ public func syncToAsyncHop(rounds: Int) async -> UInt64 {
       precondition(try! pair.rx.receive() == round)
     }
     result.store(now() - start)
-    pair.tx.close()
   }
   // Never block a cooperative thread (join is a blocking wait): with two
   // cores the pool has two threads, and the echo task needs one of them.

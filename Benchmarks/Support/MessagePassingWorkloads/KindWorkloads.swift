@@ -43,12 +43,12 @@ public func rendezvousStream(count: Int) -> UInt64 {
 public func rendezvousPingPong(rounds: Int) -> UInt64 {
   let ping = Channel<UInt64>.rendezvous()
   let pong = Channel<UInt64>.rendezvous()
-  let echo = OSThread.spawn(taking: KindBox((ping.receiver.clone(), pong.sender.clone()))) { box in
-    let (rx, tx) = box.take()
+  let ends = RendezvousEchoEnds(rx: ping.receiver.clone(), tx: pong.sender.clone())
+  let echo = OSThread.spawn(taking: ends) { ends in
     for expected in 1...UInt64(rounds) {
-      let value = try! rx.receive()
+      let value = try! ends.rx.receive()
       precondition(value == expected, "rendezvous echo: got \(value), expected \(expected)")
-      try! tx.send(value)
+      try! ends.tx.send(value)
     }
   }
   let start = now()
@@ -60,6 +60,22 @@ public func rendezvousPingPong(rounds: Int) -> UInt64 {
   let elapsed = now() &- start
   echo.join()
   return elapsed
+}
+
+/// The echo thread's two endpoints.
+struct RendezvousEchoEnds: ~Copyable, Sendable {
+  var rx: RendezvousReceiver<UInt64>
+  var tx: RendezvousSender<UInt64>
+}
+
+/// A request carrying its reply's one-shot sender.
+final class OneshotRequest: @unchecked Sendable {
+  let value: UInt64
+  var reply: OneshotSender<UInt64>?
+  init(_ value: UInt64, _ reply: consuming OneshotSender<UInt64>) {
+    self.value = value
+    self.reply = consume reply
+  }
 }
 
 /// Creates, sends and receives `count` one-shots on one thread (`oneshot-local`).
@@ -83,19 +99,16 @@ public func oneshotLocal(count: Int) -> UInt64 {
 /// the one-shot (`oneshot-pingpong`, as the Rust peer with crossbeam
 /// `bounded(1)` carrying the reply senders).
 public func oneshotPingPong(rounds: Int) -> UInt64 {
-  let requests = try! Channel<KindBox<(UInt64, OneshotSender<UInt64>)>>.spsc(capacity: 1)
+  let requests = try! Channel<OneshotRequest>.spsc(capacity: 1)
   let echo = OSThread.spawn(taking: requests.receiver) { rx in
-    while let box = try? rx.receive() {
-      let (value, reply) = box.take()
-      try! reply.send(value)
-    }
+    while let request = try? rx.receive() { try! request.reply.take()!.send(request.value) }
   }
   var tx = requests.sender
   let start = now()
   for value in 1...UInt64(rounds) {
     let channel = Channel<UInt64>.oneshot()
     var rx = channel.receiver
-    try! tx.send(KindBox((value, channel.sender)))
+    try! tx.send(OneshotRequest(value, channel.sender))
     let back = try! rx.receive()
     precondition(back == value, "oneshot pinger: got \(back), expected \(value)")
   }

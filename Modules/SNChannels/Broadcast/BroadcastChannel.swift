@@ -25,6 +25,7 @@ public struct BroadcastChannel<Element: Sendable>: ~Copyable {
   /// ``BroadcastReceiver/subscribe()`` make more.
   public var receiver: BroadcastReceiver<Element>
 
+  @usableFromInline
   init(capacity: Int, strategy: WaitStrategy) {
     let core = _BroadcastCore<Element>(capacity: capacity, strategy: strategy)
     sender = BroadcastSender(core)
@@ -55,13 +56,15 @@ extension Channel {
 /// Compare with the static members (`error == .lagged`); equality looks only
 /// at the kind of failure, not at ``missed``.
 public struct BroadcastError: Error, Hashable, CustomStringConvertible {
+  @usableFromInline
   enum Code: Hashable, Sendable { case lagged, closed, timedOut, cancelled }
 
-  let code: Code
+  @usableFromInline let code: Code
 
   /// For ``lagged``, how many messages this receiver missed; 0 otherwise.
   public let missed: UInt64
 
+  @usableFromInline
   init(_ code: Code, missed: UInt64 = 0) {
     self.code = code
     self.missed = missed

@@ -9,13 +9,17 @@ import Synchronization
 /// ``BroadcastError/lagged`` with the number missed, and the next receive
 /// continues from the oldest message still in the ring.
 public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
-  let core: _BroadcastCore<Element>
-  var next: Int
-  /// Messages this receiver has received.
-  public private(set) var received: UInt64 = 0
-  /// Messages this receiver missed by lagging.
-  public private(set) var missed: UInt64 = 0
+  @usableFromInline let core: _BroadcastCore<Element>
+  @usableFromInline var next: Int
+  @usableFromInline var _received: UInt64 = 0
+  @usableFromInline var _missed: UInt64 = 0
 
+  /// Messages this receiver has received.
+  public var received: UInt64 { _received }
+  /// Messages this receiver missed by lagging.
+  public var missed: UInt64 { _missed }
+
+  @usableFromInline
   init(_ core: _BroadcastCore<Element>, next: Int) {
     self.core = core
     self.next = next
@@ -46,14 +50,14 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///   ``BroadcastError/closed`` once every sender is gone and everything
   ///   sent was read.
   /// - Complexity: O(1): one slot lock.
-  @inline(__always)
+  @inlinable @inline(__always)
   public mutating func tryReceive() throws(BroadcastError) -> Element? {
     // The close is loaded before the slot: every send before it is visible.
     let closed = core.isClosed
     switch core.read(next) {
     case .element(let element):
       next &+= 1
-      received &+= 1
+      _received &+= 1
       return element
     case .empty:
       if closed { throw .closed }
@@ -61,7 +65,7 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
     case .lagged(let newNext):
       let count = UInt64(newNext &- next)
       next = newNext
-      missed &+= count
+      _missed &+= count
       core.missed.wrappingAdd(count, ordering: .relaxed)
       throw BroadcastError(.lagged, missed: count)
     }
@@ -73,8 +77,10 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The message.
   /// - Throws: ``BroadcastError/lagged`` or ``BroadcastError/closed`` (see
   ///   ``tryReceive()``).
+  @inlinable
   public mutating func receive() throws(BroadcastError) -> Element {
-    try receiveBlocking(deadline: nil)
+    if let element = try tryReceive() { return element }
+    return try receiveBlocking(deadline: nil)
   }
 
   /// Receives the next message, blocking the thread for at most `timeout`.
@@ -93,10 +99,12 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The message.
   /// - Throws: ``BroadcastError/lagged``, ``BroadcastError/closed`` or
   ///   ``BroadcastError/cancelled``.
+  @inlinable
   nonisolated(nonsending)
     public mutating func receive() async throws(BroadcastError) -> Element
   {
-    try await receiveSuspending(deadline: nil)
+    if !Task.isCancelled, let element = try tryReceive() { return element }
+    return try await receiveSuspending(deadline: nil)
   }
 
   /// Receives the next message from async code, suspending the task for at
@@ -112,7 +120,8 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private mutating func receiveBlocking(deadline: UInt64?) throws(BroadcastError) -> Element {
+  @usableFromInline
+  mutating func receiveBlocking(deadline: UInt64?) throws(BroadcastError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
     let events = core.signal.events
     let fence = core.signal.fence
@@ -133,8 +142,9 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
     }
   }
 
+  @usableFromInline
   nonisolated(nonsending)
-    private mutating func receiveSuspending(deadline: UInt64?) async throws(BroadcastError)
+    mutating func receiveSuspending(deadline: UInt64?) async throws(BroadcastError)
     -> Element
   {
     while true {

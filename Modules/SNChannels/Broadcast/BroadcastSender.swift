@@ -9,8 +9,9 @@ import Synchronization
 /// dropped, receivers read what is left and then see
 /// ``BroadcastError/closed``.
 public struct BroadcastSender<Element: Sendable>: ~Copyable, Sendable {
-  let core: _BroadcastCore<Element>
+  @usableFromInline let core: _BroadcastCore<Element>
 
+  @usableFromInline
   init(_ core: _BroadcastCore<Element>) { self.core = core }
 
   deinit { core.releaseSender() }
@@ -44,7 +45,7 @@ public struct BroadcastSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `message`,
   ///   if no receiver is left.
   /// - Complexity: O(1): one fetch-add, one slot lock.
-  @inline(__always)
+  @inlinable @inline(__always)
   public func send(_ message: consuming Element) throws(SendError<Element>) {
     if let back = core.send(message) { throw SendError(reason: .closed, element: back) }
   }

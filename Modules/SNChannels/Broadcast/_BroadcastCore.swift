@@ -21,22 +21,24 @@ import Synchronization
 /// sender's acquiring-and-releasing decrement of `senders`: a receiver that
 /// loads `senders == 0` (acquiring) before it looks at its slot sees every
 /// element sent, so "closed and nothing at `next`" is final.
+@usableFromInline
 final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
-  let capacity: Int
-  let mask: Int
-  let strategy: WaitStrategy
-  let slots: UnsafeMutableRawPointer
-  let valueOffset: Int
-  let stride: Int
+  @usableFromInline let capacity: Int
+  @usableFromInline let mask: Int
+  @usableFromInline let strategy: WaitStrategy
+  @usableFromInline let slots: UnsafeMutableRawPointer
+  @usableFromInline let valueOffset: Int
+  @usableFromInline let stride: Int
   /// Next position to claim; written by senders.
-  let tail = PaddedAtomics<Int>(count: 1, initialValue: 0)
-  let senders = Atomic<Int>(1)
-  let receivers = Atomic<Int>(1)
-  let missed = Atomic<UInt64>(0)
-  let closedSends = Atomic<UInt64>(0)
+  @usableFromInline let tail = PaddedAtomics<Int>(count: 1, initialValue: 0)
+  @usableFromInline let senders = Atomic<Int>(1)
+  @usableFromInline let receivers = Atomic<Int>(1)
+  @usableFromInline let missed = Atomic<UInt64>(0)
+  @usableFromInline let closedSends = Atomic<UInt64>(0)
   /// "A new element or the close": every send notifies it.
-  let signal = _KindSignal()
+  @usableFromInline let signal = _KindSignal()
 
+  @usableFromInline
   init(capacity: Int, strategy: WaitStrategy) {
     self.capacity = capacity
     self.mask = capacity - 1
@@ -62,22 +64,22 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     slots.deallocate()
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   func lockWord(_ position: Int) -> UnsafeMutablePointer<Atomic<Bool>> {
     (slots + (position & mask) &* stride).assumingMemoryBound(to: Atomic<Bool>.self)
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   func position(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
     (slots + (position & mask) &* stride + 8).assumingMemoryBound(to: Atomic<Int>.self)
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   func value(_ position: Int) -> UnsafeMutablePointer<Element?> {
     (slots + (position & mask) &* stride + valueOffset).assumingMemoryBound(to: Element?.self)
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   func withSlotLock<Result>(_ position: Int, _ body: () -> Result) -> Result {
     let word = lockWord(position)
     if !word.pointee.weakCompareExchange(expected: false, desired: true, ordering: .acquiring)
@@ -95,12 +97,13 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     return body()
   }
 
+  @inlinable
   var isClosed: Bool { senders.load(ordering: .acquiring) == 0 }
 
   /// Writes `element` at a freshly claimed position; never waits.
   ///
   /// - Returns: `nil` when sent, or the element when no receiver is left.
-  @inline(__always)
+  @inlinable @inline(__always)
   func send(_ element: consuming Element) -> Element? {
     if receivers.load(ordering: .relaxed) == 0 {
       closedSends.wrappingAdd(1, ordering: .relaxed)
@@ -123,6 +126,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     return nil
   }
 
+  @usableFromInline
   enum Read {
     case element(Element)
     case empty
@@ -130,7 +134,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
   }
 
   /// Reads position `next` if it has been written.
-  @inline(__always)
+  @inlinable @inline(__always)
   func read(_ next: Int) -> Read {
     // A relaxed peek first: polling an empty slot does not take its lock.
     if position(next).pointee.load(ordering: .relaxed) < next { return .empty }
@@ -144,6 +148,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
   }
 
   /// Whether a waiting receiver at `next` must not sleep.
+  @inlinable
   func ready(_ next: Int) -> Bool {
     position(next).pointee.load(ordering: .acquiring) >= next || isClosed
   }

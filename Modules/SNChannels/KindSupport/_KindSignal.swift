@@ -18,11 +18,13 @@ import Synchronization
 /// runs the heavy fence before its re-check: the event count's Dekker
 /// argument (one of the two sees the other's store) covers both threads and
 /// tasks.
+@usableFromInline
 final class _KindSignal: @unchecked Sendable {
-  private let words: UnsafeMutableRawPointer
-  let queue: _WaiterQueue
-  let fence = AsymmetricFence.process
+  @usableFromInline let words: UnsafeMutableRawPointer
+  @usableFromInline let queue: _WaiterQueue
+  @usableFromInline let fence = AsymmetricFence.process
 
+  @usableFromInline
   init() {
     words = .allocate(byteCount: 16, alignment: 8)
     words.initializeMemory(as: Atomic<Int>.self, to: Atomic(0))
@@ -32,6 +34,7 @@ final class _KindSignal: @unchecked Sendable {
 
   deinit { words.deallocate() }
 
+  @inlinable
   var events: UnsafeEventCount {
     UnsafeEventCount(
       state: words.assumingMemoryBound(to: Atomic<Int>.self),
@@ -40,7 +43,7 @@ final class _KindSignal: @unchecked Sendable {
 
   /// Wakes every waiter, if any is counted in (a light fence and one load
   /// when nobody waits).
-  @inline(__always)
+  @inlinable @inline(__always)
   func notifyAll() { events.notify(fence, count: Int(Int32.max)) }
 
   /// Blocks the thread (spin, yield, park) until `attempt` returns a value
@@ -119,11 +122,15 @@ enum _KindWaitEnd<Result> {
 /// library's uninstrumented `Mutex` on Linux (see ``_SpinLocked``).
 /// Acquire on taking, release on leaving: whatever one holder wrote is seen
 /// by the next.
+@usableFromInline
+@frozen
 struct _KindLock: ~Copyable {
-  private let word = Atomic<Bool>(false)
+  @usableFromInline let word = Atomic<Bool>(false)
 
+  @usableFromInline
   init() {}
 
+  @inlinable
   func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure)
     -> Result
   {

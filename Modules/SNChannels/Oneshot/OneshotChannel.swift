@@ -27,6 +27,7 @@ public struct OneshotChannel<Element: Sendable>: ~Copyable {
   /// The receiver.
   public var receiver: OneshotReceiver<Element>
 
+  @usableFromInline
   init(strategy: WaitStrategy) {
     let core = _OneshotCore<Element>(strategy: strategy)
     sender = OneshotSender(core)
@@ -40,6 +41,7 @@ extension Channel {
   /// - Parameter waitStrategy: How a blocking receive waits.
   /// - Returns: The sender and the receiver.
   /// - Complexity: O(1); one allocation.
+  @inlinable
   public static func oneshot(waitStrategy: WaitStrategy = .default) -> OneshotChannel<Element> {
     OneshotChannel(strategy: waitStrategy)
   }
@@ -69,28 +71,31 @@ extension Channel {
 /// receives, this object's deinit) owns it. Exactly one side drops it.
 @usableFromInline
 final class _OneshotCore<Element: Sendable>: @unchecked Sendable {
-  static var valueBit: Int { 1 }
-  static var senderGone: Int { 2 }
-  static var receiverGone: Int { 4 }
-  static var waitingBit: Int { 8 }
+  @inlinable static var valueBit: Int { 1 }
+  @inlinable static var senderGone: Int { 2 }
+  @inlinable static var receiverGone: Int { 4 }
+  @inlinable static var waitingBit: Int { 8 }
 
-  let state = Atomic<Int>(0)
-  var value: Element?
-  var waiter: _Waiter?
-  let strategy: WaitStrategy
+  @usableFromInline let state = Atomic<Int>(0)
+  @usableFromInline var value: Element?
+  @usableFromInline var waiter: _Waiter?
+  @usableFromInline let strategy: WaitStrategy
 
+  @usableFromInline
   init(strategy: WaitStrategy) { self.strategy = strategy }
 
   /// Marks the sender finished (with or without a value) and wakes the
   /// receiver if it waits.
   ///
   /// - Returns: The state before the change.
-  @inline(__always)
+  @inlinable @inline(__always)
   func finishSending(with bits: Int) -> Int {
     let old = state.bitwiseOr(bits | Self.senderGone, ordering: .acquiringAndReleasing).oldValue
-    if old & Self.waitingBit != 0, old & Self.senderGone == 0 {
-      _ = waiter?.fire(tag: 0)
-    }
+    if old & Self.waitingBit != 0, old & Self.senderGone == 0 { wakeReceiver() }
     return old
   }
+
+  /// Fires the receiver's published waiter (the slow path of a send).
+  @usableFromInline @inline(never)
+  func wakeReceiver() { _ = waiter?.fire(tag: 0) }
 }

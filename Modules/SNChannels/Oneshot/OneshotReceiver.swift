@@ -10,13 +10,25 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _OneshotCore<Element>
   @usableFromInline var received = false
 
+  @usableFromInline
   init(_ core: _OneshotCore<Element>) { self.core = core }
 
   deinit {
+    // Once the sender is gone (it sent or was dropped) nobody reads
+    // `receiverGone` any more: skip the read-modify-write. A relaxed load
+    // suffices: seeing `senderGone` means the sender's final
+    // read-modify-write is done, and an unreceived value is freed with the
+    // shared object, after both endpoints released it.
+    if received
+      || core.state.load(ordering: .relaxed) & _OneshotCore<Element>.senderGone != 0
+    {
+      return
+    }
     core.state.bitwiseOr(_OneshotCore<Element>.receiverGone, ordering: .acquiringAndReleasing)
   }
 
   /// Whether the value has been sent and not yet received.
+  @inlinable
   public var isReady: Bool {
     !received && core.state.load(ordering: .relaxed) & _OneshotCore<Element>.valueBit != 0
   }
@@ -27,6 +39,7 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``ChannelError/closed`` if the sender was dropped without
   ///   sending, or the value was received already.
   /// - Complexity: O(1); one load.
+  @inlinable
   public mutating func tryReceive() throws(ChannelError) -> Element? {
     if received { throw .closed }
     let state = core.state.load(ordering: .acquiring)
@@ -44,8 +57,10 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The value.
   /// - Throws: ``ChannelError/closed`` if the sender was dropped without
   ///   sending, or the value was received already.
+  @inlinable
   public mutating func receive() throws(ChannelError) -> Element {
-    try receiveBlocking(deadline: nil)
+    if let element = try tryReceive() { return element }
+    return try receiveBlocking(deadline: nil)
   }
 
   /// Receives the value, blocking the thread for at most `timeout`.
@@ -102,7 +117,8 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
     core.state.bitwiseAnd(~_OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing)
   }
 
-  private mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  @usableFromInline
+  mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
     while true {
       if let element = try tryReceive() { return element }

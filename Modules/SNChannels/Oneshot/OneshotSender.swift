@@ -9,12 +9,21 @@ import Synchronization
 public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _OneshotCore<Element>
 
+  @usableFromInline
   init(_ core: _OneshotCore<Element>) { self.core = core }
 
-  deinit { _ = core.finishSending(with: 0) }
+  deinit {
+    // After a send the sender's own earlier read-modify-write set
+    // `senderGone`; this thread reads it back (coherence), so the drop
+    // costs a load, not a second read-modify-write.
+    if core.state.load(ordering: .relaxed) & _OneshotCore<Element>.senderGone == 0 {
+      _ = core.finishSending(with: 0)
+    }
+  }
 
   /// Whether the receiver is gone, so a send would fail: a producer can
   /// skip computing a value nobody will read.
+  @inlinable
   public var isClosed: Bool {
     core.state.load(ordering: .relaxed) & _OneshotCore<Element>.receiverGone != 0
   }
@@ -25,6 +34,7 @@ public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`,
   ///   if the receiver is gone.
   /// - Complexity: O(1); one read-modify-write.
+  @inlinable
   public consuming func send(_ element: consuming Element) throws(SendError<Element>) {
     let core = core
     if core.state.load(ordering: .relaxed) & _OneshotCore<Element>.receiverGone != 0 {

@@ -11,10 +11,14 @@ import Synchronization
 /// element back out of the slot under the lock, so the element is either
 /// received or handed back, never both and never lost.
 ///
-/// Memory ordering: every field below is read and written under `lock`
-/// (acquire on taking, release on leaving), so a receiver that takes the
-/// slot sees the element the sender wrote, and a sender that sees
-/// `taken >= ticket` knows its element was received. The wake-ups
+/// Memory ordering: every plain field below is read and written under
+/// `lock` (acquire on taking, release on leaving), so a receiver that takes
+/// the slot sees the element the sender wrote, and a sender that sees
+/// `taken >= ticket` under the lock knows its element was received. The
+/// atomics `offered`, `takenTicket`, `sendersGone` and `receiversGone`
+/// mirror those fields (stored inside the lock) so that waiters poll them
+/// without taking the lock; they are hints only: every decision (take,
+/// settle, closed) is made again under the lock. The wake-ups
 /// (``_KindSignal/notifyAll()``) run after the lock is released; a waiter
 /// re-checks its condition under the lock after counting itself in, so a
 /// change made before the notify is never missed.
@@ -33,10 +37,17 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   var lastTicket: UInt64 = 0
   var taken: UInt64 = 0
   var received: UInt64 = 0
-  var waitingReceivers = 0
   var senders = 1
   var receivers = 1
   var errors = SendErrorCounts()
+
+  // Lock-free mirrors for polling (see above).
+  let offered = Atomic<Bool>(false)
+  let takenTicket = Atomic<UInt64>(0)
+  let sendersGone = Atomic<Bool>(false)
+  let receiversGone = Atomic<Bool>(false)
+  /// Receivers inside a blocking or async receive (`trySend` hands only to them).
+  let waitingReceivers = Atomic<Int>(0)
 
   init(strategy: WaitStrategy) { self.strategy = strategy }
 
@@ -48,10 +59,13 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   func place(_ pending: inout Element?, needReceiver: Bool) -> Place {
     let result = lock.withLock { () -> Place in
       if receivers == 0 { return .closed }
-      guard slot == nil, !needReceiver || waitingReceivers > 0 else { return .busy }
+      guard slot == nil, !needReceiver || waitingReceivers.load(ordering: .relaxed) > 0 else {
+        return .busy
+      }
       lastTicket &+= 1
       slot = pending.take()
       slotTicket = lastTicket
+      offered.store(true, ordering: .relaxed)
       return .placed(lastTicket)
     }
     if case .placed = result { receiverSignal.notifyAll() }
@@ -61,24 +75,30 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   /// Whether the element with `ticket` was taken; if not, takes it back
   /// out of the slot (and frees the slot for other senders).
   func settle(_ ticket: UInt64, failure: ChannelError.Code) -> Element? {
+    // Taken tickets only grow: seeing ours taken is final, no lock needed.
+    if takenTicket.load(ordering: .acquiring) >= ticket { return nil }
     let element = lock.withLock { () -> Element? in
       if taken >= ticket { return nil }
       assert(slotTicket == ticket, "an untaken element stays in the slot")
       count(failure)
+      offered.store(false, ordering: .relaxed)
       return slot.take()
     }
     if element != nil { senderSignal.notifyAll() }
     return element
   }
 
-  /// Whether a send's wait for its taker is over: taken, or no receiver left.
+  /// Whether a send's wait for its taker is over: taken, or no receiver
+  /// left (a lock-free poll; ``settle(_:failure:)`` decides under the lock).
   func handOffOver(_ ticket: UInt64) -> Bool {
-    lock.withLock { taken >= ticket || receivers == 0 }
+    takenTicket.load(ordering: .acquiring) >= ticket || receiversGone.load(ordering: .acquiring)
   }
 
   /// Whether a `trySend`'s wait is over: taken, or no receiver waits any more.
   func tryHandOffOver(_ ticket: UInt64) -> Bool {
-    lock.withLock { taken >= ticket || waitingReceivers == 0 || receivers == 0 }
+    takenTicket.load(ordering: .acquiring) >= ticket
+      || waitingReceivers.load(ordering: .acquiring) == 0
+      || receiversGone.load(ordering: .acquiring)
   }
 
   func countFailure(_ code: ChannelError.Code) { lock.withLock { count(code) } }
@@ -97,10 +117,14 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   enum Take { case element(Element), empty, closed }
 
   func take() -> Take {
+    // Polling an empty slot does not take the lock.
+    if !offered.load(ordering: .relaxed), !sendersGone.load(ordering: .relaxed) { return .empty }
     let result = lock.withLock { () -> Take in
       if let element = slot.take() {
         taken = slotTicket
         received &+= 1
+        offered.store(false, ordering: .relaxed)
+        takenTicket.store(taken, ordering: .releasing)
         return .element(element)
       }
       return senders == 0 ? .closed : .empty
@@ -109,13 +133,17 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
     return result
   }
 
-  var canTake: Bool { lock.withLock { slot != nil || senders == 0 } }
-  var slotFree: Bool { lock.withLock { slot == nil || receivers == 0 } }
+  var canTake: Bool {
+    offered.load(ordering: .acquiring) || sendersGone.load(ordering: .acquiring)
+  }
+  var slotFree: Bool {
+    !offered.load(ordering: .acquiring) || receiversGone.load(ordering: .acquiring)
+  }
 
-  func enterWaiting() { lock.withLock { waitingReceivers += 1 } }
+  func enterWaiting() { waitingReceivers.wrappingAdd(1, ordering: .relaxed) }
 
   func leaveWaiting() {
-    lock.withLock { waitingReceivers -= 1 }
+    waitingReceivers.wrappingSubtract(1, ordering: .releasing)
     senderSignal.notifyAll()
   }
 
@@ -125,6 +153,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   func releaseSender() {
     if lock.withLock({ () -> Bool in
       senders -= 1
+      if senders == 0 { sendersGone.store(true, ordering: .releasing) }
       return senders == 0
     }) {
       receiverSignal.notifyAll()
@@ -134,6 +163,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   func releaseReceiver() {
     if lock.withLock({ () -> Bool in
       receivers -= 1
+      if receivers == 0 { receiversGone.store(true, ordering: .releasing) }
       return receivers == 0
     }) {
       senderSignal.notifyAll()

@@ -25,6 +25,7 @@ public struct WatchChannel<Element: Sendable>: ~Copyable {
   /// ``WatchReceiver/clone()`` make more.
   public var receiver: WatchReceiver<Element>
 
+  @usableFromInline
   init(initial: Element, strategy: WaitStrategy) {
     let core = _WatchCore(initial: initial, strategy: strategy)
     sender = WatchSender(core)
@@ -40,6 +41,7 @@ extension Channel {
   ///     receiver counts it as seen.
   ///   - waitStrategy: How blocking waits wait.
   /// - Returns: The first sender and the first receiver.
+  @inlinable
   public static func watch(initial: Element, waitStrategy: WaitStrategy = .default)
     -> WatchChannel<Element>
   {
@@ -74,17 +76,19 @@ public struct WatchStats: Sendable, Hashable, CustomStringConvertible {
 /// is the last sender's acquiring-and-releasing decrement of `senders`; a
 /// receiver that loads `senders == 0` (acquiring) before it reads the value
 /// sees the last value sent, so "closed and unchanged" is final.
+@usableFromInline
 final class _WatchCore<Element: Sendable>: @unchecked Sendable {
-  let lock = _KindLock()
-  var value: Element
-  let version = Atomic<UInt64>(0)
-  let senders = Atomic<Int>(1)
-  let receivers = Atomic<Int>(1)
-  let closedSends = Atomic<UInt64>(0)
-  let strategy: WaitStrategy
+  @usableFromInline let lock = _KindLock()
+  @usableFromInline var value: Element
+  @usableFromInline let version = Atomic<UInt64>(0)
+  @usableFromInline let senders = Atomic<Int>(1)
+  @usableFromInline let receivers = Atomic<Int>(1)
+  @usableFromInline let closedSends = Atomic<UInt64>(0)
+  @usableFromInline let strategy: WaitStrategy
   /// "A new version or the close."
-  let signal = _KindSignal()
+  @usableFromInline let signal = _KindSignal()
 
+  @usableFromInline
   init(initial: Element, strategy: WaitStrategy) {
     value = initial
     self.strategy = strategy
@@ -93,6 +97,7 @@ final class _WatchCore<Element: Sendable>: @unchecked Sendable {
   /// Stores `element` as the newest value and wakes waiters.
   ///
   /// - Returns: The value it replaced.
+  @inlinable
   func replace(_ element: consuming Element) -> Element {
     var incoming: Element? = element
     let old = lock.withLock { () -> Element in
@@ -105,10 +110,12 @@ final class _WatchCore<Element: Sendable>: @unchecked Sendable {
     return old
   }
 
+  @inlinable
   func snapshot() -> (Element, UInt64) {
     lock.withLock { (value, version.load(ordering: .relaxed)) }
   }
 
+  @inlinable
   var isClosed: Bool { senders.load(ordering: .acquiring) == 0 }
 
   func ready(_ seen: UInt64) -> Bool {

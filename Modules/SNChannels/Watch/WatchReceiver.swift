@@ -9,13 +9,16 @@ import Synchronization
 /// marks it seen; values stored in between are skipped, never delivered out
 /// of order.
 public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
-  let core: _WatchCore<Element>
-  /// The version of the value this receiver saw last.
-  public private(set) var seenVersion: UInt64
+  @usableFromInline let core: _WatchCore<Element>
+  @usableFromInline var _seenVersion: UInt64
 
+  /// The version of the value this receiver saw last.
+  public var seenVersion: UInt64 { _seenVersion }
+
+  @usableFromInline
   init(_ core: _WatchCore<Element>, seen: UInt64) {
     self.core = core
-    self.seenVersion = seen
+    self._seenVersion = seen
   }
 
   deinit { core.receivers.wrappingSubtract(1, ordering: .relaxed) }
@@ -45,7 +48,7 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The value held now.
   public mutating func receiveLatest() -> Element {
     let (value, version) = core.snapshot()
-    seenVersion = version
+    _seenVersion = version
     return value
   }
 
@@ -55,12 +58,13 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The new value, or `nil` if it has not changed.
   /// - Throws: ``ChannelError/closed`` if it has not changed and every
   ///   sender is gone.
+  @inlinable
   public mutating func tryReceiveChange() throws(ChannelError) -> Element? {
     // The close is loaded before the value: the last value sent is seen.
     let closed = core.isClosed
-    if core.version.load(ordering: .acquiring) != seenVersion {
+    if core.version.load(ordering: .acquiring) != _seenVersion {
       let (value, version) = core.snapshot()
-      seenVersion = version
+      _seenVersion = version
       return value
     }
     if closed { throw .closed }
@@ -73,8 +77,10 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The newest value.
   /// - Throws: ``ChannelError/closed`` if every sender is gone and the
   ///   value did not change.
+  @inlinable
   public mutating func receiveChange() throws(ChannelError) -> Element {
-    try receiveBlocking(deadline: nil)
+    if let value = try tryReceiveChange() { return value }
+    return try receiveBlocking(deadline: nil)
   }
 
   /// Waits at most `timeout` for a value newer than the one seen last.
@@ -91,10 +97,12 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Returns: The newest value.
   /// - Throws: ``ChannelError/closed`` or ``ChannelError/cancelled``.
+  @inlinable
   nonisolated(nonsending)
     public mutating func receiveChange() async throws(ChannelError) -> Element
   {
-    try await receiveSuspending(deadline: nil)
+    if !Task.isCancelled, let value = try tryReceiveChange() { return value }
+    return try await receiveSuspending(deadline: nil)
   }
 
   /// Waits from async code at most `timeout` for a value newer than the one
@@ -110,7 +118,8 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  @usableFromInline
+  mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
     let events = core.signal.events
     let fence = core.signal.fence
@@ -131,8 +140,9 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
     }
   }
 
+  @usableFromInline
   nonisolated(nonsending)
-    private mutating func receiveSuspending(deadline: UInt64?) async throws(ChannelError)
+    mutating func receiveSuspending(deadline: UInt64?) async throws(ChannelError)
     -> Element
   {
     while true {

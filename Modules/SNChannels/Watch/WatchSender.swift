@@ -7,8 +7,9 @@ import Synchronization
 /// a change. When the last sender is dropped, receivers see
 /// ``ChannelError/closed`` once they have seen the last value.
 public struct WatchSender<Element: Sendable>: ~Copyable, Sendable {
-  let core: _WatchCore<Element>
+  @usableFromInline let core: _WatchCore<Element>
 
+  @usableFromInline
   init(_ core: _WatchCore<Element>) { self.core = core }
 
   deinit { core.releaseSender() }
@@ -44,6 +45,7 @@ public struct WatchSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `value`,
   ///   if every receiver is gone (the held value is unchanged).
   /// - Complexity: O(1): one short lock.
+  @inlinable
   public func send(_ value: consuming Element) throws(SendError<Element>) {
     if core.receivers.load(ordering: .relaxed) == 0 {
       core.closedSends.wrappingAdd(1, ordering: .relaxed)
@@ -58,5 +60,6 @@ public struct WatchSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter value: The new value.
   /// - Returns: The value it replaced.
   @discardableResult
+  @inlinable
   public func replace(_ value: consuming Element) -> Element { core.replace(value) }
 }
