@@ -125,6 +125,12 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
     var backoff = Backoff(strategy: core.strategy)
     let events = core.signal.events
     let fence = core.signal.fence
+    // A fine-grained spin first (see `_KindSignal.block`).
+    do {
+      let core = core
+      let position = next
+      _ = _spin(until: { core.ready(position) }, strategy: core.strategy, long: false)
+    }
     while true {
       if let element = try tryReceive() { return element }
       if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }

@@ -61,9 +61,19 @@ final class _KindSignal: @unchecked Sendable {
   ) -> Result? {
     var backoff = Backoff(strategy: strategy)
     let events = events
+    var spun = false
     while true {
       if let result = attempt() { return result }
       if let deadline, MonotonicClock.nanoseconds >= deadline { return nil }
+      if !spun {
+        // One fine-grained spin first (a check every 4 pauses, 256
+        // pauses): an answer that comes within it is seen at once, where
+        // a Backoff's doubling pauses would notice it late. Short: on a
+        // loaded 2-core machine a long spin keeps the peer off the core.
+        spun = true
+        _ = _spin(until: ready, strategy: strategy, long: false)
+        continue
+      }
       if backoff.shouldPark {
         let key = events.prepareWait(fence)
         if ready() {

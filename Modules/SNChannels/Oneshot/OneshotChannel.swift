@@ -77,8 +77,8 @@ final class _OneshotCore<Element: Sendable>: @unchecked Sendable {
   @inlinable static var waitingBit: Int { 8 }
 
   @usableFromInline let state = Atomic<Int>(0)
-  @usableFromInline var value: Element?
-  @usableFromInline var waiter: _Waiter?
+  @usableFromInline @exclusivity(unchecked) var value: Element?
+  @usableFromInline @exclusivity(unchecked) var waiter: _Waiter?
   @usableFromInline let strategy: WaitStrategy
 
   @usableFromInline

@@ -15,12 +15,12 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
 
   deinit {
     // Once the sender is gone (it sent or was dropped) nobody reads
-    // `receiverGone` any more: skip the read-modify-write. A relaxed load
-    // suffices: seeing `senderGone` means the sender's final
-    // read-modify-write is done, and an unreceived value is freed with the
-    // shared object, after both endpoints released it.
+    // `receiverGone` any more: skip the read-modify-write. The load
+    // acquires: an unreceived value may be freed on this thread (with the
+    // shared object, when this endpoint releases it last), after the
+    // sender's write of it.
     if received
-      || core.state.load(ordering: .relaxed) & _OneshotCore<Element>.senderGone != 0
+      || core.state.load(ordering: .acquiring) & _OneshotCore<Element>.senderGone != 0
     {
       return
     }
@@ -120,9 +120,21 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline
   mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
+    var spun = false
+    let core = core
     while true {
       if let element = try tryReceive() { return element }
       if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
+      if !spun {
+        // A fine-grained spin first (see `_KindSignal.block`).
+        spun = true
+        _ = _spin(
+          until: {
+            core.state.load(ordering: .acquiring)
+              & (_OneshotCore<Element>.valueBit | _OneshotCore<Element>.senderGone) != 0
+          }, strategy: core.strategy, long: false)
+        continue
+      }
       guard backoff.shouldPark else {
         backoff.snooze()
         continue

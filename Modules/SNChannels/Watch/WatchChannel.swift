@@ -79,7 +79,7 @@ public struct WatchStats: Sendable, Hashable, CustomStringConvertible {
 @usableFromInline
 final class _WatchCore<Element: Sendable>: @unchecked Sendable {
   @usableFromInline let lock = _KindLock()
-  @usableFromInline var value: Element
+  @usableFromInline @exclusivity(unchecked) var value: Element
   @usableFromInline let version = Atomic<UInt64>(0)
   @usableFromInline let senders = Atomic<Int>(1)
   @usableFromInline let receivers = Atomic<Int>(1)

@@ -123,6 +123,12 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
     var backoff = Backoff(strategy: core.strategy)
     let events = core.signal.events
     let fence = core.signal.fence
+    // A fine-grained spin first (see `_KindSignal.block`).
+    do {
+      let core = core
+      let seen = _seenVersion
+      _ = _spin(until: { core.ready(seen) }, strategy: core.strategy, long: false)
+    }
     while true {
       if let value = try tryReceiveChange() { return value }
       if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
