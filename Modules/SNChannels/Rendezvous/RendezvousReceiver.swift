@@ -29,7 +29,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The value, or `nil` if no sender is offering one.
   /// - Throws: ``ChannelError/closed`` once every sender is gone.
   public func tryReceive() throws(ChannelError) -> Element? {
-    switch core.take() {
+    var unused = false
+    switch core.take(waiting: false, usedCount: &unused) {
     case .element(let element): return element
     case .empty: return nil
     case .closed: throw .closed
@@ -78,25 +79,19 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private static func attempt(_ core: _RendezvousCore<Element>) -> _RendezvousCore<Element>.Take? {
-    let result = core.take()
-    if case .empty = result { return nil }
-    return result
-  }
-
   private func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
     if let element = try tryReceive() { return element }
     let core = core
     core.enterWaiting()
-    defer { core.leaveWaiting() }
-    switch core.receiverSignal.block(
-      strategy: core.strategy, deadline: deadline, attempt: { Self.attempt(core) },
-      ready: { core.canTake })
-    {
-    case .element(let element)?: return element
-    case .closed?, .empty?: throw .closed
-    case nil: throw .timedOut
-    }
+    var usedCount = false
+    let outcome = core.receiverSignal.block(
+      strategy: core.strategy, deadline: deadline,
+      attempt: { () -> _RendezvousCore<Element>.Take? in
+        let result = core.take(waiting: true, usedCount: &usedCount)
+        if case .empty = result { return nil }
+        return result
+      }, ready: { core.canTake })
+    return try Self.finish(core, outcome, usedCount: usedCount, failure: .timedOut)
   }
 
   nonisolated(nonsending)
@@ -106,15 +101,36 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
     if let element = try tryReceive() { return element }
     let core = core
     core.enterWaiting()
-    defer { core.leaveWaiting() }
-    switch await core.receiverSignal.suspend(
-      strategy: core.strategy, deadline: deadline, attempt: { Self.attempt(core) },
-      ready: { core.canTake })
-    {
-    case .done(.element(let element)): return element
-    case .done: throw .closed
-    case .timedOut: throw .timedOut
-    case .cancelled: throw .cancelled
+    var usedCount = false
+    let end = await core.receiverSignal.suspend(
+      strategy: core.strategy, deadline: deadline,
+      attempt: { () -> _RendezvousCore<Element>.Take? in
+        let result = core.take(waiting: true, usedCount: &usedCount)
+        if case .empty = result { return nil }
+        return result
+      }, ready: { core.canTake })
+    switch end {
+    case .done(let outcome):
+      return try Self.finish(core, outcome, usedCount: usedCount, failure: .timedOut)
+    case .timedOut: return try Self.finish(core, nil, usedCount: false, failure: .timedOut)
+    case .cancelled: return try Self.finish(core, nil, usedCount: false, failure: .cancelled)
     }
+  }
+
+  /// Counts a waiting receiver out: after an element, gives its count back
+  /// unless a committed element used it; after none (closed, deadline,
+  /// cancellation), takes the committed element its count stands for, if
+  /// any (see ``_RendezvousCore``).
+  private static func finish(
+    _ core: _RendezvousCore<Element>, _ outcome: _RendezvousCore<Element>.Take?,
+    usedCount: Bool, failure: ChannelError
+  ) throws(ChannelError) -> Element {
+    if case .element(let element)? = outcome {
+      if !usedCount { core.leaveWaitingAfterTake() }
+      return element
+    }
+    if let element = core.leaveWaiting() { return element }
+    if case .closed? = outcome { throw .closed }
+    throw failure
   }
 }

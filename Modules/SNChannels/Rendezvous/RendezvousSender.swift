@@ -2,8 +2,9 @@ import SNAtomics
 
 /// A sending endpoint of a rendezvous channel.
 ///
-/// Every send waits for a receiver to take the value (``trySend(_:)`` only
-/// succeeds if a receiver is already waiting). A send that fails hands its
+/// Every send completes when a receiver has the value: handed to a
+/// receiver already waiting in a receive, or taken by one that comes
+/// (``trySend(_:)`` only succeeds if a receiver is already waiting). A send that fails hands its
 /// value back in ``SendError``. The channel closes for receivers when the
 /// last sender is dropped.
 public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
@@ -28,12 +29,12 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// count completed hand-offs.
   public var stats: ChannelStats { core.stats }
 
-  /// Hands `element` to a receiver that is waiting now, without waiting for
-  /// one to arrive.
+  /// Hands `element` to a receiver that is waiting now, without waiting
+  /// for one to arrive.
   ///
-  /// When a receiver is blocked or suspended in a receive, the value goes
-  /// to it and this call returns once it has taken it (a short wait: the
-  /// receiver is woken for it). Otherwise nothing happens.
+  /// When a receiver is blocked or suspended in a receive, the value is
+  /// handed to it (it owes the value a home from then on) and this call
+  /// returns at once. Otherwise nothing happens.
   ///
   /// - Parameter element: The value.
   /// - Throws: ``SendError`` holding `element`: ``ChannelError/full`` if no
@@ -43,20 +44,13 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
     var pending: Element? = element
     let core = core
     switch core.place(&pending, needReceiver: true) {
+    case .handedOff, .placed: return
     case .busy:
       core.countFailure(.full)
       throw SendError(reason: .full, element: pending!)
     case .closed:
       core.countFailure(.closed)
       throw SendError(reason: .closed, element: pending!)
-    case .placed(let ticket):
-      _ = core.senderSignal.block(
-        strategy: core.strategy, deadline: nil,
-        attempt: { core.tryHandOffOver(ticket) ? () : nil },
-        ready: { core.tryHandOffOver(ticket) })
-      if let back = core.settle(ticket, failure: .full) {
-        throw SendError(reason: .full, element: back)
-      }
     }
   }
 
@@ -126,6 +120,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
       ready: { core.slotFree })
     let ticket: UInt64
     switch placed {
+    case .handedOff?: return
     case .placed(let placedTicket): ticket = placedTicket
     case .closed?:
       core.countFailure(.closed)
@@ -160,6 +155,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
       ready: { core.slotFree })
     let ticket: UInt64
     switch placed {
+    case .done(.handedOff): return
     case .done(.placed(let placedTicket)): ticket = placedTicket
     case .done(.closed):
       core.countFailure(.closed)

@@ -139,6 +139,31 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
     #expect(result.value == 9)
   }
 
+  /// A value handed to a waiting receiver is never lost when that
+  /// receiver's deadline passes at the same moment: the receive returns it.
+  @Test func handOffRacingATimeoutIsReceived() throws {
+    let channel = Channel<Int>.rendezvous()
+    for round in 0..<200 {
+      let got = JoinedResult<Int?>(nil)
+      let thread = OSThread.spawn(taking: channel.receiver.clone()) { rx in
+        got.value = try? rx.receive(timeout: .microseconds(50))
+      }
+      var handed = false
+      let deadline = MonotonicClock.nanoseconds + 2_000_000
+      while !handed, MonotonicClock.nanoseconds < deadline {
+        do {
+          try channel.sender.trySend(round)
+          handed = true
+        } catch {
+          Backoff.pause()
+        }
+      }
+      thread.join()
+      if handed { #expect(got.value == round) } else { #expect(got.value == nil) }
+    }
+    #expect(try channel.receiver.tryReceive() == nil)
+  }
+
   @Test func sendReturnsOnlyOnceTaken() throws {
     let channel = Channel<Int>.rendezvous()
     let taken = Flag()
