@@ -15,7 +15,7 @@ extension Task where Failure == Never {
   /// let book = OrderBook()
   /// -->
   /// ```swift
-  /// let channel = try Channel<Order>.spsc(capacity: 1024)
+  /// let channel = try SNChannel<Order>.spsc(capacity: 1024)
   /// let producer = Task(taking: channel.sender) { tx in
   ///   for amount in 1...100 { try? await tx.send(Order(amount: amount)) }
   /// }  // the task drops the sender here: the channel closes
