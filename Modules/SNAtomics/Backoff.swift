@@ -121,7 +121,7 @@ public struct WaitStrategy: Sendable, Hashable {
   /// Spin and yield forever, never sleep: lowest latency, burns a core while
   /// idle. Only for threads that own a dedicated core.
   @inlinable
-  public static var busySpin: WaitStrategy {
+  public static var spinThenYield: WaitStrategy {
     WaitStrategy(spinExponent: 7, yieldCount: 0, parks: false)
   }
 }

@@ -70,7 +70,7 @@ public final class OSThread: Sendable {
   /// such as a channel endpoint (dropping a sender closes the channel):
   ///
   /// ```swift
-  /// let channel = try Channel<Int>.spsc(capacity: 64)
+  /// let channel = try SNChannel<Int>.spsc(capacity: 64)
   /// let producer = OSThread.spawn(taking: channel.sender) { tx in
   ///   for i in 0..<100 { try? tx.send(i) }
   /// }  // the sender is dropped when the loop ends: the receiver sees the close

@@ -9,7 +9,7 @@
 /// Allocates `byteCount` bytes aligned to `alignment` (a power of two), or
 /// returns `nil` when the system refuses (a ring of 2^30 slots under a
 /// memory limit): `UnsafeMutableRawPointer.allocate` traps instead, and a
-/// channel reports ``ChannelError/allocationFailed``. Free with
+/// channel reports ``SNChannelError/allocationFailed``. Free with
 /// ``_freeAligned(_:)``.
 func _allocateAligned(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer? {
   var memory: UnsafeMutableRawPointer?

@@ -122,7 +122,7 @@ final class _ChannelControl: @unchecked Sendable {
   @inlinable var liveReceivers: UnsafeMutablePointer<Atomic<Int>> { atomicInt(line: 4, offset: 8) }
 
   @usableFromInline
-  func errorCounter(_ code: ChannelError.Code) -> UnsafeMutablePointer<Atomic<UInt64>> {
+  func errorCounter(_ code: SNChannelError.Code) -> UnsafeMutablePointer<Atomic<UInt64>> {
     let offset: Int
     switch code {
     case .full: offset = 0
@@ -172,14 +172,14 @@ final class _ChannelControl: @unchecked Sendable {
   /// so a sender spinning on a full ring does not issue a locked instruction
   /// per retry.
   @usableFromInline
-  func countSendErrorFromOwner(_ code: ChannelError.Code) {
+  func countSendErrorFromOwner(_ code: SNChannelError.Code) {
     let counter = errorCounter(code)
     counter.pointee.store(counter.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
   }
 
   /// Counts a failed send. Off the hot path: only failures get here.
   @usableFromInline
-  func countSendError(_ code: ChannelError.Code) {
+  func countSendError(_ code: SNChannelError.Code) {
     errorCounter(code).pointee.wrappingAdd(1, ordering: .relaxed)
   }
 
@@ -253,8 +253,8 @@ enum _PushResult<Element> {
 @inlinable
 func _blockingLoop<Result>(
   events: UnsafeEventCount, control: _ChannelControl, deadline: UInt64?,
-  attempt: () throws(ChannelError) -> Result?, ready: () -> Bool
-) throws(ChannelError) -> Result {
+  attempt: () throws(SNChannelError) -> Result?, ready: () -> Bool
+) throws(SNChannelError) -> Result {
   var backoff = Backoff(strategy: control.strategy)
   while true {
     if let result = try attempt() { return result }

@@ -273,7 +273,7 @@ public struct PartitionerFactory: Sendable {
 ///
 /// ```swift
 /// let configuration = PoolConfiguration()
-///   .withNumWorkers(8)
+///   .withWorkerCount(8)
 ///   .withCPUAffinity(true)
 ///   .withPartitioner(.consistentHash(virtualNodes: 150))
 ///   .withBackpressure(.timeout(.milliseconds(5)))
@@ -349,7 +349,7 @@ public struct PoolConfiguration: Sendable {
   ///
   /// - Parameter count: Number of workers, at least 1.
   /// - Returns: The modified configuration.
-  public func withNumWorkers(_ count: Int) -> Self { with(\.workerCount, count) }
+  public func withWorkerCount(_ count: Int) -> Self { with(\.workerCount, count) }
 
   /// A copy with ``cpuAffinity`` set.
   ///

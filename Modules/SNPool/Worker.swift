@@ -310,7 +310,7 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// worker.
   ///
   /// - Parameter output: The result.
-  /// - Throws: `SendError` with `ChannelError.closed` (holding `output`)
+  /// - Throws: `SendError` with `SNChannelError.closed` (holding `output`)
   ///   if the results receiver was dropped.
   @inlinable
   public func emit(_ output: consuming W.Output) throws(SendError<W.Output>) {
@@ -321,8 +321,8 @@ public struct WorkerContext<W: Worker>: ~Copyable {
   /// Emits a result without waiting.
   ///
   /// - Parameter output: The result.
-  /// - Throws: `SendError` with `ChannelError.full` or
-  ///   `ChannelError.closed`, holding `output`.
+  /// - Throws: `SendError` with `SNChannelError.full` or
+  ///   `SNChannelError.closed`, holding `output`.
   @inlinable
   public func tryEmit(_ output: consuming W.Output) throws(SendError<W.Output>) {
     try results.trySend(output)

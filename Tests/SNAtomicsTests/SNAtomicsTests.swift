@@ -67,8 +67,8 @@ private func threadCPUNanoseconds() -> UInt64 {
     #expect(!backoff.shouldPark)
   }
 
-  @Test func busySpinNeverParks() {
-    var backoff = Backoff(strategy: .busySpin)
+  @Test func spinThenYieldNeverParks() {
+    var backoff = Backoff(strategy: .spinThenYield)
     for _ in 0..<100 { backoff.snooze() }
     #expect(!backoff.shouldPark)
   }

@@ -15,7 +15,7 @@ import _SNTestSupport
   @Test(arguments: [1, 8])
   func spscBatchesExactlyOnce(capacity: Int) async throws {
     let count = Self.total
-    let channel = try Channel<UInt64>.spsc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.spsc(capacity: capacity)
     let producer = Task(taking: channel.sender) { tx in
       var next: UInt64 = 0
       while next < UInt64(count) {
@@ -28,7 +28,7 @@ import _SNTestSupport
       var log: [UInt64] = []
       var buffer: [UInt64] = []
       while true {
-        do throws(ChannelError) {
+        do throws(SNChannelError) {
           let received = try await rx.receive(into: &buffer, maxCount: 16)
           precondition(received >= 1 && received <= 16)
         } catch {
@@ -51,22 +51,23 @@ import _SNTestSupport
     let each = Self.total / 2
     var logs: [[UInt64]] = []
     if mpmc {
-      let channel = try Channel<UInt64>.mpmc(capacity: 16)
+      let channel = try SNChannel<UInt64>.mpmc(capacity: 16)
       let producers = Self.batchProducers(channel.sender, each: each)
-      let rx = MPMCBox(channel.receiver)
+      // One clone per consuming task: an endpoint has one user at a time.
+      let rx = channel.receiver
       var consumers: [Task<[UInt64], Never>] = []
       for _ in 0..<2 {
         consumers.append(
-          Task {
+          Task(taking: rx.clone()) { mine -> [UInt64] in
             var log: [UInt64] = []
-            while (try? await rx.receiver.receive(into: &log, maxCount: 8)) != nil {}
+            while (try? await mine.receive(into: &log, maxCount: 8)) != nil {}
             return log
           })
       }
       for consumer in consumers { logs.append(await consumer.value) }
       for producer in producers { await producer.value }
     } else {
-      let channel = try Channel<UInt64>.mpsc(capacity: 16)
+      let channel = try SNChannel<UInt64>.mpsc(capacity: 16)
       let producers = Self.batchProducers(channel.sender, each: each)
       let consumer = Task(taking: channel.receiver) { rx -> [UInt64] in
         var log: [UInt64] = []
@@ -107,10 +108,10 @@ import _SNTestSupport
   func cancelledBatchSendTellsWhatWentIn(spsc: Bool) async throws {
     let batch = Array(0..<10)
     if spsc {
-      let channel = try Channel<Int>.spsc(capacity: 4)
+      let channel = try SNChannel<Int>.spsc(capacity: 4)
       var rx = channel.receiver
-      let task = Task(taking: channel.sender) { tx -> ChannelError? in
-        do throws(ChannelError) {
+      let task = Task(taking: channel.sender) { tx -> SNChannelError? in
+        do throws(SNChannelError) {
           try await tx.send(contentsOf: batch)
           return nil
         } catch { return error }
@@ -125,10 +126,10 @@ import _SNTestSupport
       #expect(queued == Array(batch.prefix(error.transferred)))
       #expect(rx.registeredWaiters == (0, 0))
     } else {
-      let channel = try Channel<Int>.mpsc(capacity: 4)
+      let channel = try SNChannel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = Task(taking: tx.clone()) { mine -> ChannelError? in
-        do throws(ChannelError) {
+      let task = Task(taking: tx.clone()) { mine -> SNChannelError? in
+        do throws(SNChannelError) {
           try await mine.send(contentsOf: batch)
           return nil
         } catch { return error }
@@ -149,10 +150,10 @@ import _SNTestSupport
   /// The receiver goes away while a batch send waits: `.closed`, with the
   /// count that went in.
   @Test func batchSendSeesTheClose() async throws {
-    let channel = try Channel<Int>.mpmc(capacity: 2)
+    let channel = try SNChannel<Int>.mpmc(capacity: 2)
     let tx = channel.sender
-    let task = Task(taking: tx.clone()) { mine -> ChannelError? in
-      do throws(ChannelError) {
+    let task = Task(taking: tx.clone()) { mine -> SNChannelError? in
+      do throws(SNChannelError) {
         try await mine.send(contentsOf: [1, 2, 3, 4, 5])
         return nil
       } catch { return error }
@@ -172,11 +173,11 @@ import _SNTestSupport
   func cancelledBatchReceiveTakesNothing(kind: AsyncCancellationTests.Kind) async throws {
     switch kind {
     case .spsc:
-      let channel = try Channel<Int>.spsc(capacity: 4)
+      let channel = try SNChannel<Int>.spsc(capacity: 4)
       let tx = channel.sender
-      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int) in
+      let task = Task(taking: channel.receiver) { rx -> (SNChannelError?, Int) in
         var buffer: [Int] = []
-        do throws(ChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
+        do throws(SNChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)
         }
         return (nil, buffer.count)
@@ -188,11 +189,11 @@ import _SNTestSupport
       #expect(appended == 0)
       #expect(tx.registeredWaiters == (0, 0))
     case .mpsc:
-      let channel = try Channel<Int>.mpsc(capacity: 4)
+      let channel = try SNChannel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int) in
+      let task = Task(taking: channel.receiver) { rx -> (SNChannelError?, Int) in
         var buffer: [Int] = []
-        do throws(ChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
+        do throws(SNChannelError) { _ = try await rx.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)
         }
         return (nil, buffer.count)
@@ -204,12 +205,12 @@ import _SNTestSupport
       #expect(appended == 0)
       #expect(tx.registeredWaiters == (0, 0))
     case .mpmc:
-      let channel = try Channel<Int>.mpmc(capacity: 4)
+      let channel = try SNChannel<Int>.mpmc(capacity: 4)
       let tx = channel.sender
       let rx = channel.receiver
-      let task = Task(taking: rx.clone()) { mine -> (ChannelError?, Int) in
+      let task = Task(taking: rx.clone()) { mine -> (SNChannelError?, Int) in
         var buffer: [Int] = []
-        do throws(ChannelError) { _ = try await mine.receive(into: &buffer, maxCount: 4) } catch {
+        do throws(SNChannelError) { _ = try await mine.receive(into: &buffer, maxCount: 4) } catch {
           return (error, buffer.count)
         }
         return (nil, buffer.count)
@@ -228,13 +229,15 @@ import _SNTestSupport
   /// Closed and drained: a batch receive ends with `.closed` after taking
   /// what was left.
   @Test func batchReceiveDrainsThenCloses() async throws {
-    let channel = try Channel<Int>.mpsc(capacity: 8)
+    let channel = try SNChannel<Int>.mpsc(capacity: 8)
     #expect(try channel.sender.trySend(contentsOf: [1, 2, 3]) == 3)
     _ = consume channel.sender
     var rx = channel.receiver
     var buffer: [Int] = []
     #expect(try await rx.receive(into: &buffer, maxCount: 8) == 3)
     #expect(buffer == [1, 2, 3])
-    await #expect(throws: ChannelError.closed) { try await rx.receive(into: &buffer, maxCount: 8) }
+    await #expect(throws: SNChannelError.closed) {
+      try await rx.receive(into: &buffer, maxCount: 8)
+    }
   }
 }

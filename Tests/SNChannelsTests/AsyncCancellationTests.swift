@@ -16,10 +16,10 @@ import _SNTestSupport
   func cancelledReceiveTakesNothing(kind: Kind) async throws {
     switch kind {
     case .spsc:
-      let channel = try Channel<Int>.spsc(capacity: 4)
+      let channel = try SNChannel<Int>.spsc(capacity: 4)
       let tx = channel.sender
-      let task = Task(taking: channel.receiver) { rx -> ChannelError? in
-        do throws(ChannelError) {
+      let task = Task(taking: channel.receiver) { rx -> SNChannelError? in
+        do throws(SNChannelError) {
           _ = try await rx.receive()
           return nil
         } catch { return error }
@@ -29,10 +29,10 @@ import _SNTestSupport
       #expect(await task.value == .cancelled)
       #expect(tx.registeredWaiters == (0, 0))
     case .mpsc:
-      let channel = try Channel<Int>.mpsc(capacity: 4)
+      let channel = try SNChannel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
-      let task = Task(taking: channel.receiver) { rx -> (ChannelError?, Int?) in
-        do throws(ChannelError) {
+      let task = Task(taking: channel.receiver) { rx -> (SNChannelError?, Int?) in
+        do throws(SNChannelError) {
           _ = try await rx.receive()
           return (nil, nil)
         } catch {
@@ -48,11 +48,11 @@ import _SNTestSupport
       #expect(error == .cancelled)
       #expect(next == 42)
     case .mpmc:
-      let channel = try Channel<Int>.mpmc(capacity: 4)
+      let channel = try SNChannel<Int>.mpmc(capacity: 4)
       let tx = channel.sender
       let rx = channel.receiver
-      let task = Task(taking: rx.clone()) { mine -> ChannelError? in
-        do throws(ChannelError) {
+      let task = Task(taking: rx.clone()) { mine -> SNChannelError? in
+        do throws(SNChannelError) {
           _ = try await mine.receive()
           return nil
         } catch { return error }
@@ -73,9 +73,9 @@ import _SNTestSupport
     let tracker = LifetimeTracker()
     switch kind {
     case .spsc:
-      let channel = try Channel<Tracked>.spsc(capacity: 2)
+      let channel = try SNChannel<Tracked>.spsc(capacity: 2)
       var rx = channel.receiver
-      let task = Task(taking: channel.sender) { tx -> (ChannelError?, Int?) in
+      let task = Task(taking: channel.sender) { tx -> (SNChannelError?, Int?) in
         try! tx.trySend(tracker.instance(0))
         try! tx.trySend(tracker.instance(1))
         do throws(SendError<Tracked>) {
@@ -90,17 +90,17 @@ import _SNTestSupport
       #expect(payload == 99)
       #expect(try rx.tryReceive()?.payload == 0)
       #expect(try rx.tryReceive()?.payload == 1)
-      #expect(throws: ChannelError.closed) { try rx.tryReceive() }
+      #expect(throws: SNChannelError.closed) { try rx.tryReceive() }
     case .mpsc:
-      let channel = try Channel<Tracked>.mpsc(capacity: 2)
+      let channel = try SNChannel<Tracked>.mpsc(capacity: 2)
       let box = ReceiverBox(channel.receiver)
-      try await Self.cancelFullSend(channel.sender, tracker: tracker) { () throws(ChannelError) in
+      try await Self.cancelFullSend(channel.sender, tracker: tracker) { () throws(SNChannelError) in
         try box.tryReceive()
       }
     case .mpmc:
-      let channel = try Channel<Tracked>.mpmc(capacity: 2)
+      let channel = try SNChannel<Tracked>.mpmc(capacity: 2)
       let box = MPMCBox(channel.receiver)
-      try await Self.cancelFullSend(channel.sender, tracker: tracker) { () throws(ChannelError) in
+      try await Self.cancelFullSend(channel.sender, tracker: tracker) { () throws(SNChannelError) in
         try box.receiver.tryReceive()
       }
     }
@@ -121,11 +121,11 @@ import _SNTestSupport
 
   static func cancelFullSend(
     _ tx: consuming MultiSender<Tracked>, tracker: LifetimeTracker,
-    tryReceive: () throws(ChannelError) -> Tracked?
+    tryReceive: () throws(SNChannelError) -> Tracked?
   ) async throws {
     try tx.trySend(tracker.instance(0))
     try tx.trySend(tracker.instance(1))
-    let task = Task(taking: tx.clone()) { mine -> (ChannelError?, Int?) in
+    let task = Task(taking: tx.clone()) { mine -> (SNChannelError?, Int?) in
       do throws(SendError<Tracked>) {
         try await mine.send(tracker.instance(99))
         return (nil, nil)
@@ -144,18 +144,18 @@ import _SNTestSupport
 
   /// An already-cancelled task moves nothing, even when it could.
   @Test func alreadyCancelledTaskMovesNothing() async throws {
-    let channel = try Channel<Int>.mpmc(capacity: 4)
+    let channel = try SNChannel<Int>.mpmc(capacity: 4)
     let tx = channel.sender
     let rx = channel.receiver
     try tx.trySend(1)
     let endpoints = Endpoints(tx: tx.clone(), rx: rx.clone())
-    let task = Task(taking: endpoints) { endpoints -> (ChannelError?, ChannelError?, Int?) in
+    let task = Task(taking: endpoints) { endpoints -> (SNChannelError?, SNChannelError?, Int?) in
       withUnsafeCurrentTask { $0?.cancel() }
-      var receiveError: ChannelError?
-      do throws(ChannelError) { _ = try await endpoints.rx.receive() } catch {
+      var receiveError: SNChannelError?
+      do throws(SNChannelError) { _ = try await endpoints.rx.receive() } catch {
         receiveError = error
       }
-      var sendError: ChannelError?
+      var sendError: SNChannelError?
       var returned: Int?
       do throws(SendError<Int>) { try await endpoints.tx.send(2) } catch {
         sendError = error.reason
@@ -172,12 +172,12 @@ import _SNTestSupport
   /// `for try await` over a receiver ends with `.cancelled` when the task is
   /// cancelled while it waits.
   @Test func cancelledIterationThrows() async throws {
-    let channel = try Channel<Int>.spsc(capacity: 4)
+    let channel = try SNChannel<Int>.spsc(capacity: 4)
     var tx = channel.sender
     let messages = channel.receiver.messages()
-    let task = Task { () -> (Int, ChannelError?) in
+    let task = Task { () -> (Int, SNChannelError?) in
       var seen = 0
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         for try await _ in messages { seen += 1 }
         return (seen, nil)
       } catch { return (seen, error) }
@@ -195,7 +195,7 @@ import _SNTestSupport
   /// exactly once, by the cancelled-or-not task or by the final drain.
   @Test func cancellationRacesWithSends() async throws {
     let rounds = 2_000
-    let channel = try Channel<Int>.mpmc(capacity: 2)
+    let channel = try SNChannel<Int>.mpmc(capacity: 2)
     var tx = channel.sender
     let rx = channel.receiver
     var received: [Int] = []
@@ -221,16 +221,14 @@ import _SNTestSupport
 final class ReceiverBox<Element: Sendable>: @unchecked Sendable {
   var receiver: MPSCReceiver<Element>
   init(_ receiver: consuming MPSCReceiver<Element>) { self.receiver = receiver }
-  func tryReceive() throws(ChannelError) -> Element? { try receiver.tryReceive() }
+  func tryReceive() throws(SNChannelError) -> Element? { try receiver.tryReceive() }
 }
 
-/// Holds an MPMC receiver in a copyable reference that several tasks share.
-///
-/// The receive operations are `mutating` (one protocol serves every kind),
-/// but an MPMC receiver keeps no state of its own: they write nothing to
-/// it, so concurrent use is safe and the exclusivity check is off.
+/// Holds an MPMC receiver in a copyable reference, for a closure that
+/// receives from it (one user at a time: concurrent consumers each take a
+/// `clone()`).
 final class MPMCBox<Element: Sendable>: @unchecked Sendable {
-  @exclusivity(unchecked) var receiver: MPMCReceiver<Element>
+  var receiver: MPMCReceiver<Element>
   init(_ receiver: consuming MPMCReceiver<Element>) { self.receiver = receiver }
 }
 

@@ -12,7 +12,7 @@ import _SNTestSupport
 
   @Test(arguments: [1, 64, 1024])
   func spscTaskToTask(capacity: Int) async throws {
-    let channel = try Channel<UInt64>.spsc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.spsc(capacity: capacity)
     let count = Self.total
     let producer = Task(taking: channel.sender) { tx in
       for sequence in 0..<count { try! await tx.send(UInt64(sequence)) }
@@ -30,7 +30,7 @@ import _SNTestSupport
 
   @Test(arguments: [2, 256])
   func mpscFourTasks(capacity: Int) async throws {
-    let channel = try Channel<UInt64>.mpsc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.mpsc(capacity: capacity)
     let tx = channel.sender
     let producers = 4
     let each = Self.total / producers
@@ -62,7 +62,7 @@ import _SNTestSupport
 
   @Test(arguments: [2, 256])
   func mpmcTwoByTwo(capacity: Int) async throws {
-    let channel = try Channel<UInt64>.mpmc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.mpmc(capacity: capacity)
     let tx = channel.sender
     let rx = channel.receiver
     let producers = 2
@@ -102,7 +102,7 @@ import _SNTestSupport
 
   /// A pinned-style OS thread sends with the blocking API; a task receives.
   @Test func syncThreadToAsyncTask() async throws {
-    let channel = try Channel<UInt64>.spsc(capacity: 64)
+    let channel = try SNChannel<UInt64>.spsc(capacity: 64)
     let count = Self.total
     let producer = spawnThread(taking: channel.sender) { tx in
       for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
@@ -123,7 +123,7 @@ import _SNTestSupport
   /// Tasks send; an OS thread receives with the blocking API; and an async
   /// sender shares the channel with a blocking one.
   @Test func asyncTasksToSyncThread() async throws {
-    let channel = try Channel<UInt64>.mpsc(capacity: 64)
+    let channel = try SNChannel<UInt64>.mpsc(capacity: 64)
     let tx = channel.sender
     let each = Self.total / 2
     let log = JoinedResult<[UInt64]>([])
@@ -146,7 +146,7 @@ import _SNTestSupport
   @Test func elementsLeftInADroppedChannelAreReleased() async throws {
     let tracker = LifetimeTracker()
     do {
-      let channel = try Channel<Tracked>.spsc(capacity: 16)
+      let channel = try SNChannel<Tracked>.spsc(capacity: 16)
       var tx = channel.sender
       for index in 0..<10 { try await tx.send(tracker.instance(index)) }
       var rx = channel.receiver
@@ -158,7 +158,7 @@ import _SNTestSupport
 
   @Test func closedChannelFailsAsyncSendWithTheElement() async throws {
     let tracker = LifetimeTracker()
-    let channel = try Channel<Tracked>.mpsc(capacity: 4)
+    let channel = try SNChannel<Tracked>.mpsc(capacity: 4)
     var tx = channel.sender
     _ = consume channel.receiver
     do {
@@ -176,7 +176,7 @@ import _SNTestSupport
 /// consumer's loop ends (a captured `var` would keep the channel open).
 @Suite struct TaskTakingTests {
   @Test func taskDropsTheSenderWhenItsOperationReturns() async throws {
-    let channel = try Channel<Int>.spsc(capacity: 4)
+    let channel = try SNChannel<Int>.spsc(capacity: 4)
     let producer = Task(taking: channel.sender) { tx in
       for value in 0..<10 { try? await tx.send(value) }
       return 10
@@ -188,21 +188,21 @@ import _SNTestSupport
   }
 
   @Test func throwingTaskDropsTheReceiverWhenItThrows() async throws {
-    let channel = try Channel<Int>.mpsc(capacity: 4)
+    let channel = try SNChannel<Int>.mpsc(capacity: 4)
     var tx = channel.sender
     let consumer = Task(taking: channel.receiver) { rx async throws -> Int in
       _ = try await rx.receive()
-      throw ChannelError.cancelled
+      throw SNChannelError.cancelled
     }
     try await tx.send(1)
-    await #expect(throws: ChannelError.cancelled) { try await consumer.value }
+    await #expect(throws: SNChannelError.cancelled) { try await consumer.value }
     // The task dropped the only receiver: the channel is closed for sending.
     let closed = tx.isClosed
     #expect(closed)
   }
 
   @Test func taskGroupChildrenOwnTheirSenders() async throws {
-    let channel = try Channel<Int>.mpsc(capacity: 64)
+    let channel = try SNChannel<Int>.mpsc(capacity: 64)
     let tx = channel.sender
     var rx = channel.receiver
     await withTaskGroup(of: Void.self) { group in

@@ -17,31 +17,31 @@ import _SNTestSupport
     let timeout = Duration.milliseconds(20)
     switch kind {
     case .spsc:
-      let channel = try Channel<Int>.spsc(capacity: 4)
+      let channel = try SNChannel<Int>.spsc(capacity: 4)
       var tx = channel.sender
       var rx = channel.receiver
       let start = MonotonicClock.nanoseconds
-      await #expect(throws: ChannelError.timedOut) { try await rx.receive(timeout: timeout) }
+      await #expect(throws: SNChannelError.timedOut) { try await rx.receive(timeout: timeout) }
       #expect(MonotonicClock.nanoseconds - start >= 20_000_000)
       #expect(tx.registeredWaiters == (0, 0))
       try tx.trySend(5)
       #expect(try await rx.receive(timeout: timeout) == 5)
     case .mpsc:
-      let channel = try Channel<Int>.mpsc(capacity: 4)
+      let channel = try SNChannel<Int>.mpsc(capacity: 4)
       let tx = channel.sender
       var rx = channel.receiver
       let start = MonotonicClock.nanoseconds
-      await #expect(throws: ChannelError.timedOut) { try await rx.receive(timeout: timeout) }
+      await #expect(throws: SNChannelError.timedOut) { try await rx.receive(timeout: timeout) }
       #expect(MonotonicClock.nanoseconds - start >= 20_000_000)
       #expect(tx.registeredWaiters == (0, 0))
       try tx.trySend(5)
       #expect(try await rx.receive(timeout: timeout) == 5)
     case .mpmc:
-      let channel = try Channel<Int>.mpmc(capacity: 4)
+      let channel = try SNChannel<Int>.mpmc(capacity: 4)
       let tx = channel.sender
       var rx = channel.receiver
       let start = MonotonicClock.nanoseconds
-      await #expect(throws: ChannelError.timedOut) { try await rx.receive(timeout: timeout) }
+      await #expect(throws: SNChannelError.timedOut) { try await rx.receive(timeout: timeout) }
       #expect(MonotonicClock.nanoseconds - start >= 20_000_000)
       #expect(tx.registeredWaiters == (0, 0))
       try tx.trySend(5)
@@ -58,7 +58,7 @@ import _SNTestSupport
     let timeout = Duration.milliseconds(20)
     switch kind {
     case .spsc:
-      let channel = try Channel<Tracked>.spsc(capacity: 1)
+      let channel = try SNChannel<Tracked>.spsc(capacity: 1)
       var tx = channel.sender
       var rx = channel.receiver
       try tx.trySend(tracker.instance(0))
@@ -83,17 +83,17 @@ import _SNTestSupport
     mpmc: Bool, tracker: LifetimeTracker, timeout: Duration
   ) async throws {
     var tx: MultiSender<Tracked>
-    let receiveOne: () throws(ChannelError) -> Tracked?
+    let receiveOne: () throws(SNChannelError) -> Tracked?
     if mpmc {
-      let channel = try Channel<Tracked>.mpmc(capacity: 1)
+      let channel = try SNChannel<Tracked>.mpmc(capacity: 1)
       tx = channel.sender
       let box = MPMCBox(channel.receiver)
-      receiveOne = { () throws(ChannelError) in try box.receiver.tryReceive() }
+      receiveOne = { () throws(SNChannelError) in try box.receiver.tryReceive() }
     } else {
-      let channel = try Channel<Tracked>.mpsc(capacity: 1)
+      let channel = try SNChannel<Tracked>.mpsc(capacity: 1)
       tx = channel.sender
       let box = ReceiverBox(channel.receiver)
-      receiveOne = { () throws(ChannelError) in try box.tryReceive() }
+      receiveOne = { () throws(SNChannelError) in try box.tryReceive() }
     }
     // Multi-producer rings hold at least two slots: fill whatever they hold.
     let capacity = tx.stats.capacity
@@ -114,11 +114,11 @@ import _SNTestSupport
   /// A deadline already past fails at once (after the short spin) with the
   /// element back, and takes nothing on the receive side.
   @Test func pastDeadlineFailsAtOnce() async throws {
-    let channel = try Channel<Int>.mpmc(capacity: 1)
+    let channel = try SNChannel<Int>.mpmc(capacity: 1)
     var tx = channel.sender
     var rx = channel.receiver
     let past = ContinuousClock.now
-    await #expect(throws: ChannelError.timedOut) { try await rx.receive(deadline: past) }
+    await #expect(throws: SNChannelError.timedOut) { try await rx.receive(deadline: past) }
     let capacity = tx.stats.capacity
     for value in 0..<capacity { try tx.trySend(value) }
     do {
@@ -135,8 +135,8 @@ import _SNTestSupport
   /// An element that arrives before the deadline is received; a send that
   /// finds room before the deadline goes in.
   @Test func succeedsBeforeTheDeadline() async throws {
-    let channel = try Channel<Int>.spsc(capacity: 1)
-    let relay = try Channel<Int>.mpsc(capacity: 1)
+    let channel = try SNChannel<Int>.spsc(capacity: 1)
+    let relay = try SNChannel<Int>.mpsc(capacity: 1)
     let waiter = Task(taking: channel.receiver) { rx -> Int? in
       try? await rx.receive(timeout: .seconds(30))
     }
@@ -148,7 +148,7 @@ import _SNTestSupport
     let rtx = relay.sender
     let capacity = rtx.stats.capacity
     for value in 0..<capacity { try rtx.trySend(value) }
-    let sender = Task(taking: rtx.clone()) { mine -> ChannelError? in
+    let sender = Task(taking: rtx.clone()) { mine -> SNChannelError? in
       do throws(SendError<Int>) {
         try await mine.send(-2, timeout: .seconds(30))
         return nil
@@ -164,10 +164,10 @@ import _SNTestSupport
 
   /// Cancelling a timed wait ends it with `.cancelled`, not `.timedOut`.
   @Test func cancellationBeatsTheTimeout() async throws {
-    let channel = try Channel<Int>.mpsc(capacity: 1)
+    let channel = try SNChannel<Int>.mpsc(capacity: 1)
     let tx = channel.sender
-    let task = Task(taking: channel.receiver) { rx -> ChannelError? in
-      do throws(ChannelError) {
+    let task = Task(taking: channel.receiver) { rx -> SNChannelError? in
+      do throws(SNChannelError) {
         _ = try await rx.receive(timeout: .seconds(30))
         return nil
       } catch { return error }
@@ -186,7 +186,7 @@ import _SNTestSupport
     let timeout = Duration.microseconds(50)
     switch kind {
     case .spsc:
-      let channel = try Channel<UInt64>.spsc(capacity: 2)
+      let channel = try SNChannel<UInt64>.spsc(capacity: 2)
       let producer = spawnThread(taking: channel.sender) { tx in
         for value in 0..<count {
           if value % 64 == 0 { sleepThread(microseconds: 100) }
@@ -197,7 +197,7 @@ import _SNTestSupport
       var log: [UInt64] = []
       var timeouts = 0
       while true {
-        do throws(ChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
+        do throws(SNChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
           if error == .closed { break }
           #expect(error == .timedOut)
           timeouts += 1
@@ -207,12 +207,12 @@ import _SNTestSupport
       #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
       #expect(timeouts > 0)
     case .mpsc:
-      let channel = try Channel<UInt64>.mpsc(capacity: 2)
+      let channel = try SNChannel<UInt64>.mpsc(capacity: 2)
       let producer = Self.timedProducer(channel.sender, count: count)
       var rx = channel.receiver
       var log: [UInt64] = []
       while true {
-        do throws(ChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
+        do throws(SNChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
           if error == .closed { break }
           #expect(error == .timedOut)
         }
@@ -220,12 +220,12 @@ import _SNTestSupport
       await producer.join()
       #expect(exactlyOnceProblem(logs: [log], producers: 1, perProducer: count) == nil)
     case .mpmc:
-      let channel = try Channel<UInt64>.mpmc(capacity: 2)
+      let channel = try SNChannel<UInt64>.mpmc(capacity: 2)
       let producer = Self.timedProducer(channel.sender, count: count)
       var rx = channel.receiver
       var log: [UInt64] = []
       while true {
-        do throws(ChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
+        do throws(SNChannelError) { log.append(try await rx.receive(timeout: timeout)) } catch {
           if error == .closed { break }
           #expect(error == .timedOut)
         }
@@ -256,7 +256,7 @@ import _SNTestSupport
   /// exactly once (a timed-out send got it back and retried).
   @Test func timedAsyncSendsRetryExactlyOnce() async throws {
     let count = AsyncStressSize.underThreadSanitizer ? 2_000 : 20_000
-    let channel = try Channel<UInt64>.mpsc(capacity: 2)
+    let channel = try SNChannel<UInt64>.mpsc(capacity: 2)
     let log = JoinedResult<[UInt64]>([])
     let consumer = spawnThread(taking: channel.receiver) { rx in
       var received = 0

@@ -35,7 +35,7 @@ actor PinnedCounter {
 
   @Test func taskPreferenceRunsThereAndReceivesFromAChannel() async throws {
     let executor = PinnedExecutor(name: "sn-test-exec")
-    let channel = try Channel<Int>.spsc(capacity: 16)
+    let channel = try SNChannel<Int>.spsc(capacity: 16)
     let count = 10_000
     let producer = spawnThread(taking: channel.sender) { tx in
       for value in 0..<count { try! tx.send(value) }

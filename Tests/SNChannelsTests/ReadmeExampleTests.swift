@@ -5,7 +5,7 @@ import Testing
 /// The README's "Channels in one screen" example, kept here so it stays true.
 @Suite struct ReadmeExampleTests {
   @Test func mpscExampleDeliversEveryMessageThenCloses() throws {
-    let channel = try Channel<UInt64>.mpsc(capacity: 1024)
+    let channel = try SNChannel<UInt64>.mpsc(capacity: 1024)
     let tx = channel.sender
     var rx = channel.receiver
     let producers = (0..<4).map { id in
@@ -33,7 +33,7 @@ import Testing
 /// `offer`, the non-throwing polling send, hands the element back.
 @Suite struct OfferTests {
   @Test func offerReturnsTheElementWhenFullOrClosed() throws {
-    let spsc = try Channel<Int>.spsc(capacity: 1)
+    let spsc = try SNChannel<Int>.spsc(capacity: 1)
     var tx = spsc.sender
     var rx = spsc.receiver
     #expect(tx.offer(1) == nil)
@@ -45,7 +45,7 @@ import Testing
     let closed = tx.isClosed
     #expect(closed)
 
-    let mpsc = try Channel<Int>.mpsc(capacity: 2)
+    let mpsc = try SNChannel<Int>.mpsc(capacity: 2)
     let multi = mpsc.sender
     var single = mpsc.receiver
     #expect(multi.offer(1) == nil && multi.offer(2) == nil)

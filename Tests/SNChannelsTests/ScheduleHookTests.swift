@@ -78,7 +78,7 @@
     /// the fix the woken sender slept again and the last wake-up went to the
     /// other one, leaving a sender asleep beside a free slot.
     @Test func blockedSendersAllProceedAfterASlowReceive() throws {
-      let channel = try Channel<Int>.mpmc(capacity: 2)
+      let channel = try SNChannel<Int>.mpmc(capacity: 2)
       let tx = channel.sender
       let rx = channel.receiver
       try tx.trySend(0)
@@ -122,8 +122,8 @@
     /// most 2 s each). Every value must arrive exactly once.
     @Test func randomizedScheduleDeliversExactlyOnce() async throws {
       let perProducer = AsyncStressSize.underThreadSanitizer ? 300 : 2_000
-      let channel = try Channel<Int>.mpmc(capacity: 4, waitStrategy: .lowCPU)
-      let idle = try Channel<Int>.mpmc(capacity: 2)
+      let channel = try SNChannel<Int>.mpmc(capacity: 4, waitStrategy: .lowCPU)
+      let idle = try SNChannel<Int>.mpmc(capacity: 2)
       let tx = channel.sender
       let rx = channel.receiver
       let ids = Set(tx.scheduleIdentities)

@@ -14,7 +14,7 @@ import _SNTestSupport
     var senders: [SenderBox<Int>] = []
     var group = SelectGroup<MPSCReceiver<Int>>(capacity: 2)  // grows past 2
     for _ in 0..<width {
-      let channel = try Channel<Int>.mpsc(capacity: 8)
+      let channel = try SNChannel<Int>.mpsc(capacity: 8)
       senders.append(SenderBox(channel.sender))
       #expect(group.append(channel.receiver) == senders.count - 1)
     }
@@ -38,7 +38,7 @@ import _SNTestSupport
     var group = SelectGroup<SPSCReceiver<UInt64>>()
     var producers: [AsyncJoinable] = []
     for producer in 0..<width {
-      let channel = try Channel<UInt64>.spsc(capacity: 4)
+      let channel = try SNChannel<UInt64>.spsc(capacity: 4)
       group.append(channel.receiver)
       producers.append(
         spawnThread(taking: channel.sender) { tx in
@@ -50,7 +50,7 @@ import _SNTestSupport
     }
     var log: [UInt64] = []
     while true {
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         let (index, value) = try await group.receive()
         #expect(Int(value >> 32) == index)
         log.append(value)
@@ -63,7 +63,7 @@ import _SNTestSupport
     #expect(exactlyOnceProblem(logs: [log], producers: width, perProducer: each) == nil)
     while var receiver = group.removeLast() {
       #expect(receiver.registeredWaiters == (0, 0))
-      #expect(throws: ChannelError.closed) { try receiver.tryReceive() }
+      #expect(throws: SNChannelError.closed) { try receiver.tryReceive() }
     }
   }
 
@@ -75,13 +75,13 @@ import _SNTestSupport
     var senders: [SenderBox<Int>] = []
     var receivers: [MPMCBox<Int>] = []
     for _ in 0..<4 {
-      let channel = try Channel<Int>.mpmc(capacity: 4)
+      let channel = try SNChannel<Int>.mpmc(capacity: 4)
       senders.append(SenderBox(channel.sender))
       receivers.append(MPMCBox(channel.receiver.clone()))
       group.append(channel.receiver)
     }
-    let task = Task(taking: group) { group -> ChannelError? in
-      do throws(ChannelError) {
+    let task = Task(taking: group) { group -> SNChannelError? in
+      do throws(SNChannelError) {
         _ = try await group.receive()
         return nil
       } catch { return error }
@@ -100,13 +100,13 @@ import _SNTestSupport
   /// and throws `.closed` once all are closed and drained (and for an empty group).
   @Test func tryReceiveAndClose() throws {
     var empty = SelectGroup<SPSCReceiver<Int>>()
-    #expect(throws: ChannelError.closed) { try empty.tryReceive() }
-    #expect(throws: ChannelError.closed) { try empty.receive() }
+    #expect(throws: SNChannelError.closed) { try empty.tryReceive() }
+    #expect(throws: SNChannelError.closed) { try empty.receive() }
     var group = SelectGroup<SPSCReceiver<Int>>()
-    let a = try Channel<Int>.spsc(capacity: 2)
-    let b = try Channel<Int>.spsc(capacity: 2)
-    let c = try Channel<Int>.spsc(capacity: 2)
-    let d = try Channel<Int>.spsc(capacity: 2)
+    let a = try SNChannel<Int>.spsc(capacity: 2)
+    let b = try SNChannel<Int>.spsc(capacity: 2)
+    let c = try SNChannel<Int>.spsc(capacity: 2)
+    let d = try SNChannel<Int>.spsc(capacity: 2)
     var txC = c.sender
     group.append(a.receiver)
     group.append(b.receiver)
@@ -121,8 +121,8 @@ import _SNTestSupport
     _ = consume d.sender
     #expect(try group.tryReceive() == nil)
     txC.close()
-    #expect(throws: ChannelError.closed) { try group.tryReceive() }
-    #expect(throws: ChannelError.closed) { try group.receive() }
+    #expect(throws: SNChannelError.closed) { try group.tryReceive() }
+    #expect(throws: SNChannelError.closed) { try group.receive() }
   }
 }
 

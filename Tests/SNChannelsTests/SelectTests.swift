@@ -10,8 +10,8 @@ import _SNTestSupport
   /// Both channels always have elements: over 100k rounds each gets close
   /// to half (round-robin start), so neither is starved.
   @Test func fairWhenBothAlwaysReady() throws {
-    let a = try Channel<Int>.mpsc(capacity: 8)
-    let b = try Channel<String>.spsc(capacity: 8)
+    let a = try SNChannel<Int>.mpsc(capacity: 8)
+    let b = try SNChannel<String>.spsc(capacity: 8)
     let txA = a.sender
     var txB = b.sender
     var rxA = a.receiver
@@ -33,9 +33,9 @@ import _SNTestSupport
   /// producer thread keeps adding to the first): an async select over 100k
   /// rounds gives each a fair share, the busiest one no more than the others.
   @Test func fairUnderLoadAsync() async throws {
-    let a = try Channel<Int>.mpsc(capacity: 65536)
-    let b = try Channel<Int>.mpmc(capacity: 65536)
-    let c = try Channel<Int>.spsc(capacity: 65536)
+    let a = try SNChannel<Int>.mpsc(capacity: 65536)
+    let b = try SNChannel<Int>.mpmc(capacity: 65536)
+    let c = try SNChannel<Int>.spsc(capacity: 65536)
     let rounds = 100_000
     let preload = 40_000
     var txC = c.sender
@@ -68,8 +68,8 @@ import _SNTestSupport
   /// are empty; everything arrives exactly once and `select` throws
   /// `.closed` when both are closed and drained.
   @Test func syncSelectDeliversEverythingThenCloses() throws {
-    let a = try Channel<UInt64>.spsc(capacity: 4)
-    let b = try Channel<UInt64>.mpmc(capacity: 4)
+    let a = try SNChannel<UInt64>.spsc(capacity: 4)
+    let b = try SNChannel<UInt64>.mpmc(capacity: 4)
     let each = 20_000
     let producerA = OSThread.spawn(taking: a.sender) { tx in
       for sequence in 0..<each {
@@ -102,8 +102,8 @@ import _SNTestSupport
 
   /// The same with async producers and an async select.
   @Test func asyncSelectDeliversEverythingThenCloses() async throws {
-    let a = try Channel<UInt64>.mpsc(capacity: 4)
-    let b = try Channel<UInt64>.spsc(capacity: 4)
+    let a = try SNChannel<UInt64>.mpsc(capacity: 4)
+    let b = try SNChannel<UInt64>.spsc(capacity: 4)
     let each = AsyncStressSize.messages / 2
     let producerA = Task(taking: a.sender) { tx in
       for sequence in 0..<each { try! await tx.send(UInt64(sequence)) }
@@ -115,7 +115,7 @@ import _SNTestSupport
     var rxB = b.receiver
     var log: [UInt64] = []
     while true {
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         switch try await Select.receive(from: &rxA, &rxB) {
         case .first(let value), .second(let value): log.append(value)
         }
@@ -132,15 +132,15 @@ import _SNTestSupport
   /// A select waiting on two empty channels is cancelled: it throws
   /// `.cancelled`, leaves no waiter behind, and takes nothing sent later.
   @Test func cancelledAsyncSelectTakesNothing() async throws {
-    let a = try Channel<Int>.mpmc(capacity: 4)
-    let b = try Channel<Int>.mpmc(capacity: 4)
+    let a = try SNChannel<Int>.mpmc(capacity: 4)
+    let b = try SNChannel<Int>.mpmc(capacity: 4)
     let txA = a.sender
     let txB = b.sender
     let rxA = a.receiver
     let rxB = b.receiver
-    let task = Task(taking: rxA.clone()) { first -> ChannelError? in
+    let task = Task(taking: rxA.clone()) { first -> SNChannelError? in
       var second = rxB.clone()
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         _ = try await Select.receive(from: &first, &second)
         return nil
       } catch { return error }
@@ -159,8 +159,8 @@ import _SNTestSupport
 
   /// A closed, drained receiver drops out; the other keeps delivering.
   @Test func closedReceiverDropsOut() throws {
-    let a = try Channel<Int>.spsc(capacity: 4)
-    let b = try Channel<Int>.spsc(capacity: 4)
+    let a = try SNChannel<Int>.spsc(capacity: 4)
+    let b = try SNChannel<Int>.spsc(capacity: 4)
     var txA = a.sender
     var txB = b.sender
     var rxA = a.receiver
@@ -177,7 +177,7 @@ import _SNTestSupport
     }
     #expect(seen.sorted() == [1, 2, 3])
     txB.close()
-    #expect(throws: ChannelError.closed) { try Select.receive(from: &rxA, &rxB) }
+    #expect(throws: SNChannelError.closed) { try Select.receive(from: &rxA, &rxB) }
   }
 }
 

@@ -6,20 +6,20 @@ import _SNTestSupport
 @Suite struct CapacityTests {
   @Test(arguments: [(1, 1), (2, 2), (3, 4), (5, 8), (1000, 1024), (1024, 1024), (16385, 32768)])
   func spscRoundsUpToAPowerOfTwo(requested: Int, expected: Int) throws {
-    let channel = try Channel<Int>.spsc(capacity: requested)
+    let channel = try SNChannel<Int>.spsc(capacity: requested)
     #expect(channel.sender.stats.capacity == expected)
   }
 
   @Test func multiChannelsHoldAtLeastTwo() throws {
-    let mpsc = try Channel<Int>.mpsc(capacity: 1)
+    let mpsc = try SNChannel<Int>.mpsc(capacity: 1)
     #expect(mpsc.sender.stats.capacity == 2)
-    let mpmc = try Channel<Int>.mpmc(capacity: 3)
+    let mpmc = try SNChannel<Int>.mpmc(capacity: 3)
     #expect(mpmc.receiver.stats.capacity == 4)
   }
 
   @Test(arguments: [0, -1, Int.min, ChannelCapacity.maximum + 1, Int.max])
   func invalidCapacitiesThrowATypedError(requested: Int) {
-    func check(_ result: Result<Void, ChannelError>, _ kind: String) {
+    func check(_ result: Result<Void, SNChannelError>, _ kind: String) {
       switch result {
       case .success: Issue.record("\(kind) accepted capacity \(requested)")
       case .failure(let error):
@@ -28,15 +28,18 @@ import _SNTestSupport
       }
     }
     check(
-      Result { () throws(ChannelError) in _ = try Channel<Int>.spsc(capacity: requested) }, "spsc")
+      Result { () throws(SNChannelError) in _ = try SNChannel<Int>.spsc(capacity: requested) },
+      "spsc")
     check(
-      Result { () throws(ChannelError) in _ = try Channel<Int>.mpsc(capacity: requested) }, "mpsc")
+      Result { () throws(SNChannelError) in _ = try SNChannel<Int>.mpsc(capacity: requested) },
+      "mpsc")
     check(
-      Result { () throws(ChannelError) in _ = try Channel<Int>.mpmc(capacity: requested) }, "mpmc")
+      Result { () throws(SNChannelError) in _ = try SNChannel<Int>.mpmc(capacity: requested) },
+      "mpmc")
   }
 
   @Test func capacityOneSPSCAlternates() throws {
-    let channel = try Channel<Int>.spsc(capacity: 1)
+    let channel = try SNChannel<Int>.spsc(capacity: 1)
     var tx = channel.sender
     var rx = channel.receiver
     for value in 0..<10 {
@@ -52,10 +55,10 @@ import _SNTestSupport
 protocol EndpointPair: AnyObject {
   func trySend(_ value: Tracked) throws(SendError<Tracked>)
   func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>)
-  func tryReceive() throws(ChannelError) -> Tracked?
-  func receive(timeout: Duration) throws(ChannelError) -> Tracked
-  func trySend(batch: [Tracked]) throws(ChannelError) -> Int
-  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int
+  func tryReceive() throws(SNChannelError) -> Tracked?
+  func receive(timeout: Duration) throws(SNChannelError) -> Tracked
+  func trySend(batch: [Tracked]) throws(SNChannelError) -> Int
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(SNChannelError) -> Int
   func dropSender()
   func closeReceiver()
   var stats: ChannelStats { get }
@@ -75,14 +78,14 @@ where Tx.Element == Tracked, Rx.Element == Tracked {
   func send(_ value: Tracked, timeout: Duration) throws(SendError<Tracked>) {
     try tx!.send(value, timeout: timeout)
   }
-  func tryReceive() throws(ChannelError) -> Tracked? { try rx.tryReceive() }
-  func receive(timeout: Duration) throws(ChannelError) -> Tracked {
+  func tryReceive() throws(SNChannelError) -> Tracked? { try rx.tryReceive() }
+  func receive(timeout: Duration) throws(SNChannelError) -> Tracked {
     try rx.receive(timeout: timeout)
   }
-  func trySend(batch: [Tracked]) throws(ChannelError) -> Int {
+  func trySend(batch: [Tracked]) throws(SNChannelError) -> Int {
     try tx!.trySend(contentsOf: batch)
   }
-  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(ChannelError) -> Int {
+  func tryReceive(into buffer: inout [Tracked], maxCount: Int) throws(SNChannelError) -> Int {
     try rx.tryReceive(into: &buffer, maxCount: maxCount)
   }
   func dropSender() { tx = nil }
@@ -98,13 +101,13 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
   func with(_ body: (any EndpointPair) throws -> Void) throws {
     switch self {
     case .spsc:
-      let channel = try Channel<Tracked>.spsc(capacity: 4)
+      let channel = try SNChannel<Tracked>.spsc(capacity: 4)
       try body(Pair(channel.sender, channel.receiver))
     case .mpsc:
-      let channel = try Channel<Tracked>.mpsc(capacity: 4)
+      let channel = try SNChannel<Tracked>.mpsc(capacity: 4)
       try body(Pair(channel.sender, channel.receiver))
     case .mpmc:
-      let channel = try Channel<Tracked>.mpmc(capacity: 4)
+      let channel = try SNChannel<Tracked>.mpmc(capacity: 4)
       try body(Pair(channel.sender, channel.receiver))
     }
   }
@@ -141,8 +144,8 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
       pair.dropSender()
       #expect(try pair.tryReceive()?.payload == 1)
       #expect(try pair.receive(timeout: .seconds(5)).payload == 2)
-      #expect(throws: ChannelError.closed) { _ = try pair.tryReceive() }
-      #expect(throws: ChannelError.closed) { _ = try pair.receive(timeout: .seconds(5)) }
+      #expect(throws: SNChannelError.closed) { _ = try pair.tryReceive() }
+      #expect(throws: SNChannelError.closed) { _ = try pair.receive(timeout: .seconds(5)) }
       #expect(tracker.liveCount == 0)
     }
   }
@@ -174,7 +177,7 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
     let tracker = LifetimeTracker()
     try kind.with { pair in
       var start = MonotonicClock.nanoseconds
-      #expect(throws: ChannelError.timedOut) { _ = try pair.receive(timeout: .milliseconds(40)) }
+      #expect(throws: SNChannelError.timedOut) { _ = try pair.receive(timeout: .milliseconds(40)) }
       #expect(MonotonicClock.nanoseconds - start >= 39_000_000)
       for value in 0..<4 { try pair.trySend(tracker.instance(value)) }
       start = MonotonicClock.nanoseconds
@@ -211,7 +214,9 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
       let none = try pair.tryReceive(into: &received, maxCount: 10)
       #expect(none == 0)
       pair.dropSender()
-      #expect(throws: ChannelError.closed) { _ = try pair.tryReceive(into: &received, maxCount: 1) }
+      #expect(throws: SNChannelError.closed) {
+        _ = try pair.tryReceive(into: &received, maxCount: 1)
+      }
     }
     #expect(tracker.liveCount == 0)
   }
@@ -229,7 +234,7 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
   }
 
   @Test func inPlaceReceiveStopsEarlyAndReportsCloseAfterDraining() throws {
-    let channel = try Channel<Int>.spsc(capacity: 8)
+    let channel = try SNChannel<Int>.spsc(capacity: 8)
     var tx = channel.sender
     var rx = channel.receiver
     #expect(try rx.tryReceive(maxCount: 4) { _ in true } == 0)
@@ -253,11 +258,11 @@ enum Kind: String, CaseIterable, CustomTestStringConvertible {
         seen.append($0); return true
       } == 5)
     #expect(seen == Array(0..<10))
-    #expect(throws: ChannelError.closed) { try rx.tryReceive(maxCount: 1) { _ in true } }
+    #expect(throws: SNChannelError.closed) { try rx.tryReceive(maxCount: 1) { _ in true } }
   }
 
   @Test func stringsSurviveTheTrip() throws {
-    let channel = try Channel<String>.mpsc(capacity: 8)
+    let channel = try SNChannel<String>.mpsc(capacity: 8)
     let tx = channel.sender
     var rx = channel.receiver
     let text = String(repeating: "shared-nothing ", count: 10)

@@ -124,7 +124,7 @@ struct SelectPair: ~Copyable, Sendable {
   }
 
   private func blockingTrial(receivers: Int) throws -> Bool {
-    let channel = try Channel<Int>.mpmc(capacity: 8)
+    let channel = try SNChannel<Int>.mpmc(capacity: 8)
     let tx = channel.sender
     let rx = channel.receiver
     let got = Deliveries()
@@ -145,7 +145,7 @@ struct SelectPair: ~Copyable, Sendable {
   }
 
   private func asyncTrial(receivers: Int) async throws -> Bool {
-    let channel = try Channel<Int>.mpmc(capacity: 8)
+    let channel = try SNChannel<Int>.mpmc(capacity: 8)
     let tx = channel.sender
     let rx = channel.receiver
     let got = Deliveries()
@@ -172,8 +172,8 @@ struct SelectPair: ~Copyable, Sendable {
   }
 
   private func selectTrial(receivers: Int) throws -> Bool {
-    let channel = try Channel<Int>.mpmc(capacity: 8)
-    let idle = try Channel<Int>.mpmc(capacity: 2)
+    let channel = try SNChannel<Int>.mpmc(capacity: 8)
+    let idle = try SNChannel<Int>.mpmc(capacity: 2)
     let tx = channel.sender
     let rx = channel.receiver
     let got = Deliveries()

@@ -10,7 +10,7 @@ import _SNTestSupport
 
   @Test(arguments: [1, 64, 1024])
   func spscBlocking(capacity: Int) throws {
-    let channel = try Channel<UInt64>.spsc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.spsc(capacity: capacity)
     let count = Self.total
     let producer = OSThread.spawn(taking: channel.sender) { tx in
       for sequence in 0..<count { try! tx.send(UInt64(sequence)) }
@@ -24,7 +24,7 @@ import _SNTestSupport
   }
 
   @Test func spscTryAndBatch() throws {
-    let channel = try Channel<UInt64>.spsc(capacity: 256)
+    let channel = try SNChannel<UInt64>.spsc(capacity: 256)
     let count = Self.total
     let producer = OSThread.spawn(taking: channel.sender) { tx in
       var next = 0
@@ -55,7 +55,7 @@ import _SNTestSupport
     let tracker = LifetimeTracker()
     let count = Self.total
     do {
-      let channel = try Channel<Tracked>.spsc(capacity: capacity)
+      let channel = try SNChannel<Tracked>.spsc(capacity: capacity)
       let producer = OSThread.spawn(taking: channel.sender) { tx in
         for sequence in 0..<count { try! tx.send(tracker.instance(sequence)) }
       }
@@ -90,7 +90,7 @@ import _SNTestSupport
 
   @Test(arguments: [2, 1024])
   func mpscFourProducers(capacity: Int) throws {
-    let channel = try Channel<UInt64>.mpsc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.mpsc(capacity: capacity)
     let tx = channel.sender
     var rx = channel.receiver
     let producers = 4
@@ -124,7 +124,7 @@ import _SNTestSupport
 
   @Test(arguments: [2, 1024])
   func mpmcFourByFour(capacity: Int) throws {
-    let channel = try Channel<UInt64>.mpmc(capacity: capacity)
+    let channel = try SNChannel<UInt64>.mpmc(capacity: capacity)
     let tx = channel.sender
     let rx = channel.receiver
     let producers = 4
@@ -167,7 +167,7 @@ import _SNTestSupport
   @Test func classReferencesAreReleasedExactlyOnce() throws {
     let tracker = LifetimeTracker()
     do {
-      let channel = try Channel<Tracked>.mpmc(capacity: 64)
+      let channel = try SNChannel<Tracked>.mpmc(capacity: 64)
       let tx = channel.sender
       let count = Self.total / 10
       let consumer = OSThread.spawn(taking: channel.receiver) { rx in

@@ -18,7 +18,7 @@
     /// `early` (cancelled) and fires `late`; the next send must still wake
     /// the second sleeping receiver. Failed before the fix.
     @Test func wakeDuringRegistrationStillWakesSleepers() throws {
-      let channel = try Channel<Int>.mpmc(capacity: 8)
+      let channel = try SNChannel<Int>.mpmc(capacity: 8)
       let tx = channel.sender
       let rx = channel.receiver
       let ring = tx.ring

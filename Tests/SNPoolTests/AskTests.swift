@@ -109,7 +109,7 @@ struct AskTests {
   static func makePool(workers: Int = 2, capacity: Int = 64) throws -> WorkerPool<AnsweringWorker> {
     try WorkerPool(
       worker: AnsweringWorker(),
-      configuration: PoolConfiguration().withNumWorkers(workers)
+      configuration: PoolConfiguration().withWorkerCount(workers)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(capacity))
         .withErrorPolicy(.continueProcessing))
   }

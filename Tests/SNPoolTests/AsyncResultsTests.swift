@@ -16,7 +16,7 @@ struct AsyncResultsTests {
     let total = 20_000
     let pool = try WorkerPool(
       worker: DoublingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withResultsCapacity(64))
+      configuration: PoolConfiguration().withWorkerCount(2).withResultsCapacity(64))
     try pool.start()
     let results = pool.takeAsyncResults()!
     #expect(pool.takeAsyncResults() == nil)
@@ -41,7 +41,7 @@ struct AsyncResultsTests {
   @Test("a reader waiting on an idle pool sees the end when it shuts down")
   func endsWhenIdlePoolShutsDown() async throws {
     let pool = try WorkerPool(
-      worker: DoublingWorker(), configuration: PoolConfiguration().withNumWorkers(2))
+      worker: DoublingWorker(), configuration: PoolConfiguration().withWorkerCount(2))
     try pool.start()
     let results = pool.takeAsyncResults()!
     let reader = Task {
@@ -59,7 +59,7 @@ struct AsyncResultsTests {
   func readableAfterTermination() async throws {
     let pool = try WorkerPool(
       worker: DoublingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withResultsCapacity(256))
+      configuration: PoolConfiguration().withWorkerCount(2).withResultsCapacity(256))
     try pool.start()
     for value in 0..<100 { try await pool.send(value, key: value) }
     pool.requestShutdown()
@@ -72,12 +72,12 @@ struct AsyncResultsTests {
   @Test("a reader cancelled while waiting takes nothing")
   func cancelledWhileWaiting() async throws {
     let pool = try WorkerPool(
-      worker: DoublingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: DoublingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     try pool.start()
     let results = Handoff(pool.takeAsyncResults()!)
-    let waiter = Task { () async -> ChannelError? in
+    let waiter = Task { () async -> SNChannelError? in
       var iterator = results.value.makeAsyncIterator()
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         _ = try await iterator.next()
         return nil
       } catch {
@@ -98,16 +98,16 @@ struct AsyncResultsTests {
   @Test("a cancelled reader does not take a result that is ready")
   func cancelledWithResultReady() async throws {
     let pool = try WorkerPool(
-      worker: DoublingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: DoublingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     try pool.start()
     for value in 0..<5 { try await pool.send(value, toWorker: 0) }
     pool.requestShutdown()
     await pool.waitUntilTerminated()  // all five results are queued now
     let results = Handoff(pool.takeAsyncResults()!)
-    let cancelled = Task { () async -> ChannelError? in
+    let cancelled = Task { () async -> SNChannelError? in
       withUnsafeCurrentTask { $0?.cancel() }
       var iterator = results.value.makeAsyncIterator()
-      do throws(ChannelError) {
+      do throws(SNChannelError) {
         _ = try await iterator.next()
         return nil
       } catch {

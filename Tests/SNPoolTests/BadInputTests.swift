@@ -35,7 +35,8 @@ struct PoolBadInputTests {
       for count in [Int.max, 1 << 40, 1 << 20] {
         do throws(PoolError) {
           _ = try WorkerPool(
-            worker: ThrowsAtThreeWorker(), configuration: PoolConfiguration().withNumWorkers(count))
+            worker: ThrowsAtThreeWorker(), configuration: PoolConfiguration().withWorkerCount(count)
+          )
           require(false, "\(count) workers accepted")
         } catch {
           require(error == .tooManyWorkers, "\(count) workers: \(error)")
@@ -48,11 +49,11 @@ struct PoolBadInputTests {
 
   @Test("the maximum worker count itself is accepted")
   func maximumWorkerCount() throws {
-    let configuration = PoolConfiguration().withNumWorkers(PoolConfiguration.maximumWorkerCount)
+    let configuration = PoolConfiguration().withWorkerCount(PoolConfiguration.maximumWorkerCount)
     #expect(throws: PoolError.tooManyWorkers) {
       try WorkerPool(
         worker: ThrowsAtThreeWorker(),
-        configuration: configuration.withNumWorkers(PoolConfiguration.maximumWorkerCount + 1))
+        configuration: configuration.withWorkerCount(PoolConfiguration.maximumWorkerCount + 1))
     }
     // Built, never started: no threads, one small queue per worker.
     let pool = try WorkerPool(
@@ -66,7 +67,7 @@ struct PoolBadInputTests {
   func hugeBatchSize() throws {
     let pool = try WorkerPool(
       worker: ThrowsAtThreeWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1)
+      configuration: PoolConfiguration().withWorkerCount(1)
         .withWorkerConfiguration(WorkerConfiguration().withBatchSize(.max)))
     for value in 10..<20 { try pool.send(value, toWorker: 0) }
     try pool.start()
@@ -84,20 +85,20 @@ struct PoolBadInputTests {
     ) {
       limitAddressSpace(headroom: 1 << 30)
       // 2^30 slots of 16 bytes and more: far beyond 1 GiB of headroom.
-      do throws(ChannelError) {
-        _ = try Channel<Int>.mpsc(capacity: 1 << 30)
+      do throws(SNChannelError) {
+        _ = try SNChannel<Int>.mpsc(capacity: 1 << 30)
         require(false, "mpsc channel allocated")
       } catch {
         require(error == .allocationFailed, "mpsc: \(error)")
       }
-      do throws(ChannelError) {
-        _ = try Channel<Int>.mpmc(capacity: 1 << 30)
+      do throws(SNChannelError) {
+        _ = try SNChannel<Int>.mpmc(capacity: 1 << 30)
         require(false, "mpmc channel allocated")
       } catch {
         require(error == .allocationFailed, "mpmc: \(error)")
       }
-      do throws(ChannelError) {
-        _ = try Channel<(Int, Int)>.spsc(capacity: 1 << 30)
+      do throws(SNChannelError) {
+        _ = try SNChannel<(Int, Int)>.spsc(capacity: 1 << 30)
         require(false, "spsc channel allocated")
       } catch {
         require(error == .allocationFailed, "spsc: \(error)")
@@ -105,7 +106,7 @@ struct PoolBadInputTests {
       do throws(PoolError) {
         _ = try WorkerPool(
           worker: ThrowsAtThreeWorker(),
-          configuration: PoolConfiguration().withNumWorkers(1)
+          configuration: PoolConfiguration().withWorkerCount(1)
             .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(1 << 30)))
         require(false, "pool queue allocated")
       } catch {
@@ -115,7 +116,7 @@ struct PoolBadInputTests {
       do throws(PoolError) {
         _ = try WorkerPool(
           worker: DoublingWorker(),
-          configuration: PoolConfiguration().withNumWorkers(1).withResultsCapacity(1 << 30))
+          configuration: PoolConfiguration().withWorkerCount(1).withResultsCapacity(1 << 30))
         require(false, "results channel allocated")
       } catch {
         require(error == .allocationFailed, "results: \(error)")
@@ -124,7 +125,7 @@ struct PoolBadInputTests {
       // A small queue still works under the limit.
       let pool = try! WorkerPool(
         worker: ThrowsAtThreeWorker(),
-        configuration: PoolConfiguration().withNumWorkers(1)
+        configuration: PoolConfiguration().withWorkerCount(1)
           .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(64)))
       try! pool.send(10, toWorker: 0)
       try! pool.start()

@@ -68,7 +68,7 @@ struct SlowWorker: Worker {
   func handleMessage(
     _ envelope: Envelope<Int>, state: inout Int, context: inout WorkerContext<Self>
   ) {
-    var backoff = Backoff(strategy: .busySpin)
+    var backoff = Backoff(strategy: .spinThenYield)
     for _ in 0..<12 { backoff.spin() }
     state += 1
   }
@@ -77,7 +77,7 @@ struct SlowWorker: Worker {
 @Suite("WorkerPool behaviour")
 struct BehaviourTests {
   func configuration(_ policy: WorkerErrorPolicy, workers: Int = 1) -> PoolConfiguration {
-    PoolConfiguration().withNumWorkers(workers).withErrorPolicy(policy)
+    PoolConfiguration().withWorkerCount(workers).withErrorPolicy(policy)
   }
 
   @Test("continueProcessing counts errors and keeps the state")
@@ -136,7 +136,7 @@ struct BehaviourTests {
   func immediateStop() throws {
     let pool = try WorkerPool(
       worker: SlowWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(1).withWorkerConfiguration(
         WorkerConfiguration().withQueueCapacity(4096)))
     try pool.start()
     for value in 0..<2000 { try pool.send(value, toWorker: 0) }
@@ -152,7 +152,7 @@ struct BehaviourTests {
   func results() throws {
     let pool = try WorkerPool(
       worker: DoublingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withResultsCapacity(64))
+      configuration: PoolConfiguration().withWorkerCount(2).withResultsCapacity(64))
     try pool.start()
     let results = pool.takeResults()!
     let secondIsNil = pool.takeResults() == nil
@@ -172,7 +172,7 @@ struct BehaviourTests {
   func batchingInHandler() throws {
     let pool = try WorkerPool(
       worker: BatchingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1))
+      configuration: PoolConfiguration().withWorkerCount(1))
     for value in 0..<1000 { try pool.send(value, toWorker: 0) }  // queued before start
     try pool.start()
     let termination = pool.shutdown()
@@ -187,7 +187,7 @@ struct BehaviourTests {
   func tickInterval() throws {
     let pool = try WorkerPool(
       worker: BatchingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(1).withWorkerConfiguration(
         WorkerConfiguration().withTickInterval(.milliseconds(2))))
     try pool.start()
     let start = ContinuousClock.now
@@ -205,7 +205,7 @@ struct BehaviourTests {
   func idleStrategies(strategy: IdleStrategy) throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(2).withWorkerConfiguration(
         WorkerConfiguration().withIdleStrategy(strategy).withBatchSize(1)))
     try pool.start()
     for id in 0..<2000 { try pool.send(.init(id: id, key: id), key: id) }
@@ -214,7 +214,7 @@ struct BehaviourTests {
 
   @Test("statistics report latency percentiles and queue delay")
   func statistics() throws {
-    var configuration = PoolConfiguration().withNumWorkers(2)
+    var configuration = PoolConfiguration().withWorkerCount(2)
     configuration.latencySampleInterval = 1
     configuration.recordsQueueDelay = true
     let pool = try WorkerPool(worker: SlowWorker(), configuration: configuration)
@@ -232,7 +232,7 @@ struct BehaviourTests {
   func batchSubmission() throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(2).withWorkerConfiguration(
         WorkerConfiguration().withQueueCapacity(64)))
     try pool.start()
     let messages = (0..<5000).map { RecordingWorker.Message(id: $0, key: $0 % 31) }
@@ -259,7 +259,7 @@ struct BehaviourTests {
   func batchFailFastTwoWorkers() throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withBackpressure(.failFast)
+      configuration: PoolConfiguration().withWorkerCount(2).withBackpressure(.failFast)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16)))
     let messages = (0..<200).map { RecordingWorker.Message(id: $0, key: $0) }
     var rejected: [RecordingWorker.Message] = []
@@ -282,7 +282,7 @@ struct BehaviourTests {
   func batchFailFast() throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1).withBackpressure(.failFast)
+      configuration: PoolConfiguration().withWorkerCount(1).withBackpressure(.failFast)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16)))
     let messages = (0..<100).map { RecordingWorker.Message(id: $0, key: $0) }
     var rejected: [RecordingWorker.Message] = []
@@ -301,7 +301,7 @@ struct BehaviourTests {
   func service() async throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withMetricsInterval(.milliseconds(5)))
+      configuration: PoolConfiguration().withWorkerCount(2).withMetricsInterval(.milliseconds(5)))
     let group = ServiceGroup(
       configuration: .init(services: [pool], logger: pool.configuration.logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -318,7 +318,7 @@ struct BehaviourTests {
   @Test("as a Service: cancellation stops the pool")
   func serviceCancellation() async throws {
     let pool = try WorkerPool(
-      worker: RecordingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: RecordingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     let task = Task { try await pool.run() }
     try await pool.send(.init(id: 0, key: 0), key: 0)
     task.cancel()

@@ -59,7 +59,7 @@ struct LifecycleRaceTests {
       for round in 0..<20 {
         let pool = try! WorkerPool(
           worker: ThrowsAtThreeWorker(),
-          configuration: PoolConfiguration().withNumWorkers(4).withErrorPolicy(.stopPool)
+          configuration: PoolConfiguration().withWorkerCount(4).withErrorPolicy(.stopPool)
             .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(1024)))
         queue(0..<1000, into: pool)
         try! pool.start()
@@ -87,7 +87,7 @@ struct LifecycleRaceTests {
       for round in 0..<200 {
         let pool = try! WorkerPool(
           worker: ThrowsAtThreeWorker(),
-          configuration: PoolConfiguration().withNumWorkers(2))
+          configuration: PoolConfiguration().withWorkerCount(2))
         queue(10..<110, into: pool)
         let starter = OSThread.spawn(name: "starter") {
           do throws(PoolError) {
@@ -115,7 +115,7 @@ struct LifecycleRaceTests {
       for round in 0..<50 {
         let pool = try! WorkerPool(
           worker: ThrowsAtThreeWorker(),
-          configuration: PoolConfiguration().withNumWorkers(2))
+          configuration: PoolConfiguration().withWorkerCount(2))
         queue(10..<60, into: pool)
         let task = Task { try await pool.run() }
         pool.requestShutdown()

@@ -132,7 +132,7 @@ struct MeshTests {
     let pool = try WorkerPool(
       worker: FloodWorker(perPeer: perPeer, workerCount: workers),
       configuration: PoolConfiguration()
-        .withNumWorkers(workers)
+        .withWorkerCount(workers)
         .withMesh(
           MeshConfiguration().withLaneCapacity(laneCapacity).withStageCapacity(stageCapacity)))
     try pool.start()
@@ -164,7 +164,7 @@ struct MeshTests {
     let workers = 3
     let pool = try WorkerPool(
       worker: KeyedWorker(),
-      configuration: PoolConfiguration().withNumWorkers(workers).withMesh(MeshConfiguration()))
+      configuration: PoolConfiguration().withWorkerCount(workers).withMesh(MeshConfiguration()))
     try pool.start()
     let keys = 5_000
     for key in 0..<keys {
@@ -184,7 +184,7 @@ struct MeshTests {
   func backlogFull() throws {
     let pool = try WorkerPool(
       worker: ForwardWorker(slowReceiver: true),
-      configuration: PoolConfiguration().withNumWorkers(2)
+      configuration: PoolConfiguration().withWorkerCount(2)
         .withErrorPolicy(.continueProcessing)
         .withMesh(
           MeshConfiguration().withLaneCapacity(1).withStageCapacity(1).withMaxBacklog(2)))
@@ -205,7 +205,7 @@ struct MeshTests {
       let workers = 3
       let pool = try WorkerPool(
         worker: ForwardWorker(),
-        configuration: PoolConfiguration().withNumWorkers(workers)
+        configuration: PoolConfiguration().withWorkerCount(workers)
           .withMesh(MeshConfiguration().withLaneCapacity(2).withStageCapacity(4)))
       try pool.start()
       let total = 20_000
@@ -230,7 +230,7 @@ struct MeshTests {
       #expect {
         try WorkerPool(
           worker: ForwardWorker(),
-          configuration: PoolConfiguration().withNumWorkers(2).withMesh(mesh))
+          configuration: PoolConfiguration().withWorkerCount(2).withMesh(mesh))
       } throws: { error in
         (error as? PoolError) == .invalidMeshConfiguration && "\(error)".contains(setting)
       }

@@ -11,7 +11,7 @@ struct PoolMetricsTests {
   ]
 
   static func makePool(name: String) throws -> WorkerPool<RecordingWorker> {
-    var configuration = PoolConfiguration().withNumWorkers(2).withName(name)
+    var configuration = PoolConfiguration().withWorkerCount(2).withName(name)
     configuration.latencySampleInterval = 1  // time every message
     configuration.recordsQueueDelay = true
     return try WorkerPool(worker: RecordingWorker(), configuration: configuration)

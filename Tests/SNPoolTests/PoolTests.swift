@@ -12,7 +12,7 @@ struct PoolTests {
     partitioner: PartitionerFactory = .hash, affinity: Bool = false, recordsCPU: Bool = false
   ) throws -> WorkerPool<RecordingWorker> {
     let configuration = PoolConfiguration()
-      .withNumWorkers(workers)
+      .withWorkerCount(workers)
       .withCPUAffinity(affinity)
       .withPartitioner(partitioner)
       .withBackpressure(backpressure)
@@ -136,7 +136,7 @@ struct PoolTests {
   func badConfiguration() throws {
     let worker = RecordingWorker()
     #expect(throws: PoolError.noWorkers) {
-      try WorkerPool(worker: worker, configuration: PoolConfiguration().withNumWorkers(0))
+      try WorkerPool(worker: worker, configuration: PoolConfiguration().withWorkerCount(0))
     }
     #expect(throws: PoolError.invalidQueueCapacity) {
       try WorkerPool(
@@ -154,12 +154,12 @@ struct PoolTests {
     #expect(throws: PoolError.tooManyPinnedWorkers) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withNumWorkers(allowed + 1).withCPUAffinity(true))
+        configuration: PoolConfiguration().withWorkerCount(allowed + 1).withCPUAffinity(true))
     }
     #expect(throws: PoolError.invalidCPU) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withNumWorkers(1).withCPUAffinity(true).withCPUs([
+        configuration: PoolConfiguration().withWorkerCount(1).withCPUAffinity(true).withCPUs([
           100_000
         ]))
     }
@@ -167,12 +167,12 @@ struct PoolTests {
     #expect(throws: PoolError.partitionerMismatch) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withNumWorkers(2).withPartitioner(.fixed(three)))
+        configuration: PoolConfiguration().withWorkerCount(2).withPartitioner(.fixed(three)))
     }
     #expect(throws: PoolError.invalidPartitioner) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withNumWorkers(1).withPartitioner(
+        configuration: PoolConfiguration().withWorkerCount(1).withPartitioner(
           .consistentHash(virtualNodes: 0)))
     }
   }
@@ -214,7 +214,7 @@ struct PoolStressTests {
   func exactlyOnce(policy: BackpressurePolicy) throws {
     let pool = try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2).withBackpressure(policy)
+      configuration: PoolConfiguration().withWorkerCount(2).withBackpressure(policy)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(64)))
     try pool.start()
     let total = stressTotal

@@ -52,7 +52,7 @@ struct ReceiveOrderTests {
   where W.Message == Int, W.State == [Int] {
     let pool = try WorkerPool(
       worker: worker,
-      configuration: PoolConfiguration().withNumWorkers(1)
+      configuration: PoolConfiguration().withWorkerCount(1)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(16_384)))
     for value in 0..<10_000 { try pool.send(value, toWorker: 0) }  // queued before start
     try pool.start()
@@ -78,7 +78,7 @@ struct ReceiveOrderTests {
     for round in 0..<20 {
       let pool = try WorkerPool(
         worker: TakingWorker(extra: 2),
-        configuration: PoolConfiguration().withNumWorkers(1)
+        configuration: PoolConfiguration().withWorkerCount(1)
           .withWorkerConfiguration(
             WorkerConfiguration().withQueueCapacity(64).withIdleStrategy(.spinThenPark)))
       try pool.start()

@@ -86,7 +86,7 @@ struct SubmitterTests {
   ) throws -> WorkerPool<RecordingWorker> {
     try WorkerPool(
       worker: RecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(workers).withBackpressure(backpressure)
+      configuration: PoolConfiguration().withWorkerCount(workers).withBackpressure(backpressure)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(capacity)))
   }
 
@@ -208,7 +208,7 @@ struct SubmitterTests {
   func immediateStop() throws {
     let pool = try WorkerPool(
       worker: SlowWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(1).withWorkerConfiguration(
         WorkerConfiguration().withQueueCapacity(4096)))
     try pool.start()
     var submitter = try pool.makeSubmitter()
@@ -226,7 +226,7 @@ struct SubmitterTests {
   func blockedByStop() throws {
     let pool = try WorkerPool(
       worker: SlowWorker(),
-      configuration: PoolConfiguration().withNumWorkers(1).withWorkerConfiguration(
+      configuration: PoolConfiguration().withWorkerCount(1).withWorkerConfiguration(
         WorkerConfiguration().withQueueCapacity(4)))
     let handedBack = RejectCounter()
     // Not started: the lane fills and the fifth send blocks.
@@ -251,7 +251,7 @@ struct SubmitterTests {
   @Test("key hashes travel with lane messages; the reserved hash keeps the order")
   func keyHashes() throws {
     let pool = try WorkerPool(
-      worker: HashRecordingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: HashRecordingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     var submitter = try pool.makeSubmitter()
     let hasher = pool.partitioner.keyHasher
     for id in 0..<100 { try submitter.send(id, key: id) }  // queued before start
@@ -275,7 +275,7 @@ struct SubmitterTests {
   @Test("a handler taking messages in bulk mid-batch sees each lane message once, in order")
   func bulkTakingInHandler() throws {
     let pool = try WorkerPool(
-      worker: BulkTakingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: BulkTakingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     var submitter = try pool.makeSubmitter()
     for value in 0..<500 { try submitter.send(value, toWorker: 0) }  // queued before start
     try pool.start()
@@ -289,7 +289,7 @@ struct SubmitterTests {
   func mixedLaneKinds() throws {
     let pool = try WorkerPool(
       worker: HashRecordingWorker(),
-      configuration: PoolConfiguration().withNumWorkers(2)
+      configuration: PoolConfiguration().withWorkerCount(2)
         .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(64)))
     try pool.start()
     let hasher = pool.partitioner.keyHasher
@@ -316,7 +316,7 @@ struct SubmitterTests {
   @Test("a tick drains lane messages with tryReceiveMessage")
   func batchingInHandler() throws {
     let pool = try WorkerPool(
-      worker: BatchingWorker(), configuration: PoolConfiguration().withNumWorkers(1))
+      worker: BatchingWorker(), configuration: PoolConfiguration().withWorkerCount(1))
     var submitter = try pool.makeSubmitter()
     for value in 0..<1000 { try submitter.send(value, toWorker: 0) }  // queued before start
     try pool.start()
@@ -330,7 +330,7 @@ struct SubmitterTests {
 
   @Test("dropped submitters free their lanes; queue delay is recorded when asked for")
   func droppedAndStamped() throws {
-    var configuration = PoolConfiguration().withNumWorkers(2)
+    var configuration = PoolConfiguration().withWorkerCount(2)
     configuration.recordsQueueDelay = true
     let pool = try WorkerPool(worker: RecordingWorker(), configuration: configuration)
     try pool.start()

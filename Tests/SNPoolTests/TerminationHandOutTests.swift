@@ -24,7 +24,7 @@ struct TerminationHandOutTests {
   @Test("shutdown() hands the states to the first caller only; later calls get none")
   func statesOnce() throws {
     let pool = try WorkerPool(
-      worker: TallyWorker(), configuration: PoolConfiguration().withNumWorkers(2))
+      worker: TallyWorker(), configuration: PoolConfiguration().withWorkerCount(2))
     try pool.start()
     for value in 0..<100 { try pool.send(value, toWorker: value % 2) }
     let first = pool.shutdown()
@@ -44,7 +44,7 @@ struct TerminationHandOutTests {
   @Test("the collected termination moves to another task: no one else holds its states")
   func terminationMoves() async throws {
     let pool = try WorkerPool(
-      worker: TallyWorker(), configuration: PoolConfiguration().withNumWorkers(2))
+      worker: TallyWorker(), configuration: PoolConfiguration().withWorkerCount(2))
     try pool.start()
     for value in 0..<10 { try await pool.send(value, toWorker: value % 2) }
     // `Tally` is a non-Sendable class; the termination is the caller's alone
@@ -59,7 +59,7 @@ struct TerminationHandOutTests {
     for _ in 0..<20 {
       let pool = try WorkerPool(
         worker: SlowWorker(),
-        configuration: PoolConfiguration().withNumWorkers(2)
+        configuration: PoolConfiguration().withWorkerCount(2)
           .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(2048)))
       for value in 0..<2000 { try pool.send(value, toWorker: value % 2) }
       try pool.start()

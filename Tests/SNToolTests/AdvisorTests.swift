@@ -102,7 +102,7 @@ struct AdvisorTests {
     #expect(configuration.worker.idleStrategy == .busySpin)
     #expect(configuration.backpressure == .timeout(.milliseconds(1)))
     let code = advice.swiftSnippet()
-    #expect(code.contains(".withNumWorkers(62)"))
+    #expect(code.contains(".withWorkerCount(62)"))
     #expect(code.contains(".withIdleStrategy(.busySpin)"))
     #expect(advice.text().contains("cpu affinity"))
     #expect(try advice.jsonString().contains("\"workerCount\" : 62"))

@@ -17,7 +17,7 @@ The convention (also in Tools/README.md, "ci/check-snippets.sh"):
 - An HTML comment right before a block (DocC and GitHub do not render it)
   changes that:
     <!-- snippet: setup
-    let channel = try Channel<Int>.spsc(capacity: 8)
+    let channel = try SNChannel<Int>.spsc(capacity: 8)
     -->                 code compiled before the fragment, in the same function
     <!-- snippet: no-run REASON -->   a program that is built but not run
     <!-- snippet: skip REASON -->     not compiled at all (use sparingly)

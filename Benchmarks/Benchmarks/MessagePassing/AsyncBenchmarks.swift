@@ -121,7 +121,7 @@ func registerHopBenchmarks() {
       benchmark in
       let executor = PinnedExecutor(
         name: "bench-pinned", cpu: OSThread.allowedCPUs.last,
-        waitStrategy: target == .pinnedActorBusySpin ? .busySpin : .default)
+        waitStrategy: target == .pinnedActorBusySpin ? .spinThenYield : .default)
       for _ in benchmark.scaledIterations {
         let reference = await executorRoundTrip(.defaultActor, rounds: rounds, executor: executor)
         // A parked worker makes each pinned round trip tens of microseconds.

@@ -95,7 +95,7 @@ let benchmarks: @Sendable () -> Void = suite {
     "spsc/hot-path-allocations",
     configuration: .init(metrics: [.mallocCountTotal], maxDuration: .seconds(1), maxIterations: 50)
   ) { benchmark in
-    let channel = try! Channel<UInt64>.spsc(capacity: 1024)
+    let channel = try! SNChannel<UInt64>.spsc(capacity: 1024)
     var tx = channel.sender
     var rx = channel.receiver
     benchmark.startMeasurement()

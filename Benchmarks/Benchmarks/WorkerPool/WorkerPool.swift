@@ -72,7 +72,7 @@ struct CPUBoundWorker: Worker {
 
 func configuration(workers: Int, capacity: Int, batch: Int, affinity: Bool) -> PoolConfiguration {
   var configuration = PoolConfiguration()
-    .withNumWorkers(workers)
+    .withWorkerCount(workers)
     .withCPUAffinity(affinity)
     .withPartitioner(.roundRobin)
     .withWorkerConfiguration(
@@ -168,7 +168,7 @@ func submitOnly(messages: Int, batched: Bool) -> UInt64 {
 /// The same hop without the pool: one producer, one consumer thread, a bare
 /// SPSC channel of the same capacity, blocking send and 64-at-a-time drain.
 func bareSPSC(messages: Int) -> UInt64 {
-  let channel = try! Channel<UInt64>.spsc(capacity: 1024)
+  let channel = try! SNChannel<UInt64>.spsc(capacity: 1024)
   var tx = channel.sender
   let start = MonotonicClock.nanoseconds
   let consumer = OSThread.spawn(taking: channel.receiver) { rx in
@@ -192,7 +192,7 @@ func bareSPSC(messages: Int) -> UInt64 {
 /// (an envelope), blocking send and 64-at-a-time drain. Pool hop / this is
 /// the pool's own overhead (gate, routing, counters, run loop).
 func bareMPSC(messages: Int) -> UInt64 {
-  let channel = try! Channel<Envelope<UInt64>>.mpsc(capacity: 1024)
+  let channel = try! SNChannel<Envelope<UInt64>>.mpsc(capacity: 1024)
   let tx = channel.sender
   let start = MonotonicClock.nanoseconds
   let consumer = OSThread.spawn(taking: channel.receiver) { rx in
@@ -219,7 +219,7 @@ func bareMPSC(messages: Int) -> UInt64 {
 func poolHop(messages: Int, keyed: Bool = false) -> UInt64 {
   let pool = try! WorkerPool(
     worker: TrivialWorker(),
-    configuration: PoolConfiguration().withNumWorkers(1)
+    configuration: PoolConfiguration().withWorkerCount(1)
       .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(1024)))
   try! pool.start()
   let start = MonotonicClock.nanoseconds
@@ -239,7 +239,7 @@ func poolHop(messages: Int, keyed: Bool = false) -> UInt64 {
 func sharedQueueHop(messages: Int) -> UInt64 {
   let pool = try! WorkerPool(
     worker: TrivialWorker(),
-    configuration: PoolConfiguration().withNumWorkers(1)
+    configuration: PoolConfiguration().withWorkerCount(1)
       .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(1024)))
   try! pool.start()
   let start = MonotonicClock.nanoseconds

@@ -71,7 +71,7 @@ func drain(
 /// are not mutated, so the helpers cost them nothing.
 @inline(never)
 func spsc(_ messages: Int, batched: Bool) -> UInt64 {
-  let channel = try! Channel<UInt64>.spsc(capacity: messages)
+  let channel = try! SNChannel<UInt64>.spsc(capacity: messages)
   var tx = channel.sender
   var rx = channel.receiver
   var sum: UInt64 = 0
@@ -103,14 +103,14 @@ func multi(_ messages: Int, mpmc: Bool, batched: Bool) -> UInt64 {
       many: { try! tx.trySend(contentsOf: $0) })
   }
   if mpmc {
-    let channel = try! Channel<UInt64>.mpmc(capacity: messages)
+    let channel = try! SNChannel<UInt64>.mpmc(capacity: messages)
     send(channel.sender)
     let rx = channel.receiver
     return drain(
       batched: batched, one: { try! rx.tryReceive() },
       many: { try! rx.tryReceive(into: &$0, maxCount: batch) })
   }
-  let channel = try! Channel<UInt64>.mpsc(capacity: messages)
+  let channel = try! SNChannel<UInt64>.mpsc(capacity: messages)
   send(channel.sender)
   var rx = channel.receiver
   return drain(

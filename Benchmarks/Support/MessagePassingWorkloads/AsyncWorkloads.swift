@@ -17,7 +17,7 @@ final class Handoff<Value: ~Copyable & Sendable>: @unchecked Sendable {
 /// One async producer task and one async consumer task over an SNChannels
 /// SPSC channel (`try await send` / `for try await`).
 public func asyncSPSC(capacity: Int, messages: Int) async -> UInt64 {
-  let channel = try! Channel<UInt64>.spsc(capacity: capacity)
+  let channel = try! SNChannel<UInt64>.spsc(capacity: capacity)
   let sender = Handoff(channel.sender)
   let receiver = Handoff(channel.receiver)
   let start = now()
@@ -41,7 +41,7 @@ public func asyncSPSC(capacity: Int, messages: Int) async -> UInt64 {
 
 /// `producers` async producer tasks and one async consumer over an MPSC channel.
 public func asyncMPSC(capacity: Int, messages: Int, producers: Int) async -> UInt64 {
-  let channel = try! Channel<UInt64>.mpsc(capacity: capacity)
+  let channel = try! SNChannel<UInt64>.mpsc(capacity: capacity)
   let receiver = Handoff(channel.receiver)
   let each = messages / producers
   let start = now()
@@ -50,7 +50,7 @@ public func asyncMPSC(capacity: Int, messages: Int, producers: Int) async -> UIn
     let mine = Handoff(channel.sender.clone())
     tasks.append(
       Task {
-        let tx = mine.take()
+        var tx = mine.take()
         for value in 0..<UInt64(each) { try! await tx.send(value) }
       })
   }
@@ -97,8 +97,8 @@ public func asyncStreamBaseline(messages: Int) async -> UInt64 {
 /// Round trips between two OS threads over two SPSC channels with blocking
 /// `send`/`receive`: the sync hop. Returns nanoseconds per one-way hop.
 public func syncHop(rounds: Int) -> UInt64 {
-  let ping = try! Channel<UInt64>.spsc(capacity: 1)
-  let pong = try! Channel<UInt64>.spsc(capacity: 1)
+  let ping = try! SNChannel<UInt64>.spsc(capacity: 1)
+  let pong = try! SNChannel<UInt64>.spsc(capacity: 1)
   let echo = OSThread.spawn(taking: EchoPair(ping.receiver, pong.sender)) { pair in
     while let value = try? pair.rx.receive() { try! pair.tx.send(value) }
   }
@@ -118,8 +118,8 @@ public func syncHop(rounds: Int) -> UInt64 {
 /// The same round trips, with the echo side an async task: the hop from a
 /// (blocking) thread into Swift concurrency and back.
 public func syncToAsyncHop(rounds: Int) async -> UInt64 {
-  let ping = try! Channel<UInt64>.spsc(capacity: 1)
-  let pong = try! Channel<UInt64>.spsc(capacity: 1)
+  let ping = try! SNChannel<UInt64>.spsc(capacity: 1)
+  let pong = try! SNChannel<UInt64>.spsc(capacity: 1)
   let pair = Handoff(EchoPair(ping.receiver, pong.sender))
   let echo = Task {
     var pair = pair.take()
@@ -133,7 +133,7 @@ public func syncToAsyncHop(rounds: Int) async -> UInt64 {
       precondition(try! pair.rx.receive() == round)
     }
     result.store(now() - start)
-  }
+  }  // the thread drops the pair here: the sender closes the channel
   // Never block a cooperative thread (join is a blocking wait): with two
   // cores the pool has two threads, and the echo task needs one of them.
   await joinOffPool(thread)
@@ -206,7 +206,7 @@ public enum HopTarget: String, Sendable, CaseIterable {
   /// An actor whose serial executor is a `PinnedExecutor`.
   case pinnedActor = "pinned-actor"
   /// The same, with the executor's worker never parking
-  /// (`WaitStrategy.busySpin`): the hop without the worker's futex wake-up.
+  /// (`WaitStrategy.spinThenYield`): the hop without the worker's futex wake-up.
   case pinnedActorBusySpin = "pinned-actor-busy-spin"
 }
 

@@ -15,20 +15,20 @@ import Synchronization
 public func channelPingPong(kind: String, rounds: Int) -> [Int] {
   switch kind {
   case "spsc":
-    let there = try! Channel<UInt64>.spsc(capacity: 1024)
-    let back = try! Channel<UInt64>.spsc(capacity: 1024)
+    let there = try! SNChannel<UInt64>.spsc(capacity: 1024)
+    let back = try! SNChannel<UInt64>.spsc(capacity: 1024)
     return pingPong(
       rounds: rounds, outbound: there.sender, outboundRx: there.receiver,
       inbound: back.sender, inboundRx: back.receiver)
   case "mpsc":
-    let there = try! Channel<UInt64>.mpsc(capacity: 1024)
-    let back = try! Channel<UInt64>.mpsc(capacity: 1024)
+    let there = try! SNChannel<UInt64>.mpsc(capacity: 1024)
+    let back = try! SNChannel<UInt64>.mpsc(capacity: 1024)
     return pingPong(
       rounds: rounds, outbound: there.sender, outboundRx: there.receiver,
       inbound: back.sender, inboundRx: back.receiver)
   default:
-    let there = try! Channel<UInt64>.mpmc(capacity: 1024)
-    let back = try! Channel<UInt64>.mpmc(capacity: 1024)
+    let there = try! SNChannel<UInt64>.mpmc(capacity: 1024)
+    let back = try! SNChannel<UInt64>.mpmc(capacity: 1024)
     return pingPong(
       rounds: rounds, outbound: there.sender, outboundRx: there.receiver,
       inbound: back.sender, inboundRx: back.receiver)

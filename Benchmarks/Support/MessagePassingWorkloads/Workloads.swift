@@ -135,7 +135,7 @@ func csnRelax() { Backoff.pause() }
 /// separate loop, so the normal loop carries no per-message check for it.
 @inline(never)
 func spinSendWithInjectedSlowdown(_ tx: inout SPSCSender<UInt64>, count: UInt64) {
-  var extra = try! Channel<UInt64>.spsc(capacity: 64)
+  var extra = try! SNChannel<UInt64>.spsc(capacity: 64)
   var value: UInt64 = 1
   while value <= count {
     if tx.offer(value) == nil {
@@ -183,7 +183,7 @@ func spinConsume(_ endpoint: consuming SPSCReceiver<UInt64>, count: UInt64) -> S
 
 /// SPSC throughput of an SNChannels SPSC channel.
 public func spsc(capacity: Int, messages: Int, mode: Mode) -> UInt64 {
-  let channel = try! Channel<UInt64>.spsc(capacity: capacity)
+  let channel = try! SNChannel<UInt64>.spsc(capacity: capacity)
   let count = UInt64(messages)
   let start = now()
   let producer = OSThread.spawn(taking: channel.sender) { tx in
@@ -280,7 +280,7 @@ public func multi(
   }
 
   if mpmc {
-    let channel = try! Channel<UInt64>.mpmc(capacity: capacity)
+    let channel = try! SNChannel<UInt64>.mpmc(capacity: capacity)
     start = now()
     for _ in 0..<consumers {
       threads.append(
@@ -292,7 +292,7 @@ public func multi(
           receiving: while true {
             switch mode {
             case .spin:
-              do throws(ChannelError) {
+              do throws(SNChannelError) {
                 if let value = try rx.tryReceive() {
                   count &+= 1
                   local &+= value
@@ -324,7 +324,7 @@ public func multi(
     // The channel's own first endpoints go out of scope here: the first
     // sender's drop lets receivers finish once the clones are done.
   } else {
-    let channel = try! Channel<UInt64>.mpsc(capacity: capacity)
+    let channel = try! SNChannel<UInt64>.mpsc(capacity: capacity)
     start = now()
     for producer in 0..<producers {
       threads.append(

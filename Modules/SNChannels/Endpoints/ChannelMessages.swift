@@ -2,7 +2,7 @@
 /// see ``ReceivingEndpoint/messages()``.
 ///
 /// Iteration ends (`nil`) once the channel is closed and drained, and fails
-/// only with ``ChannelError/cancelled``. The sequence owns the receiver:
+/// only with ``SNChannelError/cancelled``. The sequence owns the receiver:
 /// dropping it closes the channel for sending, as dropping the receiver
 /// does. Not `Sendable`: its iterator is one consumer. Iterating twice
 /// continues where the last iteration stopped. For several consuming tasks
@@ -11,8 +11,8 @@
 public struct ChannelMessages<Receiver: ReceivingEndpoint & ~Copyable>: AsyncSequence {
   /// The channel's element type.
   public typealias Element = Receiver.Element
-  /// Iteration fails only with ``ChannelError/cancelled``; a close ends it normally.
-  public typealias Failure = ChannelError
+  /// Iteration fails only with ``SNChannelError/cancelled``; a close ends it normally.
+  public typealias Failure = SNChannelError
 
   /// The receiver, shared by the sequence and its iterators.
   @usableFromInline
@@ -37,9 +37,9 @@ public struct ChannelMessages<Receiver: ReceivingEndpoint & ~Copyable>: AsyncSeq
     /// The next element, suspending while the channel is empty.
     ///
     /// - Returns: The next element, or `nil` once the channel is closed and drained.
-    /// - Throws: ``ChannelError/cancelled`` if the task is cancelled.
+    /// - Throws: ``SNChannelError/cancelled`` if the task is cancelled.
     @inlinable
-    public mutating func next() async throws(ChannelError) -> Element? {
+    public mutating func next() async throws(SNChannelError) -> Element? {
       do { return try await box.receiver.receive() } catch {
         if error == .closed { return nil }
         throw error
@@ -50,11 +50,11 @@ public struct ChannelMessages<Receiver: ReceivingEndpoint & ~Copyable>: AsyncSeq
     ///
     /// - Parameter actor: The caller's isolation.
     /// - Returns: The next element, or `nil` once the channel is closed and drained.
-    /// - Throws: ``ChannelError/cancelled`` if the task is cancelled.
+    /// - Throws: ``SNChannelError/cancelled`` if the task is cancelled.
     @inlinable
     public mutating func next(
       isolation actor: isolated (any Actor)?
-    ) async throws(ChannelError) -> Element? {
+    ) async throws(SNChannelError) -> Element? {
       do { return try await box.receiver.receive() } catch {
         if error == .closed { return nil }
         throw error
@@ -71,7 +71,7 @@ extension ReceivingEndpoint where Self: ~Copyable {
   /// `for try await`; iteration ends when the channel is closed and drained.
   ///
   /// <!-- snippet: setup
-  /// let rxChannel = try Channel<Order>.spsc(capacity: 8)
+  /// let rxChannel = try SNChannel<Order>.spsc(capacity: 8)
   /// let rx = rxChannel.receiver
   /// let book = OrderBook()
   /// -->

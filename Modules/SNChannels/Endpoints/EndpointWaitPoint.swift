@@ -81,14 +81,14 @@ public struct EndpointWaitPoint: @unchecked Sendable {
 
   /// Counts a failed send in the channel's statistics.
   @usableFromInline
-  func countSendError(_ error: ChannelError) { control.countSendError(error.code) }
+  func countSendError(_ error: SNChannelError) { control.countSendError(error.code) }
 
   /// Waits on a thread (spin, yield, park) until `attempt` returns a value,
   /// or throws `.timedOut` once `deadline` (monotonic nanoseconds) passes.
   @inlinable
   func block<Result>(
-    deadline: UInt64?, attempt: () throws(ChannelError) -> Result?
-  ) throws(ChannelError) -> Result {
+    deadline: UInt64?, attempt: () throws(SNChannelError) -> Result?
+  ) throws(SNChannelError) -> Result {
     try _blockingLoop(
       events: events, control: control, deadline: deadline, attempt: attempt, ready: isReady)
   }

@@ -11,12 +11,12 @@ extension ReceivingEndpoint where Self: ~Copyable {
   /// A cancelled task takes nothing from the channel.
   ///
   /// - Returns: An element (for the single-consumer kinds, the oldest).
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and
-  ///   drained; ``ChannelError/cancelled`` if the task is cancelled (also
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and
+  ///   drained; ``SNChannelError/cancelled`` if the task is cancelled (also
   ///   when called from a cancelled task).
   @inlinable
   nonisolated(nonsending)
-    public mutating func receive() async throws(ChannelError) -> Element
+    public mutating func receive() async throws(SNChannelError) -> Element
   {
     if !Task.isCancelled, let element = try tryReceive() { return element }
     return try await _receiveSuspending(deadline: nil)
@@ -27,11 +27,11 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///
   /// - Parameter timeout: The longest wait.
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` (channel
-  ///   closed and drained) or ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/closed`` (channel
+  ///   closed and drained) or ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
-    public mutating func receive(timeout: Duration) async throws(ChannelError) -> Element
+    public mutating func receive(timeout: Duration) async throws(SNChannelError) -> Element
   {
     try await _receive(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -41,13 +41,13 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///
   /// - Parameter deadline: When to give up.
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
-  ///   ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
+  ///   ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
     public mutating func receive(
       deadline: ContinuousClock.Instant
-    ) async throws(ChannelError) -> Element
+    ) async throws(SNChannelError) -> Element
   {
     try await _receive(deadline: _monotonicDeadline(deadline))
   }
@@ -59,15 +59,15 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take; at least 1.
   /// - Returns: How many were appended (at least 1).
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and
-  ///   drained; ``ChannelError/cancelled`` if the task is cancelled
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and
+  ///   drained; ``SNChannelError/cancelled`` if the task is cancelled
   ///   (nothing taken).
   /// - Complexity: O(number received).
   @inlinable
   nonisolated(nonsending)
     public mutating func receive(
       into buffer: inout [Element], maxCount: Int
-    ) async throws(ChannelError) -> Int
+    ) async throws(SNChannelError) -> Int
   {
     precondition(maxCount >= 1, "maxCount must be at least 1")
     var outcome = _WaitOutcome.ready
@@ -86,7 +86,7 @@ extension ReceivingEndpoint where Self: ~Copyable {
 
   @inlinable
   nonisolated(nonsending)
-    mutating func _receive(deadline: UInt64) async throws(ChannelError) -> Element
+    mutating func _receive(deadline: UInt64) async throws(SNChannelError) -> Element
   {
     if !Task.isCancelled, let element = try tryReceive() { return element }
     return try await _receiveSuspending(deadline: deadline)
@@ -97,7 +97,7 @@ extension ReceivingEndpoint where Self: ~Copyable {
   /// the task is cancelled, or the monotonic `deadline` passes.
   @inlinable
   nonisolated(nonsending)
-    mutating func _receiveSuspending(deadline: UInt64?) async throws(ChannelError) -> Element
+    mutating func _receiveSuspending(deadline: UInt64?) async throws(SNChannelError) -> Element
   {
     var outcome = _WaitOutcome.ready
     while true {

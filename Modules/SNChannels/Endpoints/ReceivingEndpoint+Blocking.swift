@@ -9,10 +9,10 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///
   /// - Parameter timeout: The longest wait.
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut``, or ``ChannelError/closed`` once the
+  /// - Throws: ``SNChannelError/timedOut``, or ``SNChannelError/closed`` once the
   ///   channel is closed and drained.
   @inlinable
-  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
+  public mutating func receive(timeout: Duration) throws(SNChannelError) -> Element {
     try _receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
   }
 
@@ -20,10 +20,11 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///
   /// - Parameter deadline: When to give up.
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/timedOut``, or ``ChannelError/closed`` once the
+  /// - Throws: ``SNChannelError/timedOut``, or ``SNChannelError/closed`` once the
   ///   channel is closed and drained.
   @inlinable
-  public mutating func receive(deadline: ContinuousClock.Instant) throws(ChannelError) -> Element {
+  public mutating func receive(deadline: ContinuousClock.Instant) throws(SNChannelError) -> Element
+  {
     try _receiveBlocking(deadline: _monotonicDeadline(deadline))
   }
 
@@ -34,15 +35,15 @@ extension ReceivingEndpoint where Self: ~Copyable {
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take; at least 1.
   /// - Returns: How many were appended (at least 1).
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and drained.
   /// - Complexity: O(number received).
   @inlinable
   public mutating func receive(
     into buffer: inout [Element], maxCount: Int
-  ) throws(ChannelError) -> Int {
+  ) throws(SNChannelError) -> Int {
     precondition(maxCount >= 1, "maxCount must be at least 1")
     let wait = receiveWaitPoint
-    return try wait.block(deadline: nil) { () throws(ChannelError) -> Int? in
+    return try wait.block(deadline: nil) { () throws(SNChannelError) -> Int? in
       let count = try tryReceive(into: &buffer, maxCount: maxCount)
       return count > 0 ? count : nil
     }
@@ -51,9 +52,9 @@ extension ReceivingEndpoint where Self: ~Copyable {
   /// The slow half of every blocking receive: waits until an element
   /// arrives, the channel is closed and drained, or the monotonic `deadline`.
   @inlinable
-  mutating func _receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  mutating func _receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     let wait = receiveWaitPoint
-    return try wait.block(deadline: deadline) { () throws(ChannelError) -> Element? in
+    return try wait.block(deadline: deadline) { () throws(SNChannelError) -> Element? in
       try tryReceive()
     }
   }

@@ -12,8 +12,8 @@ extension SendingEndpoint where Self: ~Copyable {
   /// A task that is cancelled before the element goes in gets it back.
   ///
   /// - Parameter element: The element to send.
-  /// - Throws: ``SendError`` holding `element`, with ``ChannelError/closed``
-  ///   (receivers closed or gone) or ``ChannelError/cancelled``.
+  /// - Throws: ``SendError`` holding `element`, with ``SNChannelError/closed``
+  ///   (receivers closed or gone) or ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
     public mutating func send(_ element: consuming Element) async throws(SendError<Element>)
@@ -28,8 +28,8 @@ extension SendingEndpoint where Self: ~Copyable {
   ///   - element: The element to send.
   ///   - timeout: The longest wait for room.
   /// - Throws: ``SendError`` holding `element`, with
-  ///   ``ChannelError/timedOut``, ``ChannelError/closed`` or
-  ///   ``ChannelError/cancelled``.
+  ///   ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
+  ///   ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
     public mutating func send(
@@ -46,8 +46,8 @@ extension SendingEndpoint where Self: ~Copyable {
   ///   - element: The element to send.
   ///   - deadline: When to give up.
   /// - Throws: ``SendError`` holding `element`, with
-  ///   ``ChannelError/timedOut``, ``ChannelError/closed`` or
-  ///   ``ChannelError/cancelled``.
+  ///   ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
+  ///   ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
     public mutating func send(
@@ -62,16 +62,16 @@ extension SendingEndpoint where Self: ~Copyable {
   /// interleave between batches).
   ///
   /// - Parameter elements: The elements to send.
-  /// - Throws: ``ChannelError/closed`` if the receivers go away first, or
-  ///   ``ChannelError/cancelled`` if the task is cancelled; the error's
-  ///   ``ChannelError/transferred`` tells how many were sent (a prefix), so
+  /// - Throws: ``SNChannelError/closed`` if the receivers go away first, or
+  ///   ``SNChannelError/cancelled`` if the task is cancelled; the error's
+  ///   ``SNChannelError/transferred`` tells how many were sent (a prefix), so
   ///   `elements.dropFirst(error.transferred)` were not.
   /// - Complexity: O(`elements.count`).
   @inlinable
   nonisolated(nonsending)
     public mutating func send<C: Collection>(
       contentsOf elements: C
-    ) async throws(ChannelError) where C.Element == Element
+    ) async throws(SNChannelError) where C.Element == Element
   {
     var remaining = elements[...]
     var sent = 0
@@ -80,7 +80,7 @@ extension SendingEndpoint where Self: ~Copyable {
       if Task.isCancelled {
         // A wake-up meant for a sender that now leaves goes to the next one.
         if outcome == .woken { sendWaitPoint.passOnWakeUp() }
-        throw ChannelError.cancelled.with(transferred: sent)
+        throw SNChannelError.cancelled.with(transferred: sent)
       }
       let count: Int
       do { count = try trySend(contentsOf: remaining) } catch {
@@ -93,7 +93,7 @@ extension SendingEndpoint where Self: ~Copyable {
         continue
       }
       outcome = await sendWaitPoint.suspend(deadline: nil)
-      if outcome == .cancelled { throw ChannelError.cancelled.with(transferred: sent) }
+      if outcome == .cancelled { throw SNChannelError.cancelled.with(transferred: sent) }
     }
   }
 

@@ -10,8 +10,8 @@ extension SendingEndpoint where Self: ~Copyable {
   /// - Parameters:
   ///   - element: The element to send.
   ///   - timeout: The longest wait.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/timedOut`` or
+  ///   ``SNChannelError/closed``, holding `element`.
   @inlinable
   public mutating func send(
     _ element: consuming Element, timeout: Duration
@@ -24,8 +24,8 @@ extension SendingEndpoint where Self: ~Copyable {
   /// - Parameters:
   ///   - element: The element to send.
   ///   - deadline: When to give up.
-  /// - Throws: ``SendError`` with ``ChannelError/timedOut`` or
-  ///   ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/timedOut`` or
+  ///   ``SNChannelError/closed``, holding `element`.
   @inlinable
   public mutating func send(
     _ element: consuming Element, deadline: ContinuousClock.Instant
@@ -37,19 +37,19 @@ extension SendingEndpoint where Self: ~Copyable {
   /// (other producers' elements may interleave between batches).
   ///
   /// - Parameter elements: The elements to send.
-  /// - Throws: ``ChannelError/closed`` if the receivers go away first; its
-  ///   ``ChannelError/transferred`` tells how many were sent before that.
+  /// - Throws: ``SNChannelError/closed`` if the receivers go away first; its
+  ///   ``SNChannelError/transferred`` tells how many were sent before that.
   /// - Complexity: O(`elements.count`).
   @inlinable
   public mutating func send<C: Collection>(
     contentsOf elements: C
-  ) throws(ChannelError) where C.Element == Element {
+  ) throws(SNChannelError) where C.Element == Element {
     var remaining = elements[...]
     var sent = 0
     while !remaining.isEmpty {
       let wait = sendWaitPoint
       do {
-        let count = try wait.block(deadline: nil) { () throws(ChannelError) -> Int? in
+        let count = try wait.block(deadline: nil) { () throws(SNChannelError) -> Int? in
           let count = try trySend(contentsOf: remaining)
           return count > 0 ? count : nil
         }
@@ -65,9 +65,9 @@ extension SendingEndpoint where Self: ~Copyable {
   /// Unlike ``trySend(_:)`` it counts no `full` failure (the wait is not
   /// one) and throws nothing for it: a throw calls a runtime hook.
   ///
-  /// - Throws: ``ChannelError/closed`` (counted).
+  /// - Throws: ``SNChannelError/closed`` (counted).
   @inlinable @inline(__always)
-  mutating func _trySendOne(_ element: Element) throws(ChannelError) -> Bool {
+  mutating func _trySendOne(_ element: Element) throws(SNChannelError) -> Bool {
     try trySend(contentsOf: CollectionOfOne(element)) == 1
   }
 
@@ -80,7 +80,7 @@ extension SendingEndpoint where Self: ~Copyable {
     let element = element
     let wait = sendWaitPoint
     do {
-      _ = try wait.block(deadline: deadline) { () throws(ChannelError) -> Bool? in
+      _ = try wait.block(deadline: deadline) { () throws(SNChannelError) -> Bool? in
         try _trySendOne(element) ? true : nil
       }
     } catch {

@@ -4,7 +4,7 @@
 /// The kinds differ in their rings; everything above the ring is written
 /// once over this protocol: sends with a timeout or a deadline, async sends,
 /// batch sends, and moving an endpoint into a task
-/// (``_Concurrency/Task/init(taking:priority:operation:)``). The
+/// (`Task(taking:priority:operation:)`). The
 /// requirements are the operations each kind implements itself, on its hot
 /// path: `@inlinable` on the concrete type, so a call specialises in the
 /// caller's module, also through a generic function.
@@ -14,7 +14,7 @@
 /// ```swift
 /// func produce<S: SendingEndpoint & ~Copyable>(
 ///   _ values: [S.Element], into sender: inout S
-/// ) throws(ChannelError) {
+/// ) throws(SNChannelError) {
 ///   try sender.send(contentsOf: values)
 /// }
 /// ```
@@ -28,27 +28,27 @@ public protocol SendingEndpoint: ~Copyable {
   /// Sends without blocking.
   ///
   /// - Parameter element: The element to send.
-  /// - Throws: ``SendError`` with ``ChannelError/full`` or
-  ///   ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/full`` or
+  ///   ``SNChannelError/closed``, holding `element`.
   mutating func trySend(_ element: consuming Element) throws(SendError<Element>)
 
   /// Sends as many elements of `elements` as fit now, in order; never blocks.
   ///
   /// - Parameter elements: The elements to send.
   /// - Returns: How many were sent: a prefix of `elements`.
-  /// - Throws: ``ChannelError/closed`` if the receivers are gone (nothing sent).
+  /// - Throws: ``SNChannelError/closed`` if the receivers are gone (nothing sent).
   mutating func trySend<C: Collection>(
     contentsOf elements: C
-  ) throws(ChannelError) -> Int where C.Element == Element
+  ) throws(SNChannelError) -> Int where C.Element == Element
 
   /// Sends, blocking the thread while the channel is full.
   ///
   /// - Parameter element: The element to send.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`.
   mutating func send(_ element: consuming Element) throws(SendError<Element>)
 
   /// Gives up this sender, as dropping it does: once no sender is left,
-  /// receivers drain what was sent and then see ``ChannelError/closed``.
+  /// receivers drain what was sent and then see ``SNChannelError/closed``.
   consuming func close()
 
   /// Whether the receivers are closed or gone (sends would fail).
@@ -78,8 +78,8 @@ public protocol ReceivingEndpoint: ~Copyable {
   /// Receives without blocking.
   ///
   /// - Returns: An element, or `nil` if none is ready now.
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
-  mutating func tryReceive() throws(ChannelError) -> Element?
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and drained.
+  mutating func tryReceive() throws(SNChannelError) -> Element?
 
   /// Moves up to `maxCount` ready elements into `buffer` (appending); never blocks.
   ///
@@ -87,17 +87,18 @@ public protocol ReceivingEndpoint: ~Copyable {
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take.
   /// - Returns: How many were appended (0 if none is ready now).
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
-  mutating func tryReceive(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and drained.
+  mutating func tryReceive(into buffer: inout [Element], maxCount: Int) throws(SNChannelError)
+    -> Int
 
   /// Receives, blocking the thread while the channel is empty.
   ///
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/closed`` once the channel is closed and drained.
-  mutating func receive() throws(ChannelError) -> Element
+  /// - Throws: ``SNChannelError/closed`` once the channel is closed and drained.
+  mutating func receive() throws(SNChannelError) -> Element
 
   /// Closes the channel for sending: later sends fail with
-  /// ``ChannelError/closed``; elements already queued can still be received.
+  /// ``SNChannelError/closed``; elements already queued can still be received.
   mutating func close()
 
   /// The channel's counters.

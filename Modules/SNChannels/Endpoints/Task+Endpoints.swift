@@ -13,19 +13,15 @@ extension Task where Failure == Never {
   ///
   /// <!-- snippet: setup
   /// let book = OrderBook()
-  /// func consume() async throws {
   /// -->
   /// ```swift
-  /// let channel = try Channel<Order>.spsc(capacity: 1024)
+  /// let channel = try SNChannel<Order>.spsc(capacity: 1024)
   /// let producer = Task(taking: channel.sender) { tx in
-  ///   for id in 0..<100 { try? await tx.send(Order(id: id)) }
+  ///   for amount in 1...100 { try? await tx.send(Order(amount: amount)) }
   /// }  // the task drops the sender here: the channel closes
   /// for try await order in channel.receiver.messages() { book.apply(order) }
   /// await producer.value
   /// ```
-  /// <!-- snippet: teardown
-  /// }
-  /// -->
   ///
   /// - Parameters:
   ///   - endpoint: The endpoint (or any noncopyable `Sendable` value) the

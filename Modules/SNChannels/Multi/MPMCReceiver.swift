@@ -6,7 +6,7 @@ import Synchronization
 /// Noncopyable and `Sendable`: make one per consumer with ``clone()``. Each
 /// element goes to exactly one receiver. When the last receiver is dropped,
 /// or any receiver calls ``close()``, later sends fail with
-/// ``ChannelError/closed``.
+/// ``SNChannelError/closed``.
 public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sendable {
   @usableFromInline let ring: _SlotRing<Element>
 
@@ -26,11 +26,11 @@ public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sen
   ///
   /// - Returns: An element, or `nil` if none is ready now (also while the
   ///   sender that claimed the next slot is still writing it).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(1) without contention; one compare-and-swap.
   @inlinable @inline(__always)
-  public func tryReceive() throws(ChannelError) -> Element? {
+  public func tryReceive() throws(SNChannelError) -> Element? {
     try ring.popShared()
   }
 
@@ -38,13 +38,13 @@ public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sen
   /// parks (an idle blocked receiver uses no CPU).
   ///
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   @inlinable
-  public func receive() throws(ChannelError) -> Element {
+  public func receive() throws(SNChannelError) -> Element {
     if let element = try ring.popShared() { return element }
     let ring = ring
-    return try receiveWaitPoint.block(deadline: nil) { () throws(ChannelError) -> Element? in
+    return try receiveWaitPoint.block(deadline: nil) { () throws(SNChannelError) -> Element? in
       try ring.popShared()
     }
   }
@@ -56,16 +56,17 @@ public struct MPMCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, Sen
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take.
   /// - Returns: How many were appended (0 if none is ready now).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(number received).
   @inlinable
-  public func tryReceive(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int {
+  public func tryReceive(into buffer: inout [Element], maxCount: Int) throws(SNChannelError) -> Int
+  {
     try ring.popShared(into: &buffer, maxCount: maxCount)
   }
 
   /// Closes the channel for sending, for every sender: later sends fail with
-  /// ``ChannelError/closed``. Queued elements can still be received.
+  /// ``SNChannelError/closed``. Queued elements can still be received.
   public func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.

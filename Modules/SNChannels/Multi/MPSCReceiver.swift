@@ -9,7 +9,7 @@ import Synchronization
 /// it claims
 /// slots with plain stores instead of compare-and-swap. Dropping it (or
 /// calling ``close()``) makes every later send fail with
-/// ``ChannelError/closed``.
+/// ``SNChannelError/closed``.
 public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @unchecked Sendable {
   @usableFromInline let ring: _SlotRing<Element>
   @usableFromInline let sharedHead: UnsafeMutablePointer<Atomic<Int>>
@@ -37,11 +37,11 @@ public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   ///
   /// - Returns: The oldest published element, or `nil` if there is none now
   ///   (also while the sender that claimed the next slot is still writing it).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(1); no read-modify-write instruction.
   @inlinable @inline(__always)
-  public mutating func tryReceive() throws(ChannelError) -> Element? {
+  public mutating func tryReceive() throws(SNChannelError) -> Element? {
     let position = head
     let sequence = ring.sequence(position)
     if sequence.pointee.load(ordering: .acquiring) != position &+ 1 {
@@ -60,10 +60,10 @@ public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// parks (an idle blocked receiver uses no CPU).
   ///
   /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   @inlinable
-  public mutating func receive() throws(ChannelError) -> Element {
+  public mutating func receive() throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     return try _receiveBlocking(deadline: nil)
   }
@@ -75,13 +75,13 @@ public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take.
   /// - Returns: How many were appended (0 if none is ready now).
-  /// - Throws: ``ChannelError/closed`` once every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(number received).
   @inlinable
   public mutating func tryReceive(
     into buffer: inout [Element], maxCount: Int
-  ) throws(ChannelError) -> Int {
+  ) throws(SNChannelError) -> Int {
     precondition(maxCount >= 0, "maxCount must not be negative")
     let position = head
     var count = 0
@@ -111,7 +111,7 @@ public struct MPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   }
 
   /// Closes the channel for sending: later sends fail with
-  /// ``ChannelError/closed``. Elements already queued can still be received.
+  /// ``SNChannelError/closed``. Elements already queued can still be received.
   public mutating func close() { ring.control.markReceiversGone() }
 
   /// The channel's counters.

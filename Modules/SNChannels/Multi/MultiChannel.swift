@@ -3,7 +3,7 @@ import SNAtomics
 /// The two endpoints of a new multi-producer, single-consumer channel.
 ///
 /// ```swift
-/// let channel = try Channel<Int>.mpsc(capacity: 1024)
+/// let channel = try SNChannel<Int>.mpsc(capacity: 1024)
 /// let tx = channel.sender
 /// var rx = channel.receiver
 /// let threads = (0..<4).map { id in
@@ -20,7 +20,7 @@ public struct MPSCChannel<Element: Sendable>: ~Copyable {
   /// The only receiver.
   public var receiver: MPSCReceiver<Element>
 
-  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
+  init(capacity: Int, strategy: WaitStrategy) throws(SNChannelError) {
     let ring = try _SlotRing<Element>(capacity: capacity, strategy: strategy, receivers: 1)
     sender = MultiSender(ring)
     receiver = MPSCReceiver(ring)
@@ -35,14 +35,14 @@ public struct MPMCChannel<Element: Sendable>: ~Copyable {
   /// The first receiver; ``MPMCReceiver/clone()`` makes more.
   public var receiver: MPMCReceiver<Element>
 
-  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
+  init(capacity: Int, strategy: WaitStrategy) throws(SNChannelError) {
     let ring = try _SlotRing<Element>(capacity: capacity, strategy: strategy, receivers: 1)
     sender = MultiSender(ring)
     receiver = MPMCReceiver(ring)
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a bounded multi-producer, single-consumer channel.
   ///
   /// Senders claim slots with one compare-and-swap each; the single
@@ -53,12 +53,12 @@ extension Channel {
   ///     at least 2 (see ``ChannelCapacity``).
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The first sender and the receiver.
-  /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  /// - Throws: ``SNChannelError/invalidCapacity`` for a capacity below 1 or
+  ///   above ``ChannelCapacity/maximum``; ``SNChannelError/allocationFailed``
   ///   if the system cannot provide the memory.
   public static func mpsc(
     capacity: Int, waitStrategy: WaitStrategy = .default
-  ) throws(ChannelError) -> MPSCChannel<Element> {
+  ) throws(SNChannelError) -> MPSCChannel<Element> {
     try MPSCChannel(
       capacity: ChannelCapacity.rounded(capacity, minimum: 2), strategy: waitStrategy)
   }
@@ -70,12 +70,12 @@ extension Channel {
   ///     at least 2 (see ``ChannelCapacity``).
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The first sender and the first receiver.
-  /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  /// - Throws: ``SNChannelError/invalidCapacity`` for a capacity below 1 or
+  ///   above ``ChannelCapacity/maximum``; ``SNChannelError/allocationFailed``
   ///   if the system cannot provide the memory.
   public static func mpmc(
     capacity: Int, waitStrategy: WaitStrategy = .default
-  ) throws(ChannelError) -> MPMCChannel<Element> {
+  ) throws(SNChannelError) -> MPMCChannel<Element> {
     try MPMCChannel(
       capacity: ChannelCapacity.rounded(capacity, minimum: 2), strategy: waitStrategy)
   }

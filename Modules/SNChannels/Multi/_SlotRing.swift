@@ -49,7 +49,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   @usableFromInline let fence: AsymmetricFence
   let allocation: UnsafeMutableRawPointer
 
-  init(capacity: Int, strategy: WaitStrategy, receivers: Int) throws(ChannelError) {
+  init(capacity: Int, strategy: WaitStrategy, receivers: Int) throws(SNChannelError) {
     let line = CacheLine.padding
     let alignment = max(MemoryLayout<Atomic<Int>>.alignment, MemoryLayout<Element>.alignment)
     let offset = (MemoryLayout<Atomic<Int>>.size + alignment - 1) / alignment * alignment
@@ -57,12 +57,12 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     let slotStride = (slotSize + alignment - 1) / alignment * alignment
     let (bytes, overflow) = capacity.multipliedReportingOverflow(by: slotStride)
     guard !overflow, bytes <= Int.max - 2 * line else {
-      throw ChannelError(.invalidCapacity, requestedCapacity: capacity)
+      throw SNChannelError(.invalidCapacity, requestedCapacity: capacity)
     }
     guard
       let memory = _allocateAligned(byteCount: bytes + 2 * line, alignment: max(line, alignment))
     else {
-      throw ChannelError(.allocationFailed, requestedCapacity: capacity)
+      throw SNChannelError(.allocationFailed, requestedCapacity: capacity)
     }
     allocation = memory
     slots = allocation + line
@@ -171,7 +171,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   @inlinable
   func trySend<C: Collection>(
     contentsOf elements: C
-  ) throws(ChannelError) -> Int where C.Element == Element {
+  ) throws(SNChannelError) -> Int where C.Element == Element {
     if control.isClosedForSending {
       control.countSendError(.closed)
       throw .closed
@@ -225,7 +225,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     do {
       _ = try _blockingLoop(
         events: control.senderEvents, control: control, deadline: deadline,
-        attempt: { () throws(ChannelError) -> Bool? in
+        attempt: { () throws(SNChannelError) -> Bool? in
           switch push(pending.take()!) {
           case .sent: return true
           case .full(let element):
@@ -246,7 +246,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   // MARK: Receiving, many receivers (MPMC)
 
   @inlinable @inline(__always)
-  func popShared() throws(ChannelError) -> Element? {
+  func popShared() throws(SNChannelError) -> Element? {
     let head = headIndex
     var position = head.pointee.load(ordering: .relaxed)
     var backoff = Backoff()
@@ -284,7 +284,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
   }
 
   @inlinable
-  func popShared(into buffer: inout [Element], maxCount: Int) throws(ChannelError) -> Int {
+  func popShared(into buffer: inout [Element], maxCount: Int) throws(SNChannelError) -> Int {
     precondition(maxCount >= 0, "maxCount must not be negative")
     if maxCount == 0 { return 0 }
     let head = control.head

@@ -58,7 +58,7 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     waitStrategy: WaitStrategy = .default
   ) {
     precondition(capacity >= 1 && capacity <= ChannelCapacity.maximum, "capacity \(capacity)")
-    let channel = try! Channel<UnownedJob>.mpsc(capacity: capacity, waitStrategy: waitStrategy)
+    let channel = try! SNChannel<UnownedJob>.mpsc(capacity: capacity, waitStrategy: waitStrategy)
     jobs = channel.sender
     let receiver = channel.receiver
     let thread = OSThread.spawn(name: name, cpu: cpu, taking: receiver) { [self] rx in
@@ -207,8 +207,8 @@ public final class PinnedExecutor: SerialExecutor, TaskExecutor, @unchecked Send
       do {
         job = try _blockingLoop(
           events: ring.receiverEvents, control: ring.control, deadline: nil,
-          attempt: { () throws(ChannelError) -> UnownedJob? in
-            do throws(ChannelError) {
+          attempt: { () throws(SNChannelError) -> UnownedJob? in
+            do throws(SNChannelError) {
               if let job = try rx.tryReceive() { return job }
             } catch {
               if let job = takeOverflow() { return job }

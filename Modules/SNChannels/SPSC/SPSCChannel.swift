@@ -12,7 +12,7 @@ import SNAtomics
 /// import SNChannels
 ///
 /// func sumOnAnotherThread() throws -> Int {
-///   let channel = try Channel<Int>.spsc(capacity: 1024)
+///   let channel = try SNChannel<Int>.spsc(capacity: 1024)
 ///   let producer = OSThread.spawn(taking: channel.sender) { tx in
 ///     for i in 0..<1000 { try? tx.send(i) }
 ///   }  // the thread drops the sender here: the channel closes
@@ -38,14 +38,14 @@ public struct SPSCChannel<Element: Sendable>: ~Copyable {
   /// The only receiver.
   public var receiver: SPSCReceiver<Element>
 
-  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
+  init(capacity: Int, strategy: WaitStrategy) throws(SNChannelError) {
     let storage = try _SPSCStorage<Element>(capacity: capacity, strategy: strategy)
     sender = SPSCSender(storage)
     receiver = SPSCReceiver(storage)
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a bounded single-producer, single-consumer channel: the fastest
   /// kind, with no read-modify-write instruction on its hot path.
   ///
@@ -58,12 +58,12 @@ extension Channel {
   ///     (see ``ChannelCapacity``).
   ///   - waitStrategy: How blocking operations wait.
   /// - Returns: The sender and receiver.
-  /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
-  ///   above ``ChannelCapacity/maximum``; ``ChannelError/allocationFailed``
+  /// - Throws: ``SNChannelError/invalidCapacity`` for a capacity below 1 or
+  ///   above ``ChannelCapacity/maximum``; ``SNChannelError/allocationFailed``
   ///   if the system cannot provide the memory.
   public static func spsc(
     capacity: Int, waitStrategy: WaitStrategy = .default
-  ) throws(ChannelError) -> SPSCChannel<Element> {
+  ) throws(SNChannelError) -> SPSCChannel<Element> {
     try SPSCChannel(capacity: ChannelCapacity.rounded(capacity), strategy: waitStrategy)
   }
 }

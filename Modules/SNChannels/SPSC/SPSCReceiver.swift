@@ -7,7 +7,7 @@ import Synchronization
 /// through one `var`, moved to another thread by capturing it in a `sending`
 /// closure (later use in the spawning scope is a compile error). Dropping it
 /// (or calling ``close()``) makes every later send fail with
-/// ``ChannelError/closed``; elements still queued when the channel goes away are destroyed.
+/// ``SNChannelError/closed``; elements still queued when the channel goes away are destroyed.
 public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @unchecked Sendable {
   @usableFromInline let storage: _SPSCStorage<Element>
   @usableFromInline let buffer: UnsafeMutablePointer<Element>
@@ -60,11 +60,11 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// Receives without blocking.
   ///
   /// - Returns: The oldest element, or `nil` if the channel is empty now.
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and every
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and every
   ///   element it sent has been received.
   /// - Complexity: O(1); no read-modify-write instruction.
   @inlinable @inline(__always)
-  public mutating func tryReceive() throws(ChannelError) -> Element? {
+  public mutating func tryReceive() throws(SNChannelError) -> Element? {
     let position = head
     if position == cachedTail {
       cachedTail = sharedTail.pointee.load(ordering: .acquiring)
@@ -86,10 +86,10 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// parks (an idle blocked receiver uses no CPU).
   ///
   /// - Returns: The oldest element.
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
   @inlinable
-  public mutating func receive() throws(ChannelError) -> Element {
+  public mutating func receive() throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     return try _receiveBlocking(deadline: nil)
   }
@@ -97,10 +97,10 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// How many elements can be read now, at most `maxCount`; refreshes the
   /// cached tail only when the cached one shows fewer.
   ///
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
   @inlinable @inline(__always)
-  mutating func readable(upTo maxCount: Int) throws(ChannelError) -> Int {
+  mutating func readable(upTo maxCount: Int) throws(SNChannelError) -> Int {
     let position = head
     var available = cachedTail &- position
     if available < maxCount {
@@ -124,13 +124,13 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   ///   - buffer: Where received elements are appended.
   ///   - maxCount: The most elements to take.
   /// - Returns: How many were appended (0 if the channel is empty now).
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(number received).
   @inlinable
   public mutating func tryReceive(
     into buffer: inout [Element], maxCount: Int
-  ) throws(ChannelError) -> Int {
+  ) throws(SNChannelError) -> Int {
     precondition(maxCount >= 0, "maxCount must not be negative")
     let position = head
     let count = try readable(upTo: maxCount)
@@ -156,7 +156,7 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   /// call returns, so keep `body` short.
   ///
   /// <!-- snippet: setup
-  /// let rxChannel = try Channel<Order>.spsc(capacity: 8)
+  /// let rxChannel = try SNChannel<Order>.spsc(capacity: 8)
   /// var rx = rxChannel.receiver
   /// let book = OrderBook()
   /// -->
@@ -171,13 +171,13 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
   ///   - maxCount: The most elements to hand out.
   ///   - body: Takes one element; returns whether to go on.
   /// - Returns: How many elements `body` received (0 if the channel is empty now).
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
   /// - Complexity: O(number received).
   @inlinable
   public mutating func tryReceive(
     maxCount: Int, _ body: (consuming Element) -> Bool
-  ) throws(ChannelError) -> Int {
+  ) throws(SNChannelError) -> Int {
     precondition(maxCount >= 0, "maxCount must not be negative")
     let limit = try readable(upTo: maxCount)
     var count = 0
@@ -215,15 +215,15 @@ public struct SPSCReceiver<Element: Sendable>: ReceivingEndpoint, ~Copyable, @un
 
   /// How many elements ``_moveOut(at:)`` may take now, at most `maxCount`.
   ///
-  /// - Throws: ``ChannelError/closed`` once the sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` once the sender is gone and the
   ///   channel is drained.
   @inlinable @inline(__always)
-  package mutating func _readable(upTo maxCount: Int) throws(ChannelError) -> Int {
+  package mutating func _readable(upTo maxCount: Int) throws(SNChannelError) -> Int {
     try readable(upTo: maxCount)
   }
 
   /// Closes the channel for sending: later sends fail with
-  /// ``ChannelError/closed``. Elements already queued can still be received.
+  /// ``SNChannelError/closed``. Elements already queued can still be received.
   public mutating func close() {
     storage.control.markReceiversGone()
   }

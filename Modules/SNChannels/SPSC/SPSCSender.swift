@@ -60,8 +60,8 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
   /// Sends without blocking.
   ///
   /// - Parameter element: The element to send.
-  /// - Throws: ``SendError`` with ``ChannelError/full`` or
-  ///   ``ChannelError/closed`` (receiver closed or gone), holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/full`` or
+  ///   ``SNChannelError/closed`` (receiver closed or gone), holding `element`.
   /// - Complexity: O(1); no read-modify-write instruction.
   @inlinable @inline(__always)
   public mutating func trySend(_ element: consuming Element) throws(SendError<Element>) {
@@ -69,10 +69,10 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
     case .sent: return
     case .full(let element):
       storage.control.countSendErrorFromOwner(.full)
-      throw SendError(reason: ChannelError(.full), element: element)
+      throw SendError(reason: SNChannelError(.full), element: element)
     case .closed(let element):
       storage.control.countSendError(.closed)
-      throw SendError(reason: ChannelError(.closed), element: element)
+      throw SendError(reason: SNChannelError(.closed), element: element)
     }
   }
 
@@ -148,7 +148,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
   /// then parks (an idle blocked sender uses no CPU).
   ///
   /// - Parameter element: The element to send.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`.
   @inlinable
   public mutating func send(_ element: consuming Element) throws(SendError<Element>) {
     switch push(element) {
@@ -156,7 +156,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
     case .full(let element): try _sendBlocking(element, deadline: nil)
     case .closed(let element):
       storage.control.countSendError(.closed)
-      throw SendError(reason: ChannelError(.closed), element: element)
+      throw SendError(reason: SNChannelError(.closed), element: element)
     }
   }
 
@@ -166,12 +166,12 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
   /// - Parameter elements: The elements to send.
   /// - Returns: How many were sent: a prefix of `elements`. The rest were not
   ///   sent and remain the caller's.
-  /// - Throws: ``ChannelError/closed`` if the receiver is gone (nothing sent).
+  /// - Throws: ``SNChannelError/closed`` if the receiver is gone (nothing sent).
   /// - Complexity: O(number sent).
   @inlinable
   public mutating func trySend<C: Collection>(
     contentsOf elements: C
-  ) throws(ChannelError) -> Int where C.Element == Element {
+  ) throws(SNChannelError) -> Int where C.Element == Element {
     if storage.control.isClosedForSending {
       storage.control.countSendError(.closed)
       throw .closed
@@ -199,7 +199,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
 
   /// Closes the channel from the sending side and gives up the sender, as
   /// dropping it does: the receiver drains what was sent, then sees
-  /// ``ChannelError/closed``.
+  /// ``SNChannelError/closed``.
   public consuming func close() {}
 
   /// Where a send that must wait for room waits, as of now.

@@ -26,18 +26,18 @@ final class _SPSCStorage<Element: Sendable>: @unchecked Sendable {
   @usableFromInline let mask: Int
   let allocation: UnsafeMutableRawPointer
 
-  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
+  init(capacity: Int, strategy: WaitStrategy) throws(SNChannelError) {
     let line = CacheLine.padding
     let (bytes, overflow) = capacity.multipliedReportingOverflow(
       by: MemoryLayout<Element>.stride)
     guard !overflow, bytes <= Int.max - 2 * line else {
-      throw ChannelError(.invalidCapacity, requestedCapacity: capacity)
+      throw SNChannelError(.invalidCapacity, requestedCapacity: capacity)
     }
     guard
       let memory = _allocateAligned(
         byteCount: bytes + 2 * line, alignment: max(line, MemoryLayout<Element>.alignment))
     else {
-      throw ChannelError(.allocationFailed, requestedCapacity: capacity)
+      throw SNChannelError(.allocationFailed, requestedCapacity: capacity)
     }
     allocation = memory
     buffer = (allocation + line).bindMemory(to: Element.self, capacity: capacity)

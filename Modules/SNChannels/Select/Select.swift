@@ -25,9 +25,9 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 /// Go's `select` and crossbeam's `select!` do.
 ///
 /// <!-- snippet: setup
-/// let ordersChannel = try Channel<Order>.spsc(capacity: 8)
+/// let ordersChannel = try SNChannel<Order>.spsc(capacity: 8)
 /// var orders = ordersChannel.receiver
-/// let controlChannel = try Channel<String>.mpsc(capacity: 8)
+/// let controlChannel = try SNChannel<String>.mpsc(capacity: 8)
 /// var control = controlChannel.receiver
 /// let book = OrderBook()
 /// func handle(_ command: String) {}
@@ -42,7 +42,7 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 /// Fairness: every call starts its scan at a different receiver (round
 /// robin), so a receiver that always has elements cannot starve the others.
 /// A receiver that is closed and drained drops out of the selection; when
-/// all are, `select` throws ``ChannelError/closed``.
+/// all are, `select` throws ``SNChannelError/closed``.
 ///
 /// Waiting: the sync forms spin, yield, then park the thread; the async forms
 /// suspend the task. Either way one waiter is registered with every receiver
@@ -58,13 +58,13 @@ public enum Select {
   ///   - first: A receiver.
   ///   - second: Another receiver (of any kind and element type).
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``ChannelError/closed`` once both are closed and drained.
+  /// - Throws: ``SNChannelError/closed`` once both are closed and drained.
   public static func receive<A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable>(
     from first: inout A, _ second: inout B
-  ) throws(ChannelError) -> Selected2<A.Element, B.Element> {
+  ) throws(SNChannelError) -> Selected2<A.Element, B.Element> {
     var result: Selected2<A.Element, B.Element>?
     try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint]) {
-      (arm) throws(ChannelError) in
+      (arm) throws(SNChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
       default: result = try second.tryReceive().map { .second($0) }
@@ -81,16 +81,16 @@ public enum Select {
   ///   - second: Another receiver.
   ///   - third: A third receiver.
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``ChannelError/closed`` once all are closed and drained.
+  /// - Throws: ``SNChannelError/closed`` once all are closed and drained.
   public static func receive<
     A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
     C: ReceivingEndpoint & ~Copyable
   >(
     from first: inout A, _ second: inout B, _ third: inout C
-  ) throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element> {
+  ) throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element> {
     var result: Selected3<A.Element, B.Element, C.Element>?
     try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint]) {
-      (arm) throws(ChannelError) in
+      (arm) throws(SNChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
       case 1: result = try second.tryReceive().map { .second($0) }
@@ -108,18 +108,18 @@ public enum Select {
   ///   - first: A receiver.
   ///   - second: Another receiver (of any kind and element type).
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``ChannelError/closed`` once both are closed and drained;
-  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  /// - Throws: ``SNChannelError/closed`` once both are closed and drained;
+  ///   ``SNChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
     public static func receive<
       A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable
     >(
       from first: inout A, _ second: inout B
-    ) async throws(ChannelError) -> Selected2<A.Element, B.Element>
+    ) async throws(SNChannelError) -> Selected2<A.Element, B.Element>
   {
     var result: Selected2<A.Element, B.Element>?
     try await _selectSuspending([first.receiveWaitPoint, second.receiveWaitPoint]) {
-      (arm) throws(ChannelError) in
+      (arm) throws(SNChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
       default: result = try second.tryReceive().map { .second($0) }
@@ -137,21 +137,21 @@ public enum Select {
   ///   - second: Another receiver.
   ///   - third: A third receiver.
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``ChannelError/closed`` once all are closed and drained;
-  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  /// - Throws: ``SNChannelError/closed`` once all are closed and drained;
+  ///   ``SNChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
     public static func receive<
       A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
       C: ReceivingEndpoint & ~Copyable
     >(
       from first: inout A, _ second: inout B, _ third: inout C
-    ) async throws(ChannelError) -> Selected3<A.Element, B.Element, C.Element>
+    ) async throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element>
   {
     var result: Selected3<A.Element, B.Element, C.Element>?
     try await _selectSuspending([
       first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint,
     ]) {
-      (arm) throws(ChannelError) in
+      (arm) throws(SNChannelError) in
       switch arm {
       case 0: result = try first.tryReceive().map { .first($0) }
       case 1: result = try second.tryReceive().map { .second($0) }
@@ -175,8 +175,8 @@ func _nextSelectStart() -> Int {
 /// delivered, or `nil` if all open arms are empty; throws `.closed` when
 /// every arm is closed and drained.
 func _scan(
-  _ open: inout [Bool], start: Int, attempt: (Int) throws(ChannelError) -> Bool
-) throws(ChannelError) -> Int? {
+  _ open: inout [Bool], start: Int, attempt: (Int) throws(SNChannelError) -> Bool
+) throws(SNChannelError) -> Int? {
   let count = open.count
   var anyOpen = false
   for offset in 0..<count {
@@ -221,8 +221,8 @@ private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [EndpointWaitPoin
 }
 
 func _selectBlocking(
-  _ sources: [EndpointWaitPoint], attempt: (Int) throws(ChannelError) -> Bool
-) throws(ChannelError) {
+  _ sources: [EndpointWaitPoint], attempt: (Int) throws(SNChannelError) -> Bool
+) throws(SNChannelError) {
   var open = [Bool](repeating: true, count: sources.count)
   let start = _nextSelectStart()
   var backoff = Backoff(strategy: sources[0].control.strategy)
@@ -274,8 +274,8 @@ func _selectBlocking(
 
 nonisolated(nonsending)
   func _selectSuspending(
-    _ sources: [EndpointWaitPoint], attempt: (Int) throws(ChannelError) -> Bool
-  ) async throws(ChannelError)
+    _ sources: [EndpointWaitPoint], attempt: (Int) throws(SNChannelError) -> Bool
+  ) async throws(SNChannelError)
 {
   var open = [Bool](repeating: true, count: sources.count)
   let start = _nextSelectStart()

@@ -10,7 +10,7 @@ import Synchronization
 /// ```swift
 /// var shards = SelectGroup<SPSCReceiver<Order>>()
 /// for _ in 0..<4 {
-///   let channel = try Channel<Order>.spsc(capacity: 1024)
+///   let channel = try SNChannel<Order>.spsc(capacity: 1024)
 ///   shards.append(channel.receiver)   // index 0, 1, 2, 3
 ///   // ... and move `channel.sender` to the thread that feeds this shard
 /// }
@@ -29,7 +29,7 @@ import Synchronization
 /// Select semantics are those of ``Select``: the first ready receiver wins,
 /// each call starts its scan at a different receiver (no receiver starves),
 /// a closed and drained receiver drops out, and when all have, the call
-/// throws ``ChannelError/closed``.
+/// throws ``SNChannelError/closed``.
 public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   private var storage: UnsafeMutablePointer<Receiver>
   private var capacity: Int
@@ -81,10 +81,11 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   /// Receives from whichever receiver has an element now, without waiting.
   ///
   /// - Returns: The receiver's index and the element, or `nil` if all are empty.
-  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
+  /// - Throws: ``SNChannelError/closed`` once every receiver is closed and
   ///   drained (or the group is empty).
-  public mutating func tryReceive() throws(ChannelError) -> (index: Int, element: Receiver.Element)?
-  {
+  public mutating func tryReceive() throws(SNChannelError) -> (
+    index: Int, element: Receiver.Element
+  )? {
     let storage = storage
     var open = [Bool](repeating: true, count: count)
     var element: Receiver.Element?
@@ -92,7 +93,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
     guard
       let arm = try _scan(
         &open, start: start,
-        attempt: { (arm) throws(ChannelError) in
+        attempt: { (arm) throws(SNChannelError) in
           element = try storage[arm].tryReceive()
           return element != nil
         })
@@ -104,14 +105,14 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   /// thread (spin, yield, park) while all are empty.
   ///
   /// - Returns: The receiver's index and the element.
-  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
+  /// - Throws: ``SNChannelError/closed`` once every receiver is closed and
   ///   drained (or the group is empty).
-  public mutating func receive() throws(ChannelError) -> (index: Int, element: Receiver.Element) {
+  public mutating func receive() throws(SNChannelError) -> (index: Int, element: Receiver.Element) {
     guard count > 0 else { throw .closed }
     let storage = storage
     var element: Receiver.Element?
     var chosen = 0
-    try _selectBlocking(sources) { (arm) throws(ChannelError) in
+    try _selectBlocking(sources) { (arm) throws(SNChannelError) in
       element = try storage[arm].tryReceive()
       chosen = arm
       return element != nil
@@ -123,11 +124,11 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   /// task while all are empty. A cancelled task takes nothing.
   ///
   /// - Returns: The receiver's index and the element.
-  /// - Throws: ``ChannelError/closed`` once every receiver is closed and
-  ///   drained (or the group is empty); ``ChannelError/cancelled`` if the
+  /// - Throws: ``SNChannelError/closed`` once every receiver is closed and
+  ///   drained (or the group is empty); ``SNChannelError/cancelled`` if the
   ///   task is cancelled.
   nonisolated(nonsending)
-    public mutating func receive() async throws(ChannelError) -> (
+    public mutating func receive() async throws(SNChannelError) -> (
       index: Int, element: Receiver.Element
     )
   {
@@ -135,7 +136,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
     let storage = storage
     var element: Receiver.Element?
     var chosen = 0
-    try await _selectSuspending(sources) { (arm) throws(ChannelError) in
+    try await _selectSuspending(sources) { (arm) throws(SNChannelError) in
       element = try storage[arm].tryReceive()
       chosen = arm
       return element != nil

@@ -34,7 +34,7 @@ import SNAtomics
 /// }
 ///
 /// let pool = try WorkerPool(
-///   worker: Balances(), configuration: PoolConfiguration().withNumWorkers(2))
+///   worker: Balances(), configuration: PoolConfiguration().withWorkerCount(2))
 /// try pool.start()
 /// try await pool.send(.deposit(account: "alice", amount: 40), key: "alice")
 /// let balance = try await pool.ask("alice", key: "alice", timeout: .seconds(1))  // 40

@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// let configuration = PoolConfiguration()
-///   .withNumWorkers(4)
+///   .withWorkerCount(4)
 ///   .withMesh(MeshConfiguration().withLaneCapacity(4096).withStageCapacity(64))
 /// ```
 public struct MeshConfiguration: Sendable, Hashable {

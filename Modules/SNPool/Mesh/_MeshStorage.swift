@@ -33,7 +33,7 @@ final class _MeshStorage<Message: Sendable>: @unchecked Sendable {
     for lane in 0..<lanes {
       let channel: SPSCChannel<Message>
       do {
-        channel = try Channel<Message>.spsc(
+        channel = try SNChannel<Message>.spsc(
           capacity: lane / workerCount == lane % workerCount ? 1 : configuration.laneCapacity)
       } catch {
         // Unreachable after validation; clean up what was made.

@@ -481,7 +481,7 @@ extension WorkerPool {
     let strategy = configuration.worker.idleStrategy.channelStrategy
     // The capacity was validated by init: only memory can run out. Then the
     // lanes made so far are dropped and the error names the setting.
-    func abandon(_ made: Int, _ error: ChannelError) -> PoolError {
+    func abandon(_ made: Int, _ error: SNChannelError) -> PoolError {
       lanes.deinitialize(count: made)
       lanes.deallocate()
       directLanes.deinitialize(count: made)
@@ -490,14 +490,14 @@ extension WorkerPool {
     }
     for index in slots.indices {
       let keyed: SPSCChannel<_LaneItem<W.Message>>
-      do throws(ChannelError) {
-        keyed = try Channel<_LaneItem<W.Message>>.spsc(capacity: capacity, waitStrategy: strategy)
+      do throws(SNChannelError) {
+        keyed = try SNChannel<_LaneItem<W.Message>>.spsc(capacity: capacity, waitStrategy: strategy)
       } catch {
         throw abandon(index, error)
       }
       let direct: SPSCChannel<W.Message>
-      do throws(ChannelError) {
-        direct = try Channel<W.Message>.spsc(capacity: capacity, waitStrategy: strategy)
+      do throws(SNChannelError) {
+        direct = try SNChannel<W.Message>.spsc(capacity: capacity, waitStrategy: strategy)
       } catch {
         throw abandon(index, error)
       }

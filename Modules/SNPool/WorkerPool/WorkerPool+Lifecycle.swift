@@ -185,16 +185,16 @@ extension WorkerPool {
   /// thread. It collects nothing: the states and unprocessed messages wait
   /// for the first ``shutdown()``, ``stop()`` or ``shutdownGracefully()``.
   ///
-  /// - Parameter immediate: `true` for ``stop()``, `false` for ``shutdown()``.
-  public func requestShutdown(immediate: Bool = false) {
+  /// - Parameter mode: ``ShutdownMode/immediate`` to stop as ``stop()`` does, ``ShutdownMode/graceful`` (the default) to drain as ``shutdown()`` does.
+  public func requestShutdown(_ mode: ShutdownMode = .graceful) {
     let thread = OSThread.spawn(name: "sn-pool-close") { [self] in
-      terminate(immediate: immediate)
+      terminate(immediate: mode == .immediate)
     }
     lifecycle.withLock { $0.closers.append(thread) }
   }
 
   /// Suspends until the pool has terminated (by ``shutdown()``, ``stop()``,
-  /// ``requestShutdown(immediate:)`` or a ``WorkerErrorPolicy/stopPool``
+  /// ``requestShutdown(_:)`` or a ``WorkerErrorPolicy/stopPool``
   /// failure), without blocking a thread.
   public func waitUntilTerminated() async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -301,6 +301,6 @@ extension WorkerPool {
       return true
     }
     stopRequested.store(true, ordering: .releasing)
-    if first { requestShutdown(immediate: true) }
+    if first { requestShutdown(.immediate) }
   }
 }

@@ -35,7 +35,7 @@ extension WorkerPool {
     if case .spinThenPark(let strategy) = idle {
       backoff = Backoff(strategy: strategy)
     } else {
-      backoff = Backoff(strategy: .busySpin)
+      backoff = Backoff(strategy: .spinThenYield)
     }
     var stopped = false
     let slot = slots[index]

@@ -55,10 +55,10 @@ extension WorkerPool: Service {
           group.cancelAll()
         }
       } onGracefulShutdown: {
-        self.requestShutdown(immediate: false)
+        self.requestShutdown(.graceful)
       }
     } onCancel: {
-      self.requestShutdown(immediate: true)
+      self.requestShutdown(.immediate)
     }
     exporter?.update()
   }

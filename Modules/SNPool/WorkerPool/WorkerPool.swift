@@ -23,7 +23,7 @@ import Synchronization
 /// ```swift
 /// let pool = try WorkerPool(
 ///   worker: WordCounter(),
-///   configuration: PoolConfiguration().withNumWorkers(2).withCPUAffinity(true))
+///   configuration: PoolConfiguration().withWorkerCount(2).withCPUAffinity(true))
 /// try pool.start()
 /// for word in words { try pool.send(word, key: word) }
 /// let termination = pool.shutdown()  // drains every accepted message
@@ -167,7 +167,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   }
 
   /// The pool's error for a channel that could not be made for `setting`.
-  static func poolError(_ error: ChannelError, setting: String) -> PoolError {
+  static func poolError(_ error: SNChannelError, setting: String) -> PoolError {
     error == .allocationFailed
       ? PoolError.allocationFailed.with(detail: "\(setting): \(error)")
       : PoolError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
@@ -187,7 +187,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Messages sent before `start()` wait in the queues (a blocking send to a
   /// full queue waits until the workers run).
   ///
-  /// May race ``shutdown()``, ``stop()`` or ``requestShutdown(immediate:)``
+  /// May race ``shutdown()``, ``stop()`` or ``requestShutdown(_:)``
   /// on other threads, and a worker failing under
   /// ``WorkerErrorPolicy/stopPool`` while the others are still being
   /// spawned: a termination that begins while `start()` runs waits until
@@ -230,7 +230,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// Takes the receiver of the results channel that workers emit into with
   /// ``WorkerContext/emit(_:)``; only the first call gets it.
   ///
-  /// The channel closes (the receiver sees `ChannelError.closed` after
+  /// The channel closes (the receiver sees `SNChannelError.closed` after
   /// draining) once the pool has terminated. The receiver's blocking
   /// `receive()` suits a thread of your own; its `async` `receive()`
   /// suspends instead, or use ``takeAsyncResults()`` to iterate.
@@ -273,7 +273,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   ///
   /// Waiting suspends the task, never blocking a thread of the cooperative
   /// pool. A task cancelled while it waits gets
-  /// `ChannelError.cancelled` and takes nothing: the result it would have
+  /// `SNChannelError.cancelled` and takes nothing: the result it would have
   /// read stays queued for the next `next()` (a new iterator of the same
   /// sequence continues where the cancelled one stopped). Only one task
   /// should iterate (the channel has one consumer), so the sequence is not
@@ -357,8 +357,8 @@ final class _Results<Output: Sendable>: @unchecked Sendable {
 
   private let state: _Lock<Ends>
 
-  init(capacity: Int) throws(ChannelError) {
-    let channel = try Channel<Output>.mpsc(capacity: capacity)
+  init(capacity: Int) throws(SNChannelError) {
+    let channel = try SNChannel<Output>.mpsc(capacity: capacity)
     let sender = channel.sender
     let receiver = channel.receiver
     state = _Lock(Ends(sender: consume sender, receiver: consume receiver))

@@ -59,8 +59,8 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   /// check, one load per loop round.
   @usableFromInline let laneVersion = Atomic<Int>(0)
 
-  init(capacity: Int, strategy: WaitStrategy) throws(ChannelError) {
-    let channel = try Channel<Envelope<Message>>.mpsc(capacity: capacity, waitStrategy: strategy)
+  init(capacity: Int, strategy: WaitStrategy) throws(SNChannelError) {
+    let channel = try SNChannel<Envelope<Message>>.mpsc(capacity: capacity, waitStrategy: strategy)
     let sender = channel.sender
     let receiver = channel.receiver
     self.capacity = sender.stats.capacity
@@ -197,7 +197,7 @@ final class _WorkerSlot<Message: Sendable>: @unchecked Sendable {
   }
 
   @inlinable
-  static func reason(_ error: ChannelError) -> PoolError {
+  static func reason(_ error: SNChannelError) -> PoolError {
     if error == .full { return .queueFull }
     if error == .timedOut { return .timedOut }
     return .shutDown

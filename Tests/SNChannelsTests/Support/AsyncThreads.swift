@@ -44,7 +44,7 @@ private struct ThreadPayload<Value: ~Copyable & Sendable>: ~Copyable, Sendable {
 func spawnThread<Value: ~Copyable & Sendable>(
   taking value: consuming Value, _ body: @escaping @Sendable (inout Value) -> Void
 ) -> AsyncJoinable {
-  let channel = try! Channel<Int>.mpmc(capacity: 1)
+  let channel = try! SNChannel<Int>.mpmc(capacity: 1)
   let payload = ThreadPayload(value: value, done: channel.sender)
   let thread = OSThread.spawn(taking: payload) { payload in
     body(&payload.value)

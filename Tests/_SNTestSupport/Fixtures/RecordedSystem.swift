@@ -12,9 +12,10 @@ package enum RecordedSystem {
 
   /// The tree called `name`.
   package static func files(_ name: String) -> SystemFiles {
-    // #filePath is Tests/_SNTestSupport/RecordedSystem.swift.
+    // #filePath is Tests/_SNTestSupport/Fixtures/RecordedSystem.swift; the
+    // trees are in Tests/Fixtures/sysfs.
     var directory = "\(#filePath)"
-    for _ in 0..<2 { directory = String(directory[..<directory.lastIndex(of: "/")!]) }
+    for _ in 0..<3 { directory = String(directory[..<directory.lastIndex(of: "/")!]) }
     return SystemFiles(root: "\(directory)/Fixtures/sysfs/\(name)")
   }
 }

@@ -67,7 +67,7 @@ public struct Advice: Codable, Sendable, Hashable {
       .withBatchSize(batchSize)
     worker.idleStrategy = idleStrategy == "busySpin" ? .busySpin : .spinThenPark
     return PoolConfiguration()
-      .withNumWorkers(workerCount)
+      .withWorkerCount(workerCount)
       .withCPUAffinity(cpuAffinity)
       .withPartitioner(partitioner == "jump" ? .jump : .hash)
       .withBackpressure(backpressure == "block" ? .block : .timeout(.milliseconds(1)))
@@ -81,7 +81,7 @@ public struct Advice: Codable, Sendable, Hashable {
     let backpressureCode = backpressure == "block" ? ".block" : ".timeout(.milliseconds(1))"
     return """
       let configuration = PoolConfiguration()
-        .withNumWorkers(\(workerCount))
+        .withWorkerCount(\(workerCount))
         .withCPUAffinity(\(cpuAffinity))
         .withPartitioner(.\(partitioner))
         .withBackpressure(\(backpressureCode))

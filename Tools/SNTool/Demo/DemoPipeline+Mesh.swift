@@ -43,7 +43,7 @@ extension DemoPipeline {
           chunkSize: configuration.meshChunkSize, owners: owners, workerCount: max(1, workers),
           buffersPerPeer: configuration.meshBuffersPerPeer),
         configuration: PoolConfiguration()
-          .withNumWorkers(workers)
+          .withWorkerCount(workers)
           .withCPUAffinity(configuration.cpuAffinity)
           .withPartitioner(.hash)
           .withErrorPolicy(.stopPool)

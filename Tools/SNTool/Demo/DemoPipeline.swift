@@ -154,7 +154,7 @@ public enum DemoPipeline {
   ) throws(SNToolError) -> DemoRun {
     try configuration.validate()
     var poolConfiguration = PoolConfiguration()
-      .withNumWorkers(workers)
+      .withWorkerCount(workers)
       .withCPUAffinity(configuration.cpuAffinity)
       .withPartitioner(.hash)
       .withResultsCapacity(256)

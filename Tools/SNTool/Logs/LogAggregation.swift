@@ -223,7 +223,7 @@ public enum LogPipeline {
           chunks: file.shares(workers * chunksPerWorker), workerCount: workers,
           chunksPerWorker: chunksPerWorker, batchCapacity: batchCapacity),
         configuration: PoolConfiguration()
-          .withNumWorkers(workers)
+          .withWorkerCount(workers)
           .withErrorPolicy(.stopPool)
           .withName("sn-logs")
           .withMesh(MeshConfiguration().withLaneCapacity(1_024).withStageCapacity(16)))

@@ -2,7 +2,7 @@
 import SNChannels
 
 func copiedReceiver() throws {
-  let channel = try Channel<Int>.mpsc(capacity: 8)
+  let channel = try SNChannel<Int>.mpsc(capacity: 8)
   let rx = channel.receiver
   let first = rx
   let second = rx

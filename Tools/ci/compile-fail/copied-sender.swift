@@ -2,7 +2,7 @@
 import SNChannels
 
 func copiedSender() throws {
-  let channel = try Channel<Int>.spsc(capacity: 8)
+  let channel = try SNChannel<Int>.spsc(capacity: 8)
   let tx = channel.sender
   let first = tx
   let second = tx

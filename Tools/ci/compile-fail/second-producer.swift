@@ -3,7 +3,7 @@ import SNAtomics
 import SNChannels
 
 func secondProducer() throws {
-  let channel = try Channel<Int>.spsc(capacity: 8)
+  let channel = try SNChannel<Int>.spsc(capacity: 8)
   var tx = channel.sender
   let thread = OSThread.spawn { try? tx.send(1) }
   try tx.send(2)

@@ -3,7 +3,7 @@ import SNAtomics
 import SNChannels
 
 func valid() throws {
-  let channel = try Channel<Int>.spsc(capacity: 8)
+  let channel = try SNChannel<Int>.spsc(capacity: 8)
   var tx = channel.sender
   var rx = channel.receiver
   let thread = OSThread.spawn { try? tx.send(1) }

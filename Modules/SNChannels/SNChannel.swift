@@ -9,4 +9,4 @@
 /// Every channel is bounded; its capacity is rounded up to a power of two.
 /// A failed send hands the element back inside ``SendError``; nothing is
 /// dropped silently.
-public enum Channel<Element: Sendable> {}
+public enum SNChannel<Element: Sendable> {}

@@ -3,7 +3,7 @@
 /// Compare with the static members (`error == .closed`); equality looks only
 /// at the kind of failure, not at ``transferred`` or ``requestedCapacity``.
 /// New kinds may be added in later versions.
-public struct ChannelError: Error, Hashable, CustomStringConvertible {
+public struct SNChannelError: Error, Hashable, CustomStringConvertible {
   @usableFromInline
   enum Code: Hashable, Sendable {
     case full, closed, timedOut, invalidCapacity, cancelled, allocationFailed
@@ -27,28 +27,28 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
   }
 
   /// The channel had no room (non-blocking send).
-  public static let full = ChannelError(.full)
+  public static let full = SNChannelError(.full)
   /// The other side is gone or closed the channel.
-  public static let closed = ChannelError(.closed)
+  public static let closed = SNChannelError(.closed)
   /// The deadline passed before the operation could complete.
-  public static let timedOut = ChannelError(.timedOut)
+  public static let timedOut = SNChannelError(.timedOut)
   /// The capacity asked for is below 1 or above ``ChannelCapacity/maximum``.
-  public static let invalidCapacity = ChannelError(.invalidCapacity)
+  public static let invalidCapacity = SNChannelError(.invalidCapacity)
   /// The task was cancelled before the async operation could complete;
   /// nothing was moved (a send hands its element back).
-  public static let cancelled = ChannelError(.cancelled)
+  public static let cancelled = SNChannelError(.cancelled)
   /// The system could not provide the memory for a channel of the capacity
   /// asked for (a large capacity under a memory limit); nothing was
   /// created.
-  public static let allocationFailed = ChannelError(.allocationFailed)
+  public static let allocationFailed = SNChannelError(.allocationFailed)
 
   @usableFromInline
-  func with(transferred: Int) -> ChannelError {
-    ChannelError(code, transferred: transferred, requestedCapacity: requestedCapacity)
+  func with(transferred: Int) -> SNChannelError {
+    SNChannelError(code, transferred: transferred, requestedCapacity: requestedCapacity)
   }
 
   /// Whether two errors are the same kind of failure.
-  public static func == (lhs: ChannelError, rhs: ChannelError) -> Bool { lhs.code == rhs.code }
+  public static func == (lhs: SNChannelError, rhs: SNChannelError) -> Bool { lhs.code == rhs.code }
 
   /// Hashes the kind of failure.
   public func hash(into hasher: inout Hasher) { hasher.combine(code) }
@@ -74,7 +74,7 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
 /// Nothing is dropped: take ``element`` back to retry or dispose of it.
 ///
 /// <!-- snippet: setup
-/// let txChannel = try Channel<Order>.spsc(capacity: 8)
+/// let txChannel = try SNChannel<Order>.spsc(capacity: 8)
 /// var tx = txChannel.sender
 /// let order = Order()
 /// var backlog: [Order] = []
@@ -87,9 +87,9 @@ public struct ChannelError: Error, Hashable, CustomStringConvertible {
 /// }
 /// ```
 public struct SendError<Element: Sendable>: Error {
-  /// Why the send failed: ``ChannelError/full``, ``ChannelError/closed``,
-  /// ``ChannelError/timedOut`` or (async sends) ``ChannelError/cancelled``.
-  public let reason: ChannelError
+  /// Why the send failed: ``SNChannelError/full``, ``SNChannelError/closed``,
+  /// ``SNChannelError/timedOut`` or (async sends) ``SNChannelError/cancelled``.
+  public let reason: SNChannelError
   /// The element that was not sent, handed back to the caller.
   public var element: Element
 
@@ -99,7 +99,7 @@ public struct SendError<Element: Sendable>: Error {
   ///   - reason: Why the send failed.
   ///   - element: The undelivered element.
   @inlinable
-  public init(reason: ChannelError, element: consuming Element) {
+  public init(reason: SNChannelError, element: consuming Element) {
     self.reason = reason
     self.element = element
   }
@@ -121,10 +121,10 @@ public enum ChannelCapacity {
   ///   - requested: The capacity asked for.
   ///   - minimum: The kind's minimum (1 for SPSC, 2 for MPSC/MPMC).
   /// - Returns: The power of two that will be used.
-  /// - Throws: ``ChannelError/invalidCapacity`` below 1 or above ``maximum``.
-  public static func rounded(_ requested: Int, minimum: Int = 1) throws(ChannelError) -> Int {
+  /// - Throws: ``SNChannelError/invalidCapacity`` below 1 or above ``maximum``.
+  public static func rounded(_ requested: Int, minimum: Int = 1) throws(SNChannelError) -> Int {
     guard requested >= 1, requested <= maximum else {
-      throw ChannelError(.invalidCapacity, requestedCapacity: requested)
+      throw SNChannelError(.invalidCapacity, requestedCapacity: requested)
     }
     var capacity = max(minimum, 1)
     while capacity < requested { capacity <<= 1 }
