@@ -18,7 +18,7 @@ final class KindBox<Value: ~Copyable>: @unchecked Sendable {
 /// One thread sends 1...count through a rendezvous channel, another receives
 /// and checks order (crossbeam `bounded(0)`, `rendezvous-1p1c`).
 public func rendezvousStream(count: Int) -> UInt64 {
-  let channel = Channel<UInt64>.rendezvous()
+  let channel = SNChannel<UInt64>.rendezvous()
   let consumer = OSThread.spawn(taking: channel.receiver.clone()) { rx in
     for expected in 1...UInt64(count) {
       let value = try! rx.receive()
@@ -41,8 +41,8 @@ public func rendezvousStream(count: Int) -> UInt64 {
 ///
 /// - Returns: Wall nanoseconds for `rounds` round trips.
 public func rendezvousPingPong(rounds: Int) -> UInt64 {
-  let ping = Channel<UInt64>.rendezvous()
-  let pong = Channel<UInt64>.rendezvous()
+  let ping = SNChannel<UInt64>.rendezvous()
+  let pong = SNChannel<UInt64>.rendezvous()
   let ends = RendezvousEchoEnds(rx: ping.receiver.clone(), tx: pong.sender.clone())
   let echo = OSThread.spawn(taking: ends) { ends in
     for expected in 1...UInt64(rounds) {
@@ -83,7 +83,7 @@ public func oneshotLocal(count: Int) -> UInt64 {
   var sum: UInt64 = 0
   let start = now()
   for value in 1...UInt64(count) {
-    let channel = Channel<UInt64>.oneshot()
+    let channel = SNChannel<UInt64>.oneshot()
     var rx = channel.receiver
     try! channel.sender.send(value)
     sum &+= try! rx.tryReceive()!
@@ -99,14 +99,14 @@ public func oneshotLocal(count: Int) -> UInt64 {
 /// the one-shot (`oneshot-pingpong`, as the Rust peer with crossbeam
 /// `bounded(1)` carrying the reply senders).
 public func oneshotPingPong(rounds: Int) -> UInt64 {
-  let requests = try! Channel<OneshotRequest>.spsc(capacity: 1)
+  let requests = try! SNChannel<OneshotRequest>.spsc(capacity: 1)
   let echo = OSThread.spawn(taking: requests.receiver) { rx in
     while let request = try? rx.receive() { try! request.reply.take()!.send(request.value) }
   }
   var tx = requests.sender
   let start = now()
   for value in 1...UInt64(rounds) {
-    let channel = Channel<UInt64>.oneshot()
+    let channel = SNChannel<UInt64>.oneshot()
     var rx = channel.receiver
     try! tx.send(OneshotRequest(value, channel.sender))
     let back = try! rx.receive()
@@ -125,7 +125,7 @@ public func oneshotPingPong(rounds: Int) -> UInt64 {
 ///
 /// - Returns: Wall nanoseconds and the values delivered (summed over receivers).
 public func broadcastTasks(receivers: Int, count: Int) async -> (UInt64, Int) {
-  let channel = try! Channel<UInt64>.broadcast(capacity: 1024)
+  let channel = try! SNChannel<UInt64>.broadcast(capacity: 1024)
   let start = now()
   var tasks: [Task<Int, Never>] = []
   for _ in 0..<receivers {
@@ -167,7 +167,7 @@ public func broadcastTasks(receivers: Int, count: Int) async -> (UInt64, Int) {
 /// 64), one waits for changes and checks it never sees an older value and
 /// ends on `count` (`watch-1p1c`, as the tokio peer).
 public func watchTasks(count: Int) async -> UInt64 {
-  let channel = Channel<UInt64>.watch(initial: 0)
+  let channel = SNChannel<UInt64>.watch(initial: 0)
   let start = now()
   let reader = Task(taking: channel.sender.subscribe()) { rx -> Int in
     var (seen, last): (Int, UInt64) = (0, 0)

@@ -13,7 +13,7 @@ import Synchronization
 /// moved: a class reference or a small value.
 ///
 /// ```swift
-/// let channel = try Channel<String>.broadcast(capacity: 64)
+/// let channel = try SNChannel<String>.broadcast(capacity: 64)
 /// let audit = channel.receiver.subscribe()   // starts at the next message
 /// try channel.sender.send("deploy started")
 /// ```
@@ -33,7 +33,7 @@ public struct BroadcastChannel<Element: Sendable>: ~Copyable {
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a broadcast channel: every receiver sees every message, from a
   /// ring of `capacity` messages that overwrites its oldest.
   ///
@@ -42,10 +42,10 @@ extension Channel {
   ///     of two (see ``ChannelCapacity``).
   ///   - waitStrategy: How blocking receives wait.
   /// - Returns: The first sender and the first receiver.
-  /// - Throws: ``ChannelError/invalidCapacity`` for a capacity below 1 or
+  /// - Throws: ``SNChannelError/invalidCapacity`` for a capacity below 1 or
   ///   above ``ChannelCapacity/maximum``.
   public static func broadcast(capacity: Int, waitStrategy: WaitStrategy = .default)
-    throws(ChannelError) -> BroadcastChannel<Element>
+    throws(SNChannelError) -> BroadcastChannel<Element>
   {
     BroadcastChannel(capacity: try ChannelCapacity.rounded(capacity), strategy: waitStrategy)
   }

@@ -42,7 +42,7 @@ public struct BroadcastSender<Element: Sendable>: ~Copyable, Sendable {
   /// the ring. Never waits.
   ///
   /// - Parameter message: The message.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `message`,
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `message`,
   ///   if no receiver is left.
   /// - Complexity: O(1): one fetch-add, one slot lock.
   @inlinable @inline(__always)

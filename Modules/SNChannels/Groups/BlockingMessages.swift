@@ -1,5 +1,5 @@
 /// A receiving endpoint whose base `receive()` blocks the thread until an
-/// element arrives and throws ``ChannelError/closed`` when none will: what
+/// element arrives and throws ``SNChannelError/closed`` when none will: what
 /// ``BlockingMessages`` iterates.
 ///
 /// ``SPSCReceiver``, ``MPSCReceiver``, ``MPMCReceiver``,
@@ -11,8 +11,8 @@ public protocol BlockingReceiving: ~Copyable {
   /// Receives, blocking the thread while nothing is ready.
   ///
   /// - Returns: An element.
-  /// - Throws: ``ChannelError/closed`` once nothing more will arrive.
-  mutating func receive() throws(ChannelError) -> Element
+  /// - Throws: ``SNChannelError/closed`` once nothing more will arrive.
+  mutating func receive() throws(SNChannelError) -> Element
 }
 
 extension SPSCReceiver: BlockingReceiving {}
@@ -26,7 +26,7 @@ extension BlockingReceiving where Self: ~Copyable {
   /// loop, which ends when the channel is closed and drained.
   ///
   /// ```swift
-  /// let channel = try Channel<Int>.mpsc(capacity: 64)
+  /// let channel = try SNChannel<Int>.mpsc(capacity: 64)
   /// let producer = OSThread.spawn(taking: channel.sender.clone()) { tx in
   ///   for i in 0..<3 { try? tx.send(i) }
   /// }

@@ -5,7 +5,7 @@
 /// var inboxes = SenderGroup<SPSCSender<Int>>()
 /// var receivers: [OSThread] = []
 /// for _ in 0..<4 {
-///   let channel = try Channel<Int>.spsc(capacity: 1024)
+///   let channel = try SNChannel<Int>.spsc(capacity: 1024)
 ///   inboxes.append(channel.sender)
 ///   receivers.append(OSThread.spawn(taking: channel.receiver) { rx in
 ///     while let key = try? rx.receive() { _ = key }
@@ -67,7 +67,7 @@ public struct SenderGroup<Sender: SendingEndpoint & ~Copyable>: ~Copyable {
   /// - Parameters:
   ///   - element: The element.
   ///   - worker: The sender's index, `0..<count`.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`.
   @inlinable
   public mutating func send(_ element: consuming Sender.Element, to worker: Int)
     throws(SendError<Sender.Element>)
@@ -81,8 +81,8 @@ public struct SenderGroup<Sender: SendingEndpoint & ~Copyable>: ~Copyable {
   /// - Parameters:
   ///   - element: The element.
   ///   - worker: The sender's index, `0..<count`.
-  /// - Throws: ``SendError`` with ``ChannelError/full`` or
-  ///   ``ChannelError/closed``, holding `element`.
+  /// - Throws: ``SendError`` with ``SNChannelError/full`` or
+  ///   ``SNChannelError/closed``, holding `element`.
   @inlinable
   public mutating func trySend(_ element: consuming Sender.Element, to worker: Int)
     throws(SendError<Sender.Element>)

@@ -13,7 +13,7 @@ extension MultiSender {
   /// first).
   ///
   /// ```swift
-  /// let channel = try Channel<Int>.mpmc(capacity: 2)
+  /// let channel = try SNChannel<Int>.mpmc(capacity: 2)
   /// let evictor = channel.receiver.clone()
   /// for value in 0..<3 {
   ///   try channel.sender.forceSend(value, evictingThrough: evictor) { old in
@@ -26,7 +26,7 @@ extension MultiSender {
   ///   - element: The element to send.
   ///   - receiver: A receiver of this channel (`precondition`: the same channel).
   ///   - evicted: Called with each element taken out to make room, oldest first.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`,
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`,
   ///   if the receivers are closed or gone.
   public func forceSend(
     _ element: consuming Element, evictingThrough receiver: borrowing MPMCReceiver<Element>,

@@ -12,7 +12,7 @@ import Synchronization
 /// struct Reply: Sendable { var total: Int }
 /// -->
 /// ```swift
-/// let channel = Channel<Reply>.oneshot()
+/// let channel = SNChannel<Reply>.oneshot()
 /// var reply = channel.receiver
 /// let worker = OSThread.spawn(taking: channel.sender) { sender in
 ///   try? sender.send(Reply(total: 42))
@@ -35,7 +35,7 @@ public struct OneshotChannel<Element: Sendable>: ~Copyable {
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a one-shot channel: one value, sent at most once.
   ///
   /// - Parameter waitStrategy: How a blocking receive waits.

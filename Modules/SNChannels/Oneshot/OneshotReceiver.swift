@@ -4,7 +4,7 @@ import Synchronization
 /// The receiving endpoint of a one-shot channel.
 ///
 /// Receives the one value; after that (or once the sender is dropped without
-/// sending) every receive throws ``ChannelError/closed``. Dropping the
+/// sending) every receive throws ``SNChannelError/closed``. Dropping the
 /// receiver makes a later send fail and hand its value back.
 public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _OneshotCore<Element>
@@ -36,11 +36,11 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// Receives the value if it has been sent.
   ///
   /// - Returns: The value, or `nil` if it has not been sent yet.
-  /// - Throws: ``ChannelError/closed`` if the sender was dropped without
+  /// - Throws: ``SNChannelError/closed`` if the sender was dropped without
   ///   sending, or the value was received already.
   /// - Complexity: O(1); one load.
   @inlinable
-  public mutating func tryReceive() throws(ChannelError) -> Element? {
+  public mutating func tryReceive() throws(SNChannelError) -> Element? {
     if received { throw .closed }
     let state = core.state.load(ordering: .acquiring)
     if state & _OneshotCore<Element>.valueBit != 0 {
@@ -55,10 +55,10 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// sent.
   ///
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/closed`` if the sender was dropped without
+  /// - Throws: ``SNChannelError/closed`` if the sender was dropped without
   ///   sending, or the value was received already.
   @inlinable
-  public mutating func receive() throws(ChannelError) -> Element {
+  public mutating func receive() throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     return try receiveBlocking(deadline: nil)
   }
@@ -67,9 +67,9 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/timedOut`` if it was not sent in time (the
-  ///   receiver stays usable); ``ChannelError/closed`` as ``receive()``.
-  public mutating func receive(timeout: Duration) throws(ChannelError) -> Element {
+  /// - Throws: ``SNChannelError/timedOut`` if it was not sent in time (the
+  ///   receiver stays usable); ``SNChannelError/closed`` as ``receive()``.
+  public mutating func receive(timeout: Duration) throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
   }
 
@@ -77,10 +77,10 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// sent. A cancelled task leaves the value in the channel.
   ///
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/closed`` as ``receive()``;
-  ///   ``ChannelError/cancelled`` if the task is cancelled.
+  /// - Throws: ``SNChannelError/closed`` as ``receive()``;
+  ///   ``SNChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
-    public mutating func receive() async throws(ChannelError) -> Element
+    public mutating func receive() async throws(SNChannelError) -> Element
   {
     try await receiveSuspending(deadline: nil)
   }
@@ -90,10 +90,10 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/cancelled`` or
-  ///   ``ChannelError/closed``.
+  /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/cancelled`` or
+  ///   ``SNChannelError/closed``.
   nonisolated(nonsending)
-    public mutating func receive(timeout: Duration) async throws(ChannelError) -> Element
+    public mutating func receive(timeout: Duration) async throws(SNChannelError) -> Element
   {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -118,7 +118,7 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   }
 
   @usableFromInline
-  mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  mutating func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
     var spun = false
     let core = core
@@ -155,7 +155,8 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   }
 
   nonisolated(nonsending)
-    private mutating func receiveSuspending(deadline: UInt64?) async throws(ChannelError) -> Element
+    private mutating func receiveSuspending(deadline: UInt64?) async throws(SNChannelError)
+    -> Element
   {
     while true {
       if Task.isCancelled { throw .cancelled }

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Sending consumes the sender, so a second send does not compile. Dropping
 /// it without sending closes the channel: the receiver then sees
-/// ``ChannelError/closed``.
+/// ``SNChannelError/closed``.
 public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _OneshotCore<Element>
 
@@ -31,7 +31,7 @@ public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
   /// Sends the value and wakes the receiver if it waits. Never blocks.
   ///
   /// - Parameter element: The value.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`,
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`,
   ///   if the receiver is gone.
   /// - Complexity: O(1); one read-modify-write.
   @inlinable

@@ -14,7 +14,7 @@ import SNAtomics
 /// let sender: RendezvousSender<Int>
 /// let consumer: OSThread
 /// do {
-///   let channel = Channel<Int>.rendezvous()
+///   let channel = SNChannel<Int>.rendezvous()
 ///   sender = channel.sender.clone()
 ///   consumer = OSThread.spawn(taking: channel.receiver.clone()) { rx in
 ///     while let job = try? rx.receive() { print(job) }
@@ -38,7 +38,7 @@ public struct RendezvousChannel<Element: Sendable>: ~Copyable {
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a rendezvous channel: capacity zero, a send completes when a
   /// receiver takes the value.
   ///

@@ -27,8 +27,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// Takes the value a sender is offering now, without waiting.
   ///
   /// - Returns: The value, or `nil` if no sender is offering one.
-  /// - Throws: ``ChannelError/closed`` once every sender is gone.
-  public func tryReceive() throws(ChannelError) -> Element? {
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone.
+  public func tryReceive() throws(SNChannelError) -> Element? {
     var unused = false
     switch core.take(waiting: false, usedCount: &unused) {
     case .element(let element): return element
@@ -41,8 +41,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// sender offers one.
   ///
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/closed`` once every sender is gone.
-  public func receive() throws(ChannelError) -> Element {
+  /// - Throws: ``SNChannelError/closed`` once every sender is gone.
+  public func receive() throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: nil)
   }
 
@@ -50,8 +50,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  public func receive(timeout: Duration) throws(ChannelError) -> Element {
+  /// - Throws: ``SNChannelError/timedOut`` or ``SNChannelError/closed``.
+  public func receive(timeout: Duration) throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
   }
 
@@ -59,9 +59,9 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// offers one. A cancelled task takes nothing.
   ///
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/closed`` or ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/closed`` or ``SNChannelError/cancelled``.
   nonisolated(nonsending)
-    public func receive() async throws(ChannelError) -> Element
+    public func receive() async throws(SNChannelError) -> Element
   {
     try await receiveSuspending(deadline: nil)
   }
@@ -71,15 +71,15 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The value.
-  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
-  ///   ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
+  ///   ``SNChannelError/cancelled``.
   nonisolated(nonsending)
-    public func receive(timeout: Duration) async throws(ChannelError) -> Element
+    public func receive(timeout: Duration) async throws(SNChannelError) -> Element
   {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  private func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     let core = core
     core.enterWaiting()
@@ -95,7 +95,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   }
 
   nonisolated(nonsending)
-    private func receiveSuspending(deadline: UInt64?) async throws(ChannelError) -> Element
+    private func receiveSuspending(deadline: UInt64?) async throws(SNChannelError) -> Element
   {
     if Task.isCancelled { throw .cancelled }
     if let element = try tryReceive() { return element }
@@ -123,8 +123,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// any (see ``_RendezvousCore``).
   private static func finish(
     _ core: _RendezvousCore<Element>, _ outcome: _RendezvousCore<Element>.Take?,
-    usedCount: Bool, failure: ChannelError
-  ) throws(ChannelError) -> Element {
+    usedCount: Bool, failure: SNChannelError
+  ) throws(SNChannelError) -> Element {
     if case .element(let element)? = outcome {
       if !usedCount { core.leaveWaitingAfterTake() }
       return element

@@ -37,9 +37,9 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// returns at once. Otherwise nothing happens.
   ///
   /// - Parameter element: The value.
-  /// - Throws: ``SendError`` holding `element`: ``ChannelError/full`` if no
+  /// - Throws: ``SendError`` holding `element`: ``SNChannelError/full`` if no
   ///   receiver was waiting (or another send holds the slot),
-  ///   ``ChannelError/closed`` if every receiver is gone.
+  ///   ``SNChannelError/closed`` if every receiver is gone.
   public func trySend(_ element: consuming Element) throws(SendError<Element>) {
     var pending: Element? = element
     let core = core
@@ -58,7 +58,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// receiver takes it.
   ///
   /// - Parameter element: The value.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `element`,
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`,
   ///   if every receiver is gone before one takes it.
   public func send(_ element: consuming Element) throws(SendError<Element>) {
     try sendBlocking(element, deadline: nil)
@@ -70,8 +70,8 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameters:
   ///   - element: The value.
   ///   - timeout: How long to wait.
-  /// - Throws: ``SendError`` holding `element`, with ``ChannelError/timedOut``
-  ///   or ``ChannelError/closed``.
+  /// - Throws: ``SendError`` holding `element`, with ``SNChannelError/timedOut``
+  ///   or ``SNChannelError/closed``.
   public func send(_ element: consuming Element, timeout: Duration) throws(SendError<Element>) {
     try sendBlocking(element, deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -81,8 +81,8 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// it first (then the send succeeded).
   ///
   /// - Parameter element: The value.
-  /// - Throws: ``SendError`` holding `element`, with ``ChannelError/closed``
-  ///   or ``ChannelError/cancelled``.
+  /// - Throws: ``SendError`` holding `element`, with ``SNChannelError/closed``
+  ///   or ``SNChannelError/cancelled``.
   nonisolated(nonsending)
     public func send(_ element: consuming Element) async throws(SendError<Element>)
   {
@@ -95,8 +95,8 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameters:
   ///   - element: The value.
   ///   - timeout: How long to wait.
-  /// - Throws: ``SendError`` holding `element`, with ``ChannelError/timedOut``,
-  ///   ``ChannelError/closed`` or ``ChannelError/cancelled``.
+  /// - Throws: ``SendError`` holding `element`, with ``SNChannelError/timedOut``,
+  ///   ``SNChannelError/closed`` or ``SNChannelError/cancelled``.
   nonisolated(nonsending)
     public func send(_ element: consuming Element, timeout: Duration) async throws(SendError<
       Element
@@ -133,7 +133,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
       strategy: core.strategy, deadline: deadline,
       attempt: { core.handOffOver(ticket) ? () : nil },
       ready: { core.handOffOver(ticket) })
-    let failure: ChannelError = over == nil ? .timedOut : .closed
+    let failure: SNChannelError = over == nil ? .timedOut : .closed
     if let back = core.settle(ticket, failure: failure.code) {
       throw SendError(reason: failure, element: back)
     }
@@ -170,7 +170,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
       strategy: core.strategy, deadline: deadline,
       attempt: { core.handOffOver(ticket) ? () : nil },
       ready: { core.handOffOver(ticket) })
-    let failure: ChannelError
+    let failure: SNChannelError
     switch over {
     case .done: failure = .closed
     case .timedOut: failure = .timedOut

@@ -96,7 +96,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   /// Whether the element with `ticket` was taken; if not, takes it back
   /// out of the slot (and frees the slot for other senders).
-  func settle(_ ticket: UInt64, failure: ChannelError.Code) -> Element? {
+  func settle(_ ticket: UInt64, failure: SNChannelError.Code) -> Element? {
     // Taken tickets only grow: seeing ours taken is final, no lock needed.
     if takenTicket.load(ordering: .acquiring) >= ticket { return nil }
     let element = lock.withLock { () -> Element? in
@@ -116,11 +116,11 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
     takenTicket.load(ordering: .acquiring) >= ticket || receiversGone.load(ordering: .acquiring)
   }
 
-  func countFailure(_ code: ChannelError.Code) { lock.withLock { count(code) } }
+  func countFailure(_ code: SNChannelError.Code) { lock.withLock { count(code) } }
 
   /// Counts a failed send (under `lock`); a cancelled one is not a
   /// ``SendErrorCounts`` reason.
-  private func count(_ code: ChannelError.Code) {
+  private func count(_ code: SNChannelError.Code) {
     switch code {
     case .closed: errors.closed &+= 1
     case .full: errors.full &+= 1

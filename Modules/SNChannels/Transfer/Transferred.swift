@@ -16,7 +16,7 @@ import Synchronization
 /// final class Buffer { var bytes: [UInt8] = [] }
 /// -->
 /// ```swift
-/// let channel = try Channel<Transferred<Buffer>>.spsc(capacity: 16)
+/// let channel = try SNChannel<Transferred<Buffer>>.spsc(capacity: 16)
 /// var tx = channel.sender
 /// var rx = channel.receiver
 /// let buffer = Buffer()

@@ -12,7 +12,7 @@ import Synchronization
 /// snapshots or progress, where only the latest matters.
 ///
 /// ```swift
-/// let channel = Channel<Int>.watch(initial: 0)
+/// let channel = SNChannel<Int>.watch(initial: 0)
 /// var progress = channel.receiver
 /// channel.sender.replace(50)
 /// let newest = try progress.receiveChange()   // 50
@@ -33,7 +33,7 @@ public struct WatchChannel<Element: Sendable>: ~Copyable {
   }
 }
 
-extension Channel {
+extension SNChannel {
   /// Creates a latest-value channel holding `initial` (version 0).
   ///
   /// - Parameters:

@@ -56,10 +56,10 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// marks it seen.
   ///
   /// - Returns: The new value, or `nil` if it has not changed.
-  /// - Throws: ``ChannelError/closed`` if it has not changed and every
+  /// - Throws: ``SNChannelError/closed`` if it has not changed and every
   ///   sender is gone.
   @inlinable
-  public mutating func tryReceiveChange() throws(ChannelError) -> Element? {
+  public mutating func tryReceiveChange() throws(SNChannelError) -> Element? {
     // The close is loaded before the value: the last value sent is seen.
     let closed = core.isClosed
     if core.version.load(ordering: .acquiring) != _seenVersion {
@@ -75,10 +75,10 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// (spin, yield, park), and returns it marked seen.
   ///
   /// - Returns: The newest value.
-  /// - Throws: ``ChannelError/closed`` if every sender is gone and the
+  /// - Throws: ``SNChannelError/closed`` if every sender is gone and the
   ///   value did not change.
   @inlinable
-  public mutating func receiveChange() throws(ChannelError) -> Element {
+  public mutating func receiveChange() throws(SNChannelError) -> Element {
     if let value = try tryReceiveChange() { return value }
     return try receiveBlocking(deadline: nil)
   }
@@ -87,8 +87,8 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The newest value.
-  /// - Throws: ``ChannelError/timedOut`` or ``ChannelError/closed``.
-  public mutating func receiveChange(timeout: Duration) throws(ChannelError) -> Element {
+  /// - Throws: ``SNChannelError/timedOut`` or ``SNChannelError/closed``.
+  public mutating func receiveChange(timeout: Duration) throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
   }
 
@@ -96,10 +96,10 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// one seen last.
   ///
   /// - Returns: The newest value.
-  /// - Throws: ``ChannelError/closed`` or ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/closed`` or ``SNChannelError/cancelled``.
   @inlinable
   nonisolated(nonsending)
-    public mutating func receiveChange() async throws(ChannelError) -> Element
+    public mutating func receiveChange() async throws(SNChannelError) -> Element
   {
     if !Task.isCancelled, let value = try tryReceiveChange() { return value }
     return try await receiveSuspending(deadline: nil)
@@ -110,16 +110,16 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Parameter timeout: How long to wait.
   /// - Returns: The newest value.
-  /// - Throws: ``ChannelError/timedOut``, ``ChannelError/closed`` or
-  ///   ``ChannelError/cancelled``.
+  /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
+  ///   ``SNChannelError/cancelled``.
   nonisolated(nonsending)
-    public mutating func receiveChange(timeout: Duration) async throws(ChannelError) -> Element
+    public mutating func receiveChange(timeout: Duration) async throws(SNChannelError) -> Element
   {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
   @usableFromInline
-  mutating func receiveBlocking(deadline: UInt64?) throws(ChannelError) -> Element {
+  mutating func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     var backoff = Backoff(strategy: core.strategy)
     let events = core.signal.events
     let fence = core.signal.fence
@@ -148,7 +148,7 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
 
   @usableFromInline
   nonisolated(nonsending)
-    mutating func receiveSuspending(deadline: UInt64?) async throws(ChannelError)
+    mutating func receiveSuspending(deadline: UInt64?) async throws(SNChannelError)
     -> Element
   {
     while true {

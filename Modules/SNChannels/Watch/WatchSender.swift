@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Sends replace the value (they never wait) and wake receivers waiting for
 /// a change. When the last sender is dropped, receivers see
-/// ``ChannelError/closed`` once they have seen the last value.
+/// ``SNChannelError/closed`` once they have seen the last value.
 public struct WatchSender<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _WatchCore<Element>
 
@@ -42,7 +42,7 @@ public struct WatchSender<Element: Sendable>: ~Copyable, Sendable {
   /// Stores `value` as the newest value, if any receiver is left to see it.
   ///
   /// - Parameter value: The new value.
-  /// - Throws: ``SendError`` with ``ChannelError/closed``, holding `value`,
+  /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `value`,
   ///   if every receiver is gone (the held value is unchanged).
   /// - Complexity: O(1): one short lock.
   @inlinable

@@ -5,7 +5,7 @@ import _SNTestSupport
 
 @Suite struct BlockingMessagesTests {
   @Test func forLoopEndsOnClose() throws {
-    let channel = try Channel<Int>.mpsc(capacity: 4)
+    let channel = try SNChannel<Int>.mpsc(capacity: 4)
     let producer = OSThread.spawn(taking: channel.sender.clone()) { tx in
       for value in 0..<100 { try? tx.send(value) }
     }
@@ -18,7 +18,7 @@ import _SNTestSupport
   }
 
   @Test func rendezvousAndOneshot() throws {
-    let channel = Channel<Int>.rendezvous()
+    let channel = SNChannel<Int>.rendezvous()
     let producer = OSThread.spawn(taking: channel.sender.clone()) { tx in
       for value in 0..<10 { try? tx.send(value) }
     }
@@ -27,7 +27,7 @@ import _SNTestSupport
     #expect(Array(rest.receiver.blockingMessages()) == Array(0..<10))
     producer.join()
 
-    let oneshot = Channel<String>.oneshot()
+    let oneshot = SNChannel<String>.oneshot()
     try oneshot.sender.send("only")
     #expect(Array(oneshot.receiver.blockingMessages()) == ["only"])
   }
@@ -39,7 +39,7 @@ import _SNTestSupport
     var threads: [OSThread] = []
     let logs = (0..<3).map { _ in JoinedResult<[Int]>([]) }
     for worker in 0..<3 {
-      let channel = try Channel<Int>.spsc(capacity: 8)
+      let channel = try SNChannel<Int>.spsc(capacity: 8)
       #expect(group.append(channel.sender) == worker)
       let log = logs[worker]
       threads.append(
@@ -61,7 +61,7 @@ import _SNTestSupport
 
   @Test func trySendHandsBack() throws {
     var group = SenderGroup<MultiSender<Int>>()
-    let channel = try Channel<Int>.mpsc(capacity: 2)
+    let channel = try SNChannel<Int>.mpsc(capacity: 2)
     group.append(channel.sender.clone())
     try group.trySend(1, to: 0)
     try group.trySend(2, to: 0)
@@ -82,7 +82,7 @@ final class Scratch {
 
 @Suite struct TransferredTests {
   @Test func movesANonSendableValue() throws {
-    let channel = try Channel<Transferred<Scratch>>.spsc(capacity: 4)
+    let channel = try SNChannel<Transferred<Scratch>>.spsc(capacity: 4)
     let consumer = OSThread.spawn(taking: channel.receiver) { rx in
       let scratch = try! rx.receive().take()
       #expect(scratch.values == [1, 2, 3])
@@ -107,7 +107,7 @@ final class Scratch {
   @Test func evictsTheOldestAndHandsItOver() throws {
     let tracker = LifetimeTracker()
     do {
-      let channel = try Channel<Tracked>.mpmc(capacity: 2)
+      let channel = try SNChannel<Tracked>.mpmc(capacity: 2)
       let evictor = channel.receiver.clone()
       var evicted: [Int] = []
       for value in 0..<5 {

@@ -14,7 +14,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
 @Suite struct OneshotSemanticsTests {
   @Test func sendThenReceive() throws {
-    let channel = Channel<Int>.oneshot()
+    let channel = SNChannel<Int>.oneshot()
     var rx = channel.receiver
     #expect(try rx.tryReceive() == nil)
     let readyBefore = rx.isReady
@@ -23,23 +23,23 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
     let readyAfter = rx.isReady
     #expect(readyAfter)
     #expect(try rx.tryReceive() == 7)
-    #expect(throws: ChannelError.closed) { try rx.tryReceive() }
+    #expect(throws: SNChannelError.closed) { try rx.tryReceive() }
   }
 
   @Test func droppedSenderCloses() {
     var rx: OneshotReceiver<Int>
     do {
-      let channel = Channel<Int>.oneshot()
+      let channel = SNChannel<Int>.oneshot()
       rx = channel.receiver
     }
-    #expect(throws: ChannelError.closed) { try rx.receive() }
+    #expect(throws: SNChannelError.closed) { try rx.receive() }
   }
 
   @Test func droppedReceiverHandsValueBack() {
     let tracker = LifetimeTracker()
     let sender: OneshotSender<Tracked>
     do {
-      let channel = Channel<Tracked>.oneshot()
+      let channel = SNChannel<Tracked>.oneshot()
       sender = channel.sender
     }
     let closed = sender.isClosed
@@ -57,7 +57,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   @Test func unreceivedValueIsFreed() throws {
     let tracker = LifetimeTracker()
     do {
-      let channel = Channel<Tracked>.oneshot()
+      let channel = SNChannel<Tracked>.oneshot()
       let rx = channel.receiver
       try channel.sender.send(tracker.instance(1))
       _ = rx
@@ -67,9 +67,9 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func timeoutKeepsReceiverUsable() throws {
-    let channel = Channel<Int>.oneshot()
+    let channel = SNChannel<Int>.oneshot()
     var rx = channel.receiver
-    #expect(throws: ChannelError.timedOut) { try rx.receive(timeout: .milliseconds(5)) }
+    #expect(throws: SNChannelError.timedOut) { try rx.receive(timeout: .milliseconds(5)) }
     let box = MoveBox(channel.sender)
     let thread = OSThread.spawn { try? box.take().send(3) }
     #expect(try rx.receive(timeout: .seconds(10)) == 3)
@@ -77,7 +77,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func asyncReceive() async throws {
-    let channel = Channel<Int>.oneshot()
+    let channel = SNChannel<Int>.oneshot()
     var rx = channel.receiver
     let box = MoveBox(channel.sender)
     let task = Task {
@@ -89,18 +89,20 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func asyncTimeoutAndCancel() async throws {
-    let channel = Channel<Int>.oneshot()
+    let channel = SNChannel<Int>.oneshot()
     var rx = channel.receiver
-    await #expect(throws: ChannelError.timedOut) { try await rx.receive(timeout: .milliseconds(5)) }
-    let waiting = Task { () -> ChannelError? in
-      var local = Channel<Int>.oneshot()
+    await #expect(throws: SNChannelError.timedOut) {
+      try await rx.receive(timeout: .milliseconds(5))
+    }
+    let waiting = Task { () -> SNChannelError? in
+      var local = SNChannel<Int>.oneshot()
       let keep = local.sender
       do {
         _ = try await local.receiver.receive()
         return nil
       } catch {
         _ = keep
-        return error as? ChannelError
+        return error as? SNChannelError
       }
     }
     try await Task.sleep(for: .milliseconds(5))
@@ -113,7 +115,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
 @Suite struct RendezvousSemanticsTests {
   @Test func trySendNeedsAWaitingReceiver() throws {
-    let channel = Channel<Int>.rendezvous()
+    let channel = SNChannel<Int>.rendezvous()
     do {
       try channel.sender.trySend(1)
       Issue.record("trySend without a receiver succeeded")
@@ -142,7 +144,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   /// A value handed to a waiting receiver is never lost when that
   /// receiver's deadline passes at the same moment: the receive returns it.
   @Test func handOffRacingATimeoutIsReceived() throws {
-    let channel = Channel<Int>.rendezvous()
+    let channel = SNChannel<Int>.rendezvous()
     for round in 0..<200 {
       let got = JoinedResult<Int?>(nil)
       let thread = OSThread.spawn(taking: channel.receiver.clone()) { rx in
@@ -165,7 +167,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func sendReturnsOnlyOnceTaken() throws {
-    let channel = Channel<Int>.rendezvous()
+    let channel = SNChannel<Int>.rendezvous()
     let taken = Flag()
     let got = JoinedResult<Int?>(nil)
     let receiver = channel.receiver.clone()
@@ -186,7 +188,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   @Test func timeoutHandsTheValueBack() {
     let tracker = LifetimeTracker()
     do {
-      let channel = Channel<Tracked>.rendezvous()
+      let channel = SNChannel<Tracked>.rendezvous()
       do {
         try channel.sender.send(tracker.instance(3), timeout: .milliseconds(5))
         Issue.record("send without a receiver succeeded")
@@ -194,7 +196,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
         #expect(error.reason == .timedOut)
         #expect(error.element.payload == 3)
       }
-      #expect(throws: ChannelError.timedOut) {
+      #expect(throws: SNChannelError.timedOut) {
         try channel.receiver.receive(timeout: .milliseconds(5))
       }
       let stats = channel.sender.stats
@@ -205,21 +207,21 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
   @Test func closeBothWays() {
     let sender = { () -> RendezvousSender<Int> in
-      let channel = Channel<Int>.rendezvous()
+      let channel = SNChannel<Int>.rendezvous()
       return channel.sender
     }()
     #expect(throws: SendError<Int>.self) { try sender.send(1) }
     let receiver = { () -> RendezvousReceiver<Int> in
-      let channel = Channel<Int>.rendezvous()
+      let channel = SNChannel<Int>.rendezvous()
       return channel.receiver
     }()
-    #expect(throws: ChannelError.closed) { try receiver.receive() }
+    #expect(throws: SNChannelError.closed) { try receiver.receive() }
   }
 
   @Test func asyncHandOff() async throws {
     let consumer: Task<Int, Never>
     do {
-      let channel = Channel<Int>.rendezvous()
+      let channel = SNChannel<Int>.rendezvous()
       consumer = Task(taking: channel.receiver.clone()) { rx in
         var sum = 0
         while let value = try? await rx.receive() { sum += value }
@@ -233,7 +235,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
 @Suite struct BroadcastSemanticsTests {
   @Test func everyReceiverSeesEveryMessage() throws {
-    let channel = try Channel<Int>.broadcast(capacity: 8)
+    let channel = try SNChannel<Int>.broadcast(capacity: 8)
     var first = channel.receiver
     var second = channel.sender.subscribe()
     for value in 0..<5 { try channel.sender.send(value) }
@@ -249,7 +251,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func laggingReceiverIsToldAndContinues() throws {
-    let channel = try Channel<Int>.broadcast(capacity: 4)
+    let channel = try SNChannel<Int>.broadcast(capacity: 4)
     var rx = channel.receiver
     for value in 0..<10 { try channel.sender.send(value) }
     do {
@@ -270,7 +272,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   @Test func closedAfterDrain() throws {
     var rx: BroadcastReceiver<Int>
     do {
-      let channel = try Channel<Int>.broadcast(capacity: 4)
+      let channel = try SNChannel<Int>.broadcast(capacity: 4)
       rx = channel.receiver
       try channel.sender.send(1)
     }
@@ -280,17 +282,19 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
   @Test func sendWithoutReceiversHandsBack() throws {
     let sender = try { () throws -> BroadcastSender<Int> in
-      let channel = try Channel<Int>.broadcast(capacity: 4)
+      let channel = try SNChannel<Int>.broadcast(capacity: 4)
       return channel.sender
     }()
     #expect(throws: SendError<Int>.self) { try sender.send(1) }
     let stats = sender.stats
     #expect(stats.closedSends == 1)
-    #expect(throws: ChannelError.invalidCapacity) { _ = try Channel<Int>.broadcast(capacity: 0) }
+    #expect(throws: SNChannelError.invalidCapacity) {
+      _ = try SNChannel<Int>.broadcast(capacity: 0)
+    }
   }
 
   @Test func timeoutsBlockingAndAsync() async throws {
-    let channel = try Channel<Int>.broadcast(capacity: 4)
+    let channel = try SNChannel<Int>.broadcast(capacity: 4)
     var rx = channel.receiver
     #expect(throws: BroadcastError.timedOut) { try rx.receive(timeout: .milliseconds(5)) }
     await #expect(throws: BroadcastError.timedOut) {
@@ -303,7 +307,7 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
 
 @Suite struct WatchSemanticsTests {
   @Test func newestValueAndVersion() throws {
-    let channel = Channel<String>.watch(initial: "a")
+    let channel = SNChannel<String>.watch(initial: "a")
     var rx = channel.receiver
     let changedBefore = rx.hasChanged
     #expect(!changedBefore)
@@ -325,19 +329,19 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   @Test func closedWhenSendersGoneAndSeen() throws {
     var rx: WatchReceiver<Int>
     do {
-      let channel = Channel<Int>.watch(initial: 0)
+      let channel = SNChannel<Int>.watch(initial: 0)
       rx = channel.receiver
       try channel.sender.send(1)
     }
     let closed = rx.isClosed
     #expect(closed)
     #expect(try rx.receiveChange() == 1)
-    #expect(throws: ChannelError.closed) { try rx.receiveChange() }
+    #expect(throws: SNChannelError.closed) { try rx.receiveChange() }
   }
 
   @Test func sendWithoutReceiversHandsBackReplaceKeeps() {
     let sender = { () -> WatchSender<Int> in
-      let channel = Channel<Int>.watch(initial: 0)
+      let channel = SNChannel<Int>.watch(initial: 0)
       return channel.sender
     }()
     #expect(throws: SendError<Int>.self) { try sender.send(1) }
@@ -349,10 +353,10 @@ final class MoveBox<Value: ~Copyable>: @unchecked Sendable {
   }
 
   @Test func waitsForChange() async throws {
-    let channel = Channel<Int>.watch(initial: 0)
+    let channel = SNChannel<Int>.watch(initial: 0)
     var rx = channel.receiver
-    #expect(throws: ChannelError.timedOut) { try rx.receiveChange(timeout: .milliseconds(5)) }
-    await #expect(throws: ChannelError.timedOut) {
+    #expect(throws: SNChannelError.timedOut) { try rx.receiveChange(timeout: .milliseconds(5)) }
+    await #expect(throws: SNChannelError.timedOut) {
       try await rx.receiveChange(timeout: .milliseconds(5))
     }
     let box = MoveBox(channel.sender)

@@ -18,7 +18,7 @@ import _SNTestSupport
     let perProducer = max(1000, Self.total / 20)
     let logs = [JoinedResult<[UInt64]>([]), JoinedResult<[UInt64]>([])]
     do {
-      let channel = Channel<Tracked>.rendezvous()
+      let channel = SNChannel<Tracked>.rendezvous()
       var threads: [OSThread] = []
       for consumer in 0..<2 {
         let log = logs[consumer]
@@ -62,7 +62,7 @@ import _SNTestSupport
   /// Async senders and receivers (tasks), with cancellation-free hand-offs.
   @Test func rendezvousAsyncExactlyOnce() async throws {
     let perProducer = max(1000, Self.total / 20)
-    let channel = Channel<UInt64>.rendezvous()
+    let channel = SNChannel<UInt64>.rendezvous()
     let consumers = (0..<2).map { _ in
       Task(taking: channel.receiver.clone()) { rx -> [UInt64] in
         var log: [UInt64] = []
@@ -92,7 +92,7 @@ import _SNTestSupport
     let handedBack = JoinedResult(0)
     var received = 0
     do {
-      let requests = try Channel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 64)
+      let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 64)
       let answerer = OSThread.spawn(taking: requests.receiver) { rx in
         var sequence = 0
         while let box = try? rx.receive() {
@@ -108,7 +108,7 @@ import _SNTestSupport
       }
       var tx = requests.sender
       for sequence in 0..<count {
-        let channel = Channel<Tracked>.oneshot()
+        let channel = SNChannel<Tracked>.oneshot()
         var reply = channel.receiver
         try tx.send(MoveBox(channel.sender))
         if sequence % 4 == 3 { continue }  // drops `reply` unread
@@ -134,7 +134,7 @@ import _SNTestSupport
       JoinedResult<(received: Int, missed: Int, problem: String?)>((0, 0, nil))
     }
     do {
-      let channel = try Channel<Tracked>.broadcast(capacity: capacity)
+      let channel = try SNChannel<Tracked>.broadcast(capacity: capacity)
       var threads: [OSThread] = []
       for index in 0..<3 {
         let result = results[index]
@@ -178,7 +178,7 @@ import _SNTestSupport
   /// Async receivers on the broadcast channel, the sender on a thread.
   @Test func broadcastAsyncReceivers() async throws {
     let count = Self.total
-    let channel = try Channel<UInt64>.broadcast(capacity: 256)
+    let channel = try SNChannel<UInt64>.broadcast(capacity: 256)
     let receivers = (0..<2).map { _ in
       Task(taking: channel.sender.subscribe()) { rx -> (Int, Int, Bool) in
         var (received, missed, last, ordered) = (0, 0, -1, true)
@@ -219,7 +219,7 @@ import _SNTestSupport
     let count = max(1000, Self.total / 10)
     let problems = (0..<2).map { _ in JoinedResult<String?>(nil) }
     do {
-      let channel = Channel<Tracked>.watch(initial: tracker.instance(-1))
+      let channel = SNChannel<Tracked>.watch(initial: tracker.instance(-1))
       var threads: [OSThread] = []
       for index in 0..<2 {
         let problem = problems[index]

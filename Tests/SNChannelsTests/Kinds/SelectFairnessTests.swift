@@ -10,9 +10,9 @@ import Testing
   static let rounds = 100_000
 
   @Test func blockingArmsShareTheWins() throws {
-    let spsc = try Channel<Int>.spsc(capacity: 4)
-    let mpsc = try Channel<Int>.mpsc(capacity: 4)
-    let mpmc = try Channel<Int>.mpmc(capacity: 4)
+    let spsc = try SNChannel<Int>.spsc(capacity: 4)
+    let mpsc = try SNChannel<Int>.mpsc(capacity: 4)
+    let mpmc = try SNChannel<Int>.mpmc(capacity: 4)
     var spscTx = spsc.sender
     var spscRx = spsc.receiver
     var mpscRx = mpsc.receiver
@@ -38,8 +38,8 @@ import Testing
   }
 
   @Test func asyncArmsShareTheWins() async throws {
-    let spsc = try Channel<Int>.spsc(capacity: 4)
-    let mpsc = try Channel<Int>.mpsc(capacity: 4)
+    let spsc = try SNChannel<Int>.spsc(capacity: 4)
+    let mpsc = try SNChannel<Int>.mpsc(capacity: 4)
     var spscTx = spsc.sender
     var spscRx = spsc.receiver
     var mpscRx = mpsc.receiver
