@@ -13,11 +13,11 @@ import Synchronization
 /// -->
 /// ```swift
 /// let channel = SNChannel<Reply>.oneshot()
-/// var reply = channel.receiver
-/// let worker = OSThread.spawn(taking: channel.sender) { sender in
-///   try? sender.send(Reply(total: 42))
+/// let worker = OSThread.spawn(taking: channel.receiver) { reply in
+///   // Blocks until sent; `.closed` if the sender is dropped unsent.
+///   if let answer = try? reply.receive() { print(answer.total) }
 /// }
-/// let answer = try reply.receive()   // blocks until sent, or throws .closed if dropped
+/// try channel.sender.send(Reply(total: 42))  // consumes the sender
 /// worker.join()
 /// ```
 @frozen
