@@ -68,7 +68,7 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter timeout: How long to wait.
   /// - Returns: The value.
   /// - Throws: ``SNChannelError/timedOut`` if it was not sent in time (the
-  ///   receiver stays usable); ``SNChannelError/closed`` as ``receive()``.
+  ///   receiver stays usable); ``SNChannelError/closed`` as `receive()`.
   public mutating func receive(timeout: Duration) throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
   }
@@ -77,7 +77,7 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// sent. A cancelled task leaves the value in the channel.
   ///
   /// - Returns: The value.
-  /// - Throws: ``SNChannelError/closed`` as ``receive()``;
+  /// - Throws: ``SNChannelError/closed`` as `receive()`;
   ///   ``SNChannelError/cancelled`` if the task is cancelled.
   nonisolated(nonsending)
     public mutating func receive() async throws(SNChannelError) -> Element
