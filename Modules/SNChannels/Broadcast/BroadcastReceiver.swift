@@ -77,6 +77,17 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
     }
   }
 
+  /// The next message if it is in the ring now, without throwing: the
+  /// inlinable fast path (lag, close and empty go to the out-of-line path).
+  @inlinable @inline(__always)
+  mutating func takeReady() -> Element? {
+    if Task.isCancelled { return nil }
+    guard case .element(let element) = core.readIfWritten(next) else { return nil }
+    next &+= 1
+    _received &+= 1
+    return element
+  }
+
   /// Receives the next message, blocking the thread (spin, yield, park)
   /// until one is sent.
   ///
@@ -104,10 +115,11 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The message.
   /// - Throws: ``BroadcastError/lagged``, ``BroadcastError/closed`` or
   ///   ``BroadcastError/cancelled``.
+  @inlinable
   nonisolated(nonsending)
     public mutating func receive() async throws(BroadcastError) -> Element
   {
-    if !Task.isCancelled, let element = try tryReceive() { return element }
+    if let element = takeReady() { return element }
     return try await receiveSuspending(deadline: nil)
   }
 

@@ -147,6 +147,17 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     }
   }
 
+  /// Reads position `next` only if it holds exactly that position (no lag
+  /// handling): `.element` or `.empty`.
+  @inlinable @inline(__always)
+  func readIfWritten(_ next: Int) -> Read {
+    if position(next).pointee.load(ordering: .relaxed) != next { return .empty }
+    return withSlotLock(next) { () -> Read in
+      position(next).pointee.load(ordering: .relaxed) == next
+        ? .element(value(next).pointee!) : .empty
+    }
+  }
+
   /// Whether a waiting receiver at `next` must not sleep.
   @inlinable
   func ready(_ next: Int) -> Bool {
