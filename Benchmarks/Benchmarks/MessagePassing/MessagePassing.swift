@@ -36,6 +36,7 @@ func median(_ samples: [Int]) -> Int { samples.sorted()[samples.count / 2] }
 
 let benchmarks: @Sendable () -> Void = suite {
   registerAsyncBenchmarks()
+  registerKindBenchmarks()
   let configuration = Benchmark.Configuration(
     metrics: [throughput, ratio], warmupIterations: 1, maxDuration: .seconds(2),
     maxIterations: 12)

@@ -72,3 +72,43 @@ if want("asynchop") {
   print("peer=sn-spsc-sync-hop case=asynchop msgs=\(rounds) ns_per_hop=\(sync)")
   print("peer=sn-spsc-sync-to-async-hop case=asynchop msgs=\(rounds) ns_per_hop=\(mixed)")
 }
+
+// The issue 18 kinds, beside Tools/peers/rust (crossbeam bounded(0), tokio
+// oneshot/broadcast/watch): only when asked for (`kinds` or a case name), with
+// the same shares of MESSAGES as the Rust peer.
+let kindCases = [
+  "rendezvous-1p1c", "rendezvous-pingpong", "oneshot-local", "oneshot-pingpong",
+  "broadcast-1p2c", "watch-1p1c",
+]
+func wantKind(_ name: String) -> Bool {
+  filter == "kinds" || (!filter.isEmpty && name.contains(filter))
+}
+func reportKindHop(_ name: String, _ rounds: Int, _ nanoseconds: UInt64) {
+  let seconds = Double(nanoseconds) / 1e9
+  print(
+    "peer=sn case=\(name) msgs=\(rounds) seconds=\(seconds) mps=\(Int(Double(rounds) / seconds))"
+      + " ns_per_hop=\(Double(nanoseconds) / Double(rounds) / 2)")
+}
+if kindCases.contains(where: wantKind) {
+  if wantKind("rendezvous-1p1c") {
+    report("sn", "rendezvous-1p1c", messages / 10, rendezvousStream(count: messages / 10))
+  }
+  if wantKind("rendezvous-pingpong") {
+    reportKindHop("rendezvous-pingpong", messages / 50, rendezvousPingPong(rounds: messages / 50))
+  }
+  if wantKind("oneshot-local") {
+    report("sn", "oneshot-local", messages, oneshotLocal(count: messages))
+  }
+  if wantKind("oneshot-pingpong") {
+    reportKindHop("oneshot-pingpong", messages / 50, oneshotPingPong(rounds: messages / 50))
+  }
+  if wantKind("broadcast-1p2c") {
+    let (nanoseconds, delivered) = runBlocking {
+      await broadcastTasks(receivers: 2, count: messages)
+    }
+    report("sn", "broadcast-1p2c", delivered, nanoseconds)
+  }
+  if wantKind("watch-1p1c") {
+    report("sn", "watch-1p1c", messages, runBlocking { await watchTasks(count: messages) })
+  }
+}
