@@ -282,7 +282,7 @@ public struct PoolConfiguration: Sendable {
   /// The most workers a pool may have: 4096, Linux's largest common CPU
   /// count (`CONFIG_NR_CPUS`). Each worker is an OS thread with its own
   /// queue, so more would exhaust threads or memory rather than add speed;
-  /// a pool asking for more fails with ``PoolError/tooManyWorkers``.
+  /// a pool asking for more fails with ``PoolConfigurationError/tooManyWorkers``.
   public static let maximumWorkerCount = 4096
 
   /// How many workers (OS threads), in `1...`

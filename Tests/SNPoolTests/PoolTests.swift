@@ -135,28 +135,28 @@ struct PoolTests {
   @Test("bad configuration is a typed error")
   func badConfiguration() throws {
     let worker = RecordingWorker()
-    #expect(throws: PoolError.noWorkers) {
+    #expect(throws: PoolConfigurationError.noWorkers) {
       try WorkerPool(worker: worker, configuration: PoolConfiguration().withWorkerCount(0))
     }
-    #expect(throws: PoolError.invalidQueueCapacity) {
+    #expect(throws: PoolConfigurationError.invalidQueueCapacity) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerConfiguration(
           WorkerConfiguration().withQueueCapacity(0)))
     }
-    #expect(throws: PoolError.invalidBatchSize) {
+    #expect(throws: PoolConfigurationError.invalidBatchSize) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerConfiguration(
           WorkerConfiguration().withBatchSize(0)))
     }
     let allowed = OSThread.allowedCPUs.count
-    #expect(throws: PoolError.tooManyPinnedWorkers) {
+    #expect(throws: PoolConfigurationError.tooManyPinnedWorkers) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(allowed + 1).withCPUAffinity(true))
     }
-    #expect(throws: PoolError.invalidCPU) {
+    #expect(throws: PoolConfigurationError.invalidCPU) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(1).withCPUAffinity(true).withCPUs([
@@ -164,12 +164,12 @@ struct PoolTests {
         ]))
     }
     let three = try HashPartitioner(workers: 3)
-    #expect(throws: PoolError.partitionerMismatch) {
+    #expect(throws: PoolConfigurationError.partitionerMismatch) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(2).withPartitioner(.fixed(three)))
     }
-    #expect(throws: PoolError.invalidPartitioner) {
+    #expect(throws: PoolConfigurationError.invalidPartitioner) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(1).withPartitioner(
