@@ -23,7 +23,7 @@ import Synchronization
 /// ```swift
 /// let pool = try WorkerPool(
 ///   worker: WordCounter(),
-///   configuration: PoolConfiguration().withWorkerCount(2).withCPUAffinity(true))
+///   configuration: PoolConfiguration().withWorkerCount(2).withCPUPinning(.spreadOverCores))
 /// try pool.start()
 /// for word in words { try pool.send(word, key: word) }
 /// let termination = pool.shutdown()  // drains every accepted message
@@ -327,9 +327,20 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
     _ configuration: PoolConfiguration
   ) throws(PoolConfigurationError) -> [Int?] {
     let count = configuration.workerCount
-    guard configuration.cpuAffinity else { return Array(repeating: nil, count: count) }
-    let allowed = OSThread.allowedCPUs
-    if let cpus = configuration.cpus {
+    let allowed: [Int]
+    switch configuration.cpuPinning {
+    case .unpinned:
+      return Array(repeating: nil, count: count)
+    case .spreadOverCores:
+      allowed = OSThread.allowedCPUs
+      guard count <= allowed.count else {
+        throw PoolConfigurationError.tooManyPinnedWorkers.with(
+          detail: "\(count) workers, \(allowed.count) allowed CPUs \(allowed)")
+      }
+      let order = CPUTopology.current().placementOrder(for: allowed)
+      return order.prefix(count).map { $0 }
+    case .pinned(let cpus):
+      allowed = OSThread.allowedCPUs
       guard cpus.count >= count, Set(cpus).count == cpus.count,
         cpus.allSatisfy({ allowed.contains($0) })
       else {
@@ -337,12 +348,6 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       }
       return cpus.prefix(count).map { $0 }
     }
-    guard count <= allowed.count else {
-      throw PoolConfigurationError.tooManyPinnedWorkers.with(
-        detail: "\(count) workers, \(allowed.count) allowed CPUs \(allowed)")
-    }
-    let order = CPUTopology.current().placementOrder(for: allowed)
-    return order.prefix(count).map { $0 }
   }
 }
 
