@@ -268,13 +268,13 @@ public struct PartitionerFactory: Sendable {
   }
 }
 
-/// The shape of a pool: worker count, CPU affinity, routing, backpressure,
+/// The shape of a pool: worker count, CPU pinning, routing, backpressure,
 /// error policy and per-worker settings.
 ///
 /// ```swift
 /// let configuration = PoolConfiguration()
 ///   .withWorkerCount(8)
-///   .withCPUAffinity(true)
+///   .withCPUPinning(.spreadOverCores)
 ///   .withPartitioner(.consistentHash(virtualNodes: 150))
 ///   .withBackpressure(.timeout(.milliseconds(5)))
 /// ```
@@ -282,7 +282,7 @@ public struct PoolConfiguration: Sendable {
   /// The most workers a pool may have: 4096, Linux's largest common CPU
   /// count (`CONFIG_NR_CPUS`). Each worker is an OS thread with its own
   /// queue, so more would exhaust threads or memory rather than add speed;
-  /// a pool asking for more fails with ``PoolError/tooManyWorkers``.
+  /// a pool asking for more fails with ``PoolConfigurationError/tooManyWorkers``.
   public static let maximumWorkerCount = 4096
 
   /// How many workers (OS threads), in `1...`
@@ -290,17 +290,14 @@ public struct PoolConfiguration: Sendable {
   /// this process may run on.
   public var workerCount: Int = max(1, OSThread.allowedCPUs.count)
 
-  /// Whether to pin each worker to its own CPU. Default `false`.
+  /// Whether and where to pin the workers: ``CPUPinning/unpinned`` (the
+  /// default), ``CPUPinning/spreadOverCores``, or an explicit list with
+  /// ``CPUPinning/pinned(to:)``.
   ///
-  /// Worth it on dedicated hosts; in shared containers the OS may move or
-  /// throttle threads anyway. Pinning the OS refuses is logged and leaves
-  /// that worker unpinned (see ``WorkerStatistics/pinnedCPU``).
-  public var cpuAffinity: Bool = false
-
-  /// The CPUs to pin workers to, in worker order, or `nil` to spread workers
-  /// over distinct physical cores of the allowed set first. Used only with
-  /// ``cpuAffinity``.
-  public var cpus: [Int]? = nil
+  /// Pinning is worth it on dedicated hosts; in shared containers the OS may
+  /// move or throttle threads anyway. Pinning the OS refuses is logged and
+  /// leaves that worker unpinned (see ``WorkerStatistics/pinnedCPU``).
+  public var cpuPinning: CPUPinning = .unpinned
 
   /// The worker-to-worker mesh, or `nil` (the default) for none. See
   /// ``MeshConfiguration`` and ``withMesh(_:)``.
@@ -356,17 +353,13 @@ public struct PoolConfiguration: Sendable {
   /// - Returns: The modified configuration.
   public func withWorkerCount(_ count: Int) -> Self { with(\.workerCount, count) }
 
-  /// A copy with ``cpuAffinity`` set.
+  /// A copy with ``cpuPinning`` set.
   ///
-  /// - Parameter enabled: Whether to pin workers.
+  /// - Parameter pinning: Whether and where to pin the workers.
   /// - Returns: The modified configuration.
-  public func withCPUAffinity(_ enabled: Bool) -> Self { with(\.cpuAffinity, enabled) }
-
-  /// A copy with ``cpus`` set.
-  ///
-  /// - Parameter cpus: CPUs in worker order, or `nil` for automatic placement.
-  /// - Returns: The modified configuration.
-  public func withCPUs(_ cpus: [Int]?) -> Self { with(\.cpus, cpus) }
+  public func withCPUPinning(_ pinning: CPUPinning) -> Self {
+    with(\.cpuPinning, pinning)
+  }
 
   /// A copy with ``partitioner`` set.
   ///

@@ -1,26 +1,19 @@
-/// Why a pool could not be built, started or used.
+/// Why the pool did not accept, deliver or answer a message, or refused a
+/// start: the failures of a pool in use. A configuration the pool cannot be
+/// built from is a ``PoolConfigurationError``.
 ///
 /// A struct over a private code so that cases can be added without breaking
 /// `switch` statements; compare with the static members
-/// (`error == .noWorkers`). Equality looks only at the kind of failure.
+/// (`error == .queueFull`). Equality looks only at the kind of failure.
 public struct PoolError: Error, Hashable, CustomStringConvertible {
   private enum Code: Hashable {
-    case noWorkers
-    case tooManyWorkers
     case allocationFailed
-    case invalidQueueCapacity
-    case invalidBatchSize
-    case tooManyPinnedWorkers
-    case invalidCPU
-    case partitionerMismatch
-    case invalidPartitioner
     case queueFull
     case timedOut
     case shutDown
     case cancelled
     case noReply
     case alreadyStarted
-    case invalidMeshConfiguration
   }
 
   private let code: Code
@@ -33,29 +26,10 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
     self.detail = detail
   }
 
-  /// The configuration asked for fewer than one worker.
-  public static let noWorkers = PoolError(.noWorkers)
-  /// The configuration asked for more than
-  /// ``PoolConfiguration/maximumWorkerCount`` workers.
-  public static let tooManyWorkers = PoolError(.tooManyWorkers)
-  /// The system could not provide the memory for a queue (the
-  /// ``detail`` names the setting: `queueCapacity` or `resultsCapacity`);
-  /// nothing was started.
+  /// The system could not provide the memory for a submitter's lanes
+  /// (``WorkerPool/makeSubmitter()``); a pool whose own queues do not fit
+  /// fails to build with ``PoolConfigurationError/allocationFailed``.
   public static let allocationFailed = PoolError(.allocationFailed)
-  /// A worker's queue capacity is below 1 or above the channel maximum.
-  public static let invalidQueueCapacity = PoolError(.invalidQueueCapacity)
-  /// A worker's batch size is below 1.
-  public static let invalidBatchSize = PoolError(.invalidBatchSize)
-  /// CPU affinity is on and there are more workers than CPUs this process
-  /// may run on.
-  public static let tooManyPinnedWorkers = PoolError(.tooManyPinnedWorkers)
-  /// An explicit CPU list names a CPU outside the process's allowed set, or
-  /// names one twice.
-  public static let invalidCPU = PoolError(.invalidCPU)
-  /// The partitioner routes to a different number of workers than the pool has.
-  public static let partitionerMismatch = PoolError(.partitionerMismatch)
-  /// The partitioner could not be built (see ``detail``).
-  public static let invalidPartitioner = PoolError(.invalidPartitioner)
   /// The worker's queue was full (fail-fast backpressure).
   public static let queueFull = PoolError(.queueFull)
   /// The worker's queue stayed full until the timeout passed, or (for an
@@ -70,8 +44,6 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
   public static let noReply = PoolError(.noReply)
   /// ``WorkerPool/start()`` was called on a pool that was already started.
   public static let alreadyStarted = PoolError(.alreadyStarted)
-  /// A ``MeshConfiguration`` setting is out of range (``detail`` names it).
-  public static let invalidMeshConfiguration = PoolError(.invalidMeshConfiguration)
 
   /// The same kind of failure with a detail attached.
   ///
@@ -89,23 +61,13 @@ public struct PoolError: Error, Hashable, CustomStringConvertible {
   public var description: String {
     let text: String
     switch code {
-    case .noWorkers: text = "a pool needs at least one worker"
-    case .tooManyWorkers:
-      text = "at most \(PoolConfiguration.maximumWorkerCount) workers are supported"
-    case .allocationFailed: text = "could not allocate a queue"
-    case .invalidQueueCapacity: text = "queue capacity must be at least 1"
-    case .invalidBatchSize: text = "batch size must be at least 1"
-    case .tooManyPinnedWorkers: text = "more pinned workers than CPUs this process may use"
-    case .invalidCPU: text = "CPU list names a CPU outside the allowed set, or twice"
-    case .partitionerMismatch: text = "the partitioner's worker count differs from the pool's"
-    case .invalidPartitioner: text = "the partitioner could not be built"
+    case .allocationFailed: text = "could not allocate a submitter's lanes"
     case .queueFull: text = "the worker's queue is full"
     case .timedOut: text = "the timeout passed (the queue stayed full, or no reply came)"
     case .shutDown: text = "the pool is shutting down"
     case .cancelled: text = "the submitting task was cancelled"
     case .noReply: text = "the worker dropped the ask without replying"
     case .alreadyStarted: text = "the pool was already started"
-    case .invalidMeshConfiguration: text = "a mesh setting is out of range"
     }
     guard let detail else { return "PoolError: \(text)" }
     return "PoolError: \(text) (\(detail))"

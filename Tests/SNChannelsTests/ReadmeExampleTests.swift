@@ -30,26 +30,39 @@ import Testing
   }
 }
 
-/// `offer`, the non-throwing polling send, hands the element back.
-@Suite struct OfferTests {
-  @Test func offerReturnsTheElementWhenFullOrClosed() throws {
+/// A failed `trySend` hands the element back in its `SendError`, says why,
+/// and counts the failure (the polling form; `offer` was its duplicate).
+@Suite struct TrySendHandBackTests {
+  /// The element a failed `trySend` hands back, and its reason.
+  static func failure(_ body: () throws(SendError<Int>) -> Void) -> (Int, SNChannelError)? {
+    do throws(SendError<Int>) {
+      try body()
+      return nil
+    } catch {
+      return (error.element, error.reason)
+    }
+  }
+
+  @Test func trySendHandsTheElementBackWhenFullOrClosed() throws {
     let spsc = try SNChannel<Int>.spsc(capacity: 1)
     var tx = spsc.sender
     var rx = spsc.receiver
-    #expect(tx.offer(1) == nil)
-    #expect(tx.offer(2) == 2)
+    #expect(Self.failure { () throws(SendError<Int>) in try tx.trySend(1) } == nil)
+    let full = Self.failure { () throws(SendError<Int>) in try tx.trySend(2) }
+    #expect(full?.0 == 2 && full?.1 == .full)
     #expect(tx.stats.sendErrors.full == 1)
     #expect(try rx.tryReceive() == 1)
     rx.close()
-    #expect(tx.offer(3) == 3)
-    let closed = tx.isClosed
-    #expect(closed)
+    let closed = Self.failure { () throws(SendError<Int>) in try tx.trySend(3) }
+    #expect(closed?.0 == 3 && closed?.1 == .closed)
 
     let mpsc = try SNChannel<Int>.mpsc(capacity: 2)
     let multi = mpsc.sender
     var single = mpsc.receiver
-    #expect(multi.offer(1) == nil && multi.offer(2) == nil)
-    #expect(multi.offer(3) == 3)
+    try multi.trySend(1)
+    try multi.trySend(2)
+    let multiFull = Self.failure { () throws(SendError<Int>) in try multi.trySend(3) }
+    #expect(multiFull?.0 == 3 && multiFull?.1 == .full)
     #expect(multi.stats.sendErrors.full == 1)
     #expect(try single.tryReceive() == 1)
   }

@@ -38,18 +38,18 @@ private func expectRejected<E: Error & Equatable & CustomStringConvertible>(
 /// names the setting (or the file), and nothing is lost.
 @Suite("Bad input of the mesh and the sources: typed errors naming the setting")
 struct BadInputListTests {
-  private func makePool(_ configuration: PoolConfiguration) throws(PoolError) {
+  private func makePool(_ configuration: PoolConfiguration) throws(PoolConfigurationError) {
     _ = try WorkerPool(worker: RecordingWorker(), configuration: configuration)
   }
 
   @Test("worker count: zero, negative, and more than a mesh allows")
   func workerCount() {
     for count in [0, -1, Int.min] {
-      expectRejected(PoolError.noWorkers, naming: "workerCount") {
+      expectRejected(PoolConfigurationError.noWorkers, naming: "workerCount") {
         try makePool(PoolConfiguration().withWorkerCount(count))
       }
     }
-    expectRejected(PoolError.invalidMeshConfiguration, naming: "workerCount") {
+    expectRejected(PoolConfigurationError.invalidMeshConfiguration, naming: "workerCount") {
       try makePool(PoolConfiguration().withWorkerCount(257).withMesh(MeshConfiguration()))
     }
   }
@@ -58,26 +58,26 @@ struct BadInputListTests {
   func sizes() {
     let mesh = PoolConfiguration().withWorkerCount(2)
     for capacity in [0, -5, (1 << 24) + 1] {
-      expectRejected(PoolError.invalidMeshConfiguration, naming: "laneCapacity") {
+      expectRejected(PoolConfigurationError.invalidMeshConfiguration, naming: "laneCapacity") {
         try makePool(mesh.withMesh(MeshConfiguration().withLaneCapacity(capacity)))
       }
     }
     for capacity in [0, -1, (1 << 16) + 1] {
-      expectRejected(PoolError.invalidMeshConfiguration, naming: "stageCapacity") {
+      expectRejected(PoolConfigurationError.invalidMeshConfiguration, naming: "stageCapacity") {
         try makePool(mesh.withMesh(MeshConfiguration().withStageCapacity(capacity)))
       }
     }
-    expectRejected(PoolError.invalidMeshConfiguration, naming: "maxBacklog") {
+    expectRejected(PoolConfigurationError.invalidMeshConfiguration, naming: "maxBacklog") {
       try makePool(mesh.withMesh(MeshConfiguration().withMaxBacklog(-1)))
     }
     for capacity in [0, -3] {
-      expectRejected(PoolError.invalidQueueCapacity, naming: "queueCapacity") {
+      expectRejected(PoolConfigurationError.invalidQueueCapacity, naming: "queueCapacity") {
         try makePool(
           mesh.withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(capacity)))
       }
     }
     for size in [0, -1] {
-      expectRejected(PoolError.invalidBatchSize, naming: "batchSize") {
+      expectRejected(PoolConfigurationError.invalidBatchSize, naming: "batchSize") {
         try makePool(mesh.withWorkerConfiguration(WorkerConfiguration().withBatchSize(size)))
       }
     }

@@ -33,7 +33,7 @@ struct PoolBadInputTests {
       processExitsWith: .success, observing: [\.standardErrorContent]
     ) {
       for count in [Int.max, 1 << 40, 1 << 20] {
-        do throws(PoolError) {
+        do throws(PoolConfigurationError) {
           _ = try WorkerPool(
             worker: ThrowsAtThreeWorker(), configuration: PoolConfiguration().withWorkerCount(count)
           )
@@ -50,7 +50,7 @@ struct PoolBadInputTests {
   @Test("the maximum worker count itself is accepted")
   func maximumWorkerCount() throws {
     let configuration = PoolConfiguration().withWorkerCount(PoolConfiguration.maximumWorkerCount)
-    #expect(throws: PoolError.tooManyWorkers) {
+    #expect(throws: PoolConfigurationError.tooManyWorkers) {
       try WorkerPool(
         worker: ThrowsAtThreeWorker(),
         configuration: configuration.withWorkerCount(PoolConfiguration.maximumWorkerCount + 1))
@@ -103,7 +103,7 @@ struct PoolBadInputTests {
       } catch {
         require(error == .allocationFailed, "spsc: \(error)")
       }
-      do throws(PoolError) {
+      do throws(PoolConfigurationError) {
         _ = try WorkerPool(
           worker: ThrowsAtThreeWorker(),
           configuration: PoolConfiguration().withWorkerCount(1)
@@ -113,7 +113,7 @@ struct PoolBadInputTests {
         require(error == .allocationFailed, "pool: \(error)")
         require(error.description.contains("queueCapacity"), "\(error) does not name the setting")
       }
-      do throws(PoolError) {
+      do throws(PoolConfigurationError) {
         _ = try WorkerPool(
           worker: DoublingWorker(),
           configuration: PoolConfiguration().withWorkerCount(1).withResultsCapacity(1 << 30))

@@ -232,7 +232,8 @@ struct MeshTests {
           worker: ForwardWorker(),
           configuration: PoolConfiguration().withWorkerCount(2).withMesh(mesh))
       } throws: { error in
-        (error as? PoolError) == .invalidMeshConfiguration && "\(error)".contains(setting)
+        (error as? PoolConfigurationError) == .invalidMeshConfiguration
+          && "\(error)".contains(setting)
       }
     }
   }

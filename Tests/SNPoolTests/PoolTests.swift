@@ -9,11 +9,12 @@ import Testing
 struct PoolTests {
   func makePool(
     workers: Int = 2, capacity: Int = 256, backpressure: BackpressurePolicy = .block,
-    partitioner: PartitionerFactory = .hash, affinity: Bool = false, recordsCPU: Bool = false
+    partitioner: PartitionerFactory = .hash, pinning: CPUPinning = .unpinned,
+    recordsCPU: Bool = false
   ) throws -> WorkerPool<RecordingWorker> {
     let configuration = PoolConfiguration()
       .withWorkerCount(workers)
-      .withCPUAffinity(affinity)
+      .withCPUPinning(pinning)
       .withPartitioner(partitioner)
       .withBackpressure(backpressure)
       .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(capacity))
@@ -135,41 +136,50 @@ struct PoolTests {
   @Test("bad configuration is a typed error")
   func badConfiguration() throws {
     let worker = RecordingWorker()
-    #expect(throws: PoolError.noWorkers) {
+    #expect(throws: PoolConfigurationError.noWorkers) {
       try WorkerPool(worker: worker, configuration: PoolConfiguration().withWorkerCount(0))
     }
-    #expect(throws: PoolError.invalidQueueCapacity) {
+    #expect(throws: PoolConfigurationError.invalidQueueCapacity) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerConfiguration(
           WorkerConfiguration().withQueueCapacity(0)))
     }
-    #expect(throws: PoolError.invalidBatchSize) {
+    #expect(throws: PoolConfigurationError.invalidBatchSize) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerConfiguration(
           WorkerConfiguration().withBatchSize(0)))
     }
     let allowed = OSThread.allowedCPUs.count
-    #expect(throws: PoolError.tooManyPinnedWorkers) {
+    #expect(throws: PoolConfigurationError.tooManyPinnedWorkers) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withWorkerCount(allowed + 1).withCPUAffinity(true))
+        configuration: PoolConfiguration().withWorkerCount(allowed + 1).withCPUPinning(
+          .spreadOverCores))
     }
-    #expect(throws: PoolError.invalidCPU) {
+    #expect(throws: PoolConfigurationError.invalidCPU) {
       try WorkerPool(
         worker: worker,
-        configuration: PoolConfiguration().withWorkerCount(1).withCPUAffinity(true).withCPUs([
-          100_000
-        ]))
+        configuration: PoolConfiguration().withWorkerCount(1).withCPUPinning(
+          .pinned(to: [100_000])))
+    }
+    // A CPU twice, or fewer CPUs than workers: the same typed error.
+    let first = OSThread.allowedCPUs[0]
+    for list in [[first, first], [first]] {
+      #expect(throws: PoolConfigurationError.invalidCPU) {
+        try WorkerPool(
+          worker: worker,
+          configuration: PoolConfiguration().withWorkerCount(2).withCPUPinning(.pinned(to: list)))
+      }
     }
     let three = try HashPartitioner(workers: 3)
-    #expect(throws: PoolError.partitionerMismatch) {
+    #expect(throws: PoolConfigurationError.partitionerMismatch) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(2).withPartitioner(.fixed(three)))
     }
-    #expect(throws: PoolError.invalidPartitioner) {
+    #expect(throws: PoolConfigurationError.invalidPartitioner) {
       try WorkerPool(
         worker: worker,
         configuration: PoolConfiguration().withWorkerCount(1).withPartitioner(
@@ -177,11 +187,22 @@ struct PoolTests {
     }
   }
 
+  @Test("an explicit CPU list pins worker i to cpus[i], in the list's order")
+  func explicitCPUList() throws {
+    let list = Array(OSThread.allowedCPUs.reversed().prefix(2))
+    let pool = try makePool(workers: list.count, pinning: .pinned(to: list), recordsCPU: true)
+    #expect(pool.plannedCPUs == list.map { Optional($0) })
+    try pool.start()
+    for id in 0..<200 { try pool.send(.init(id: id, key: id), key: id) }
+    let pinnedCPUs = pool.shutdown().statistics.workers.map(\.pinnedCPU)
+    #expect(pinnedCPUs == list.map { Optional($0) })
+  }
+
   @Test("affinity on pins each worker to its own allowed CPU; off leaves them unpinned")
   func affinity() throws {
     let allowed = OSThread.allowedCPUs
     let workers = min(2, allowed.count)
-    let pinned = try makePool(workers: workers, affinity: true, recordsCPU: true)
+    let pinned = try makePool(workers: workers, pinning: .spreadOverCores, recordsCPU: true)
     try pinned.start()
     for id in 0..<2000 { try pinned.send(.init(id: id, key: id), key: id) }
     let termination = pinned.shutdown()
@@ -194,7 +215,7 @@ struct PoolTests {
     }
     #expect(pinned.plannedCPUs.allSatisfy { $0 != nil })
 
-    let free = try makePool(workers: workers, affinity: false)
+    let free = try makePool(workers: workers, pinning: .unpinned)
     try free.start()
     let stats = free.shutdown().statistics
     #expect(stats.workers.allSatisfy { $0.pinnedCPU == nil && $0.pinError == nil })

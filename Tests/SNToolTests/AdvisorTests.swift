@@ -96,7 +96,7 @@ struct AdvisorTests {
     let advice = Advisor.advise(for: try Fixtures.topology(Fixtures.server), goal: .latency)
     let configuration = advice.poolConfiguration()
     #expect(configuration.workerCount == 62)
-    #expect(configuration.cpuAffinity)
+    #expect(configuration.cpuPinning == .spreadOverCores)
     #expect(configuration.worker.queueCapacity == 128)
     #expect(configuration.worker.batchSize == 16)
     #expect(configuration.worker.idleStrategy == .busySpin)

@@ -131,7 +131,7 @@ struct CPUBoundWorker: Worker {
 func configuration(workers: Int, capacity: Int, batch: Int, affinity: Bool) -> PoolConfiguration {
   var configuration = PoolConfiguration()
     .withWorkerCount(workers)
-    .withCPUAffinity(affinity)
+    .withCPUPinning(affinity ? .spreadOverCores : .unpinned)
     .withPartitioner(.roundRobin)
     .withWorkerConfiguration(
       WorkerConfiguration().withQueueCapacity(capacity).withBatchSize(batch))

@@ -95,7 +95,7 @@ func spsc(_ messages: Int, batched: Bool) -> UInt64 {
       chunk.removeAll(keepingCapacity: true)
     }
   } else {
-    for value in 1...UInt64(messages) { precondition(tx.offer(value) == nil) }
+    for value in 1...UInt64(messages) { try! tx.trySend(value) }
     while let value = try! rx.tryReceive() { sum &+= value }
   }
   return sum
@@ -105,7 +105,7 @@ func spsc(_ messages: Int, batched: Bool) -> UInt64 {
 func multi(_ messages: Int, mpmc: Bool, batched: Bool) -> UInt64 {
   func send(_ tx: borrowing MultiSender<UInt64>) {
     fill(
-      messages, batched: batched, one: { tx.offer($0) == nil },
+      messages, batched: batched, one: { (try? tx.trySend($0)) != nil },
       many: { try! tx.trySend(contentsOf: $0) })
   }
   if mpmc {

@@ -138,7 +138,7 @@ func spinSendWithInjectedSlowdown(_ tx: inout SPSCSender<UInt64>, count: UInt64)
   var extra = try! SNChannel<UInt64>.spsc(capacity: 64)
   var value: UInt64 = 1
   while value <= count {
-    if tx.offer(value) == nil {
+    if (try? tx.trySend(value)) != nil {
       try! extra.sender.trySend(value)
       _ = try! extra.receiver.tryReceive()
       value &+= 1
@@ -157,9 +157,9 @@ func spinProduce(_ endpoint: consuming SPSCSender<UInt64>, count: UInt64) -> SPS
   var tx = endpoint
   var value: UInt64 = 1
   while value <= count {
-    // `offer` is the polling form: a failure returns the element instead of
-    // throwing, as the peers' try-push returns false.
-    if tx.offer(value) == nil { value &+= 1 } else { csnRelax() }
+    // A failed `trySend` (ring full) throws, paying the runtime's throw hook
+    // while the producer waits for room anyway; the success path does not.
+    if (try? tx.trySend(value)) != nil { value &+= 1 } else { csnRelax() }
   }
   return tx
 }
@@ -263,7 +263,7 @@ public func multi(
     case .spin:
       var index: UInt64 = 1
       while index <= perProducer {
-        if tx.offer(base &+ index) == nil { index &+= 1 } else { csnRelax() }
+        if (try? tx.trySend(base &+ index)) != nil { index &+= 1 } else { csnRelax() }
       }
     case .blocking:
       for index in 1...perProducer { try! tx.send(base &+ index) }

@@ -42,28 +42,6 @@ public struct MultiSender<Element: Sendable>: SendingEndpoint, ~Copyable, Sendab
     }
   }
 
-  /// Sends without blocking and without throwing, for loops that poll.
-  ///
-  /// The same as ``trySend(_:)``, but a failure hands the element back as the
-  /// return value instead of throwing (a `throw` calls a runtime hook on
-  /// every retry).
-  ///
-  /// - Parameter element: The element to send.
-  /// - Returns: `nil` when sent; otherwise the element, because the channel
-  ///   was full or closed (``isClosed`` tells which).
-  @inlinable @inline(__always)
-  public func offer(_ element: consuming Element) -> Element? {
-    switch ring.push(element) {
-    case .sent: return nil
-    case .full(let element):
-      ring.control.countSendError(.full)
-      return element
-    case .closed(let element):
-      ring.control.countSendError(.closed)
-      return element
-    }
-  }
-
   /// Sends, waiting for room while the channel is full: spins briefly,
   /// then parks (an idle blocked sender uses no CPU).
   ///

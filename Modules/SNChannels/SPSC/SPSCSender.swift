@@ -76,22 +76,8 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
     }
   }
 
-  /// Sends without blocking and without throwing, for loops that poll.
-  ///
-  /// The same as ``trySend(_:)``, but a failure hands the element back as the
-  /// return value instead of throwing: a `throw` calls a runtime hook, which a
-  /// producer retrying on a full ring pays on every retry.
-  ///
-  /// - Parameter element: The element to send.
-  /// - Returns: `nil` when sent; otherwise the element, because the channel
-  ///   was full or closed (``isClosed`` tells which).
-  /// - Complexity: O(1); no read-modify-write instruction.
-  @inlinable @inline(__always)
-  public mutating func offer(_ element: consuming Element) -> Element? {
-    handBack(push(element))
-  }
-
-  /// What ``offer(_:)`` returns for a push's outcome, counting a failure.
+  /// A push's outcome as ``offerToPollingReceiver(_:)`` returns it: `nil`
+  /// when sent, else the element, counting the failure.
   @inlinable @inline(__always)
   func handBack(_ result: consuming _PushResult<Element>) -> Element? {
     switch consume result {

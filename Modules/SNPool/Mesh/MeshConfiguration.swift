@@ -57,7 +57,7 @@ public struct MeshConfiguration: Sendable, Hashable {
   }
 
   /// Checks the settings for a pool of `workerCount` workers.
-  func validate(workerCount: Int) throws(PoolError) {
+  func validate(workerCount: Int) throws(PoolConfigurationError) {
     guard laneCapacity >= 1, laneCapacity <= 1 << 24 else {
       throw .invalidMeshConfiguration.with(
         detail: "laneCapacity \(laneCapacity), want 1...16777216")

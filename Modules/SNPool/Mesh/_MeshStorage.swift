@@ -24,7 +24,7 @@ final class _MeshStorage<Message: Sendable>: @unchecked Sendable {
   @usableFromInline let inflight: Atomic<Int>
   let configuration: MeshConfiguration
 
-  init(workerCount: Int, configuration: MeshConfiguration) throws(PoolError) {
+  init(workerCount: Int, configuration: MeshConfiguration) throws(PoolConfigurationError) {
     self.workerCount = workerCount
     self.configuration = configuration
     let lanes = workerCount * workerCount

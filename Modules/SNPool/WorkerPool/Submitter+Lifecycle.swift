@@ -29,7 +29,7 @@ extension WorkerPool {
         strategy: configuration.worker.idleStrategy.channelStrategy, intake: intake,
         stamps: recordsQueueDelay, receivers: &receivers)
     } catch {
-      throw Self.poolError(error, setting: "queueCapacity \(capacity)")
+      throw PoolError.allocationFailed.with(detail: "queueCapacity \(capacity): \(error)")
     }
     let record = _SubmitterBusyStorage()
     let registered = lifecycle.withLock { state -> Bool in

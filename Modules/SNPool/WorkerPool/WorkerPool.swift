@@ -23,7 +23,7 @@ import Synchronization
 /// ```swift
 /// let pool = try WorkerPool(
 ///   worker: WordCounter(),
-///   configuration: PoolConfiguration().withWorkerCount(2).withCPUAffinity(true))
+///   configuration: PoolConfiguration().withWorkerCount(2).withCPUPinning(.spreadOverCores))
 /// try pool.start()
 /// for word in words { try pool.send(word, key: word) }
 /// let termination = pool.shutdown()  // drains every accepted message
@@ -75,14 +75,16 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   /// - Parameters:
   ///   - worker: The worker every thread runs.
   ///   - configuration: Worker count, affinity, routing, backpressure, …
-  /// - Throws: ``PoolError/noWorkers``, ``PoolError/tooManyWorkers``,
-  ///   ``PoolError/invalidQueueCapacity``, ``PoolError/invalidBatchSize``,
-  ///   ``PoolError/tooManyPinnedWorkers``, ``PoolError/invalidCPU``,
-  ///   ``PoolError/invalidPartitioner``, ``PoolError/partitionerMismatch``,
-  ///   ``PoolError/invalidMeshConfiguration``, or
-  ///   ``PoolError/allocationFailed`` when the queues do not fit in memory.
+  /// - Throws: ``PoolConfigurationError``: ``PoolConfigurationError/noWorkers``, ``PoolConfigurationError/tooManyWorkers``,
+  ///   ``PoolConfigurationError/invalidQueueCapacity``, ``PoolConfigurationError/invalidBatchSize``,
+  ///   ``PoolConfigurationError/tooManyPinnedWorkers``, ``PoolConfigurationError/invalidCPU``,
+  ///   ``PoolConfigurationError/invalidPartitioner``, ``PoolConfigurationError/partitionerMismatch``,
+  ///   ``PoolConfigurationError/invalidMeshConfiguration``, or
+  ///   ``PoolConfigurationError/allocationFailed`` when the queues do not fit in memory.
   @inlinable
-  public convenience init(worker: W, configuration: PoolConfiguration) throws(PoolError) {
+  public convenience init(
+    worker: W, configuration: PoolConfiguration
+  ) throws(PoolConfigurationError) {
     // Created here, in the caller's module, so the worker loop is
     // specialised for the concrete worker type.
     try self.init(
@@ -94,36 +96,39 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   init(
     _worker worker: W, configuration: PoolConfiguration,
     runLoop: @escaping @Sendable (WorkerPool<W>, Int) -> Void
-  ) throws(PoolError) {
+  ) throws(PoolConfigurationError) {
     let count = configuration.workerCount
-    guard count >= 1 else { throw PoolError.noWorkers.with(detail: "workerCount \(count)") }
+    guard count >= 1 else {
+      throw PoolConfigurationError.noWorkers.with(detail: "workerCount \(count)")
+    }
     // Checked before anything is sized by the count (CPU plan, partitioner,
     // queues): a count like `Int.max` would trap allocating.
     guard count <= PoolConfiguration.maximumWorkerCount else {
-      throw PoolError.tooManyWorkers.with(
+      throw PoolConfigurationError.tooManyWorkers.with(
         detail: "workerCount \(count), maximumWorkerCount \(PoolConfiguration.maximumWorkerCount)")
     }
     let capacity = configuration.worker.queueCapacity
     guard capacity >= 1, capacity <= ChannelCapacity.maximum else {
-      throw PoolError.invalidQueueCapacity.with(detail: "queueCapacity \(capacity)")
+      throw PoolConfigurationError.invalidQueueCapacity.with(detail: "queueCapacity \(capacity)")
     }
     guard configuration.resultsCapacity >= 1,
       configuration.resultsCapacity <= ChannelCapacity.maximum
     else {
-      throw PoolError.invalidQueueCapacity.with(
+      throw PoolConfigurationError.invalidQueueCapacity.with(
         detail: "resultsCapacity \(configuration.resultsCapacity)")
     }
     guard configuration.worker.batchSize >= 1 else {
-      throw PoolError.invalidBatchSize.with(detail: "batchSize \(configuration.worker.batchSize)")
+      throw PoolConfigurationError.invalidBatchSize.with(
+        detail: "batchSize \(configuration.worker.batchSize)")
     }
     plannedCPUs = try Self.planCPUs(configuration)
     do {
       partitioner = try configuration.partitioner.make(count)
     } catch {
-      throw PoolError.invalidPartitioner.with(detail: "\(error)")
+      throw PoolConfigurationError.invalidPartitioner.with(detail: "\(error)")
     }
     guard partitioner.workerCount == count else {
-      throw PoolError.partitionerMismatch.with(
+      throw PoolConfigurationError.partitionerMismatch.with(
         detail: "partitioner routes to \(partitioner.workerCount) workers, pool has \(count)")
     }
     if let meshConfiguration = configuration.mesh {
@@ -139,7 +144,7 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
           try _WorkerSlot(
             capacity: capacity, strategy: configuration.worker.idleStrategy.channelStrategy))
       } catch {
-        throw Self.poolError(error, setting: "queueCapacity \(capacity)")
+        throw Self.configurationError(error, setting: "queueCapacity \(capacity)")
       }
     }
     do {
@@ -147,7 +152,8 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
       results = try _Results(
         capacity: W.Output.self == Never.self ? 2 : configuration.resultsCapacity)
     } catch {
-      throw Self.poolError(error, setting: "resultsCapacity \(configuration.resultsCapacity)")
+      throw Self.configurationError(
+        error, setting: "resultsCapacity \(configuration.resultsCapacity)")
     }
     self.slots = slots
     slotRefs = slots.map { Unmanaged.passUnretained($0) }
@@ -162,10 +168,12 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
   }
 
   /// The pool's error for a channel that could not be made for `setting`.
-  static func poolError(_ error: SNChannelError, setting: String) -> PoolError {
+  static func configurationError(
+    _ error: SNChannelError, setting: String
+  ) -> PoolConfigurationError {
     error == .allocationFailed
-      ? PoolError.allocationFailed.with(detail: "\(setting): \(error)")
-      : PoolError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
+      ? PoolConfigurationError.allocationFailed.with(detail: "\(setting): \(error)")
+      : PoolConfigurationError.invalidQueueCapacity.with(detail: "\(setting): \(error)")
   }
 
   /// The number of workers.
@@ -315,24 +323,31 @@ public final class WorkerPool<W: Worker>: @unchecked Sendable {
 
   /// Chooses a CPU per worker: the explicit list, or distinct physical
   /// cores of the allowed set first, then their hyperthread siblings.
-  static func planCPUs(_ configuration: PoolConfiguration) throws(PoolError) -> [Int?] {
+  static func planCPUs(
+    _ configuration: PoolConfiguration
+  ) throws(PoolConfigurationError) -> [Int?] {
     let count = configuration.workerCount
-    guard configuration.cpuAffinity else { return Array(repeating: nil, count: count) }
-    let allowed = OSThread.allowedCPUs
-    if let cpus = configuration.cpus {
+    let allowed: [Int]
+    switch configuration.cpuPinning {
+    case .unpinned:
+      return Array(repeating: nil, count: count)
+    case .spreadOverCores:
+      allowed = OSThread.allowedCPUs
+      guard count <= allowed.count else {
+        throw PoolConfigurationError.tooManyPinnedWorkers.with(
+          detail: "\(count) workers, \(allowed.count) allowed CPUs \(allowed)")
+      }
+      let order = CPUTopology.current().placementOrder(for: allowed)
+      return order.prefix(count).map { $0 }
+    case .pinned(let cpus):
+      allowed = OSThread.allowedCPUs
       guard cpus.count >= count, Set(cpus).count == cpus.count,
         cpus.allSatisfy({ allowed.contains($0) })
       else {
-        throw PoolError.invalidCPU.with(detail: "cpus \(cpus), allowed \(allowed)")
+        throw PoolConfigurationError.invalidCPU.with(detail: "cpus \(cpus), allowed \(allowed)")
       }
       return cpus.prefix(count).map { $0 }
     }
-    guard count <= allowed.count else {
-      throw PoolError.tooManyPinnedWorkers.with(
-        detail: "\(count) workers, \(allowed.count) allowed CPUs \(allowed)")
-    }
-    let order = CPUTopology.current().placementOrder(for: allowed)
-    return order.prefix(count).map { $0 }
   }
 }
 

@@ -34,7 +34,8 @@ public struct Advice: Codable, Sendable, Hashable {
   public var workerCount: Int
   /// Why that many.
   public var workerCountReason: String
-  /// Recommended `PoolConfiguration.cpuAffinity`.
+  /// Whether to pin the workers: `true` recommends
+  /// `PoolConfiguration.cpuPinning` `.spreadOverCores`, `false` `.unpinned`.
   public var cpuAffinity: Bool
   /// Why on or off.
   public var cpuAffinityReason: String
@@ -68,7 +69,7 @@ public struct Advice: Codable, Sendable, Hashable {
     worker.idleStrategy = idleStrategy == "busySpin" ? .busySpin : .spinThenPark
     return PoolConfiguration()
       .withWorkerCount(workerCount)
-      .withCPUAffinity(cpuAffinity)
+      .withCPUPinning(cpuAffinity ? .spreadOverCores : .unpinned)
       .withPartitioner(partitioner == "jump" ? .jump : .hash)
       .withBackpressure(backpressure == "block" ? .block : .timeout(.milliseconds(1)))
       .withWorkerConfiguration(worker)
@@ -82,7 +83,7 @@ public struct Advice: Codable, Sendable, Hashable {
     return """
       let configuration = PoolConfiguration()
         .withWorkerCount(\(workerCount))
-        .withCPUAffinity(\(cpuAffinity))
+        .withCPUPinning(\(cpuAffinity ? ".spreadOverCores" : ".unpinned"))
         .withPartitioner(.\(partitioner))
         .withBackpressure(\(backpressureCode))
         .withWorkerConfiguration(

@@ -44,7 +44,7 @@ extension DemoPipeline {
           buffersPerPeer: configuration.meshBuffersPerPeer),
         configuration: PoolConfiguration()
           .withWorkerCount(workers)
-          .withCPUAffinity(configuration.cpuAffinity)
+          .withCPUPinning(configuration.cpuAffinity ? .spreadOverCores : .unpinned)
           .withPartitioner(.hash)
           .withErrorPolicy(.stopPool)
           .withName("sn-demo")

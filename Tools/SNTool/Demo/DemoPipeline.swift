@@ -155,7 +155,7 @@ public enum DemoPipeline {
     try configuration.validate()
     var poolConfiguration = PoolConfiguration()
       .withWorkerCount(workers)
-      .withCPUAffinity(configuration.cpuAffinity)
+      .withCPUPinning(configuration.cpuAffinity ? .spreadOverCores : .unpinned)
       .withPartitioner(.hash)
       .withResultsCapacity(256)
       .withName("sn-demo")
