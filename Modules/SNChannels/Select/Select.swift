@@ -166,9 +166,17 @@ public enum Select {
 /// Where the next `select` starts its scan: round robin across calls.
 private let selectCursor = Atomic<Int>(0)
 
-/// The next start of a scan (round robin across calls).
+/// The next start of a scan: the shared cursor's next value, scrambled.
+///
+/// The cursor is shared by every select in the process, so a select whose
+/// calls alternate with another thread's (or another select's on the same
+/// thread) sees every other value: with the plain value and two arms it
+/// always started at the same arm, and the other starved. A multiplicative
+/// (Fibonacci) hash's high bits form a Weyl sequence, equidistributed over
+/// any arm count whichever subsequence of the cursor a caller sees.
 func _nextSelectStart() -> Int {
-  selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+  let value = UInt64(truncatingIfNeeded: selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue)
+  return Int(truncatingIfNeeded: (value &* 0x9E37_79B9_7F4A_7C15) >> 33)
 }
 
 /// One pass over the arms from a rotating start. Returns the arm that

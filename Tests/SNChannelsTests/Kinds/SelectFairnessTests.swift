@@ -59,6 +59,42 @@ import Testing
     Self.check(wins)
   }
 
+  /// Another select between each two of this one's (here on the same
+  /// thread; in the full suite, other tests' selects on other threads) must
+  /// not decide where this one starts: with the process-wide round-robin
+  /// cursor, this select saw only even values and its second arm never won
+  /// (the async variant failed under ThreadSanitizer in CI's full run).
+  @Test func interleavedSelectsDoNotStarveAnArm() throws {
+    let first = try SNChannel<Int>.spsc(capacity: 4)
+    let second = try SNChannel<Int>.spsc(capacity: 4)
+    let other = try SNChannel<Int>.spsc(capacity: 4)
+    let otherEmpty = try SNChannel<Int>.spsc(capacity: 4)
+    var firstTx = first.sender
+    var firstRx = first.receiver
+    var secondTx = second.sender
+    var secondRx = second.receiver
+    var otherTx = other.sender
+    var otherRx = other.receiver
+    var otherEmptyRx = otherEmpty.receiver
+    try firstTx.trySend(0)
+    try secondTx.trySend(1)
+    try otherTx.trySend(2)
+    var wins = [0, 0]
+    for _ in 0..<Self.rounds {
+      switch try Select.receive(from: &firstRx, &secondRx) {
+      case .first:
+        wins[0] += 1
+        try firstTx.trySend(0)
+      case .second:
+        wins[1] += 1
+        try secondTx.trySend(1)
+      }
+      _ = try Select.receive(from: &otherRx, &otherEmptyRx)
+      try otherTx.trySend(2)
+    }
+    Self.check(wins)
+  }
+
   /// Every arm won at least 80 % of an even share.
   static func check(_ wins: [Int]) {
     #expect(wins.reduce(0, +) == rounds)
