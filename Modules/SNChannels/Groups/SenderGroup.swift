@@ -24,23 +24,15 @@
 /// group of ``MultiSender``s (clones of MPSC senders) works the same way,
 /// one group per producer thread.
 public struct SenderGroup<Sender: SendingEndpoint & ~Copyable>: ~Copyable {
-  private var storage: UnsafeMutablePointer<Sender>
-  private var capacity: Int
+  @usableFromInline var _elements: _EndpointArray<Sender>
   /// The number of senders in the group.
-  public private(set) var count = 0
+  public var count: Int { _elements.count }
 
   /// An empty group.
   ///
   /// - Parameter capacity: Senders to make room for up front (it grows as needed).
   public init(capacity: Int = 4) {
-    precondition(capacity >= 0, "capacity must not be negative")
-    self.capacity = max(capacity, 1)
-    storage = .allocate(capacity: self.capacity)
-  }
-
-  deinit {
-    storage.deinitialize(count: count)
-    storage.deallocate()
+    _elements = _EndpointArray(capacity: capacity)
   }
 
   /// Adds a sender; it answers to the index returned.
@@ -50,16 +42,7 @@ public struct SenderGroup<Sender: SendingEndpoint & ~Copyable>: ~Copyable {
   /// - Complexity: Amortised O(1).
   @discardableResult
   public mutating func append(_ sender: consuming Sender) -> Int {
-    if count == capacity {
-      let grown = UnsafeMutablePointer<Sender>.allocate(capacity: capacity * 2)
-      grown.moveInitialize(from: storage, count: count)
-      storage.deallocate()
-      storage = grown
-      capacity *= 2
-    }
-    (storage + count).initialize(to: sender)
-    count += 1
-    return count - 1
+    _elements.append(sender)
   }
 
   /// Sends to the channel of `worker`, blocking while it is full.
@@ -108,15 +91,13 @@ public struct SenderGroup<Sender: SendingEndpoint & ~Copyable>: ~Copyable {
   }
 
   /// The storage, for the inlinable forwarding methods.
-  @usableFromInline var _storage: UnsafeMutablePointer<Sender> { storage }
+  @usableFromInline var _storage: UnsafeMutablePointer<Sender> { _elements.base }
 
   /// Hands back the most recently added sender.
   ///
   /// - Returns: The sender at index `count - 1`, or `nil` if the group is empty.
   public mutating func removeLast() -> Sender? {
-    guard count > 0 else { return nil }
-    count -= 1
-    return (storage + count).move()
+    _elements.removeLast()
   }
 
   /// Drops every sender now (each channel closes once its last sender is

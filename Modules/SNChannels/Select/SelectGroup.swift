@@ -31,23 +31,15 @@ import Synchronization
 /// a closed and drained receiver drops out, and when all have, the call
 /// throws ``SNChannelError/closed``.
 public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
-  private var storage: UnsafeMutablePointer<Receiver>
-  private var capacity: Int
+  @usableFromInline var _elements: _EndpointArray<Receiver>
   /// The number of receivers in the group.
-  public private(set) var count = 0
+  public var count: Int { _elements.count }
 
   /// An empty group.
   ///
   /// - Parameter capacity: Receivers to make room for up front (it grows as needed).
   public init(capacity: Int = 4) {
-    precondition(capacity >= 0, "capacity must not be negative")
-    self.capacity = max(capacity, 1)
-    storage = .allocate(capacity: self.capacity)
-  }
-
-  deinit {
-    storage.deinitialize(count: count)
-    storage.deallocate()
+    _elements = _EndpointArray(capacity: capacity)
   }
 
   /// Adds a receiver; it answers to the index returned.
@@ -57,25 +49,14 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   /// - Complexity: Amortised O(1).
   @discardableResult
   public mutating func append(_ receiver: consuming Receiver) -> Int {
-    if count == capacity {
-      let grown = UnsafeMutablePointer<Receiver>.allocate(capacity: capacity * 2)
-      grown.moveInitialize(from: storage, count: count)
-      storage.deallocate()
-      storage = grown
-      capacity *= 2
-    }
-    (storage + count).initialize(to: receiver)
-    count += 1
-    return count - 1
+    _elements.append(receiver)
   }
 
   /// Hands back the most recently added receiver.
   ///
   /// - Returns: The receiver at index `count - 1`, or `nil` if the group is empty.
   public mutating func removeLast() -> Receiver? {
-    guard count > 0 else { return nil }
-    count -= 1
-    return (storage + count).move()
+    _elements.removeLast()
   }
 
   /// Receives from whichever receiver has an element now, without waiting.
@@ -86,7 +67,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   public mutating func tryReceive() throws(SNChannelError) -> (
     index: Int, element: Receiver.Element
   )? {
-    let storage = storage
+    let storage = _elements.base
     var open = [Bool](repeating: true, count: count)
     var element: Receiver.Element?
     let start = _nextSelectStart()
@@ -109,7 +90,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   ///   drained (or the group is empty).
   public mutating func receive() throws(SNChannelError) -> (index: Int, element: Receiver.Element) {
     guard count > 0 else { throw .closed }
-    let storage = storage
+    let storage = _elements.base
     var element: Receiver.Element?
     var chosen = 0
     try _selectBlocking(sources) { (arm) throws(SNChannelError) in
@@ -133,7 +114,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
     )
   {
     guard count > 0 else { throw .closed }
-    let storage = storage
+    let storage = _elements.base
     var element: Receiver.Element?
     var chosen = 0
     try await _selectSuspending(sources) { (arm) throws(SNChannelError) in
@@ -145,7 +126,7 @@ public struct SelectGroup<Receiver: ReceivingEndpoint & ~Copyable>: ~Copyable {
   }
 
   private var sources: [EndpointWaitPoint] {
-    (0..<count).map { storage[$0].receiveWaitPoint }
+    (0..<count).map { _elements.base[$0].receiveWaitPoint }
   }
 }
 
