@@ -1,12 +1,12 @@
 /// Why a channel operation failed.
 ///
 /// Compare with the static members (`error == .closed`); equality looks only
-/// at the kind of failure, not at ``transferred`` or ``requestedCapacity``.
-/// New kinds may be added in later versions.
+/// at the kind of failure, not at ``transferred``, ``requestedCapacity`` or
+/// ``missed``. New kinds may be added in later versions.
 public struct SNChannelError: Error, Hashable, CustomStringConvertible {
   @usableFromInline
   enum Code: Hashable, Sendable {
-    case full, closed, timedOut, invalidCapacity, cancelled, allocationFailed
+    case full, closed, timedOut, invalidCapacity, cancelled, allocationFailed, lagged
   }
 
   @usableFromInline let code: Code
@@ -19,11 +19,23 @@ public struct SNChannelError: Error, Hashable, CustomStringConvertible {
   /// was asked for.
   public let requestedCapacity: Int?
 
+  /// For ``lagged``, how many messages the receiver missed; 0 otherwise.
+  public let missed: UInt64
+
   @usableFromInline
   init(_ code: Code, transferred: Int = 0, requestedCapacity: Int? = nil) {
     self.code = code
     self.transferred = transferred
     self.requestedCapacity = requestedCapacity
+    self.missed = 0
+  }
+
+  @usableFromInline
+  init(_ code: Code, missed: UInt64, transferred: Int = 0) {
+    self.code = code
+    self.transferred = transferred
+    self.requestedCapacity = nil
+    self.missed = missed
   }
 
   /// The channel had no room (non-blocking send).
@@ -41,10 +53,17 @@ public struct SNChannelError: Error, Hashable, CustomStringConvertible {
   /// asked for (a large capacity under a memory limit); nothing was
   /// created.
   public static let allocationFailed = SNChannelError(.allocationFailed)
+  /// A broadcast receiver fell a whole ring behind: ``missed`` messages
+  /// were overwritten before it read them. It continues from the oldest
+  /// message still in the ring: the next receive returns it. Not final:
+  /// receive again.
+  public static let lagged = SNChannelError(.lagged)
 
   @usableFromInline
   func with(transferred: Int) -> SNChannelError {
-    SNChannelError(code, transferred: transferred, requestedCapacity: requestedCapacity)
+    code == .lagged
+      ? SNChannelError(code, missed: missed, transferred: transferred)
+      : SNChannelError(code, transferred: transferred, requestedCapacity: requestedCapacity)
   }
 
   /// Whether two errors are the same kind of failure.
@@ -60,6 +79,7 @@ public struct SNChannelError: Error, Hashable, CustomStringConvertible {
     case .closed: return "channel closed"
     case .timedOut: return "timed out"
     case .cancelled: return "cancelled"
+    case .lagged: return "lagged: missed \(missed) messages"
     case .allocationFailed:
       return "could not allocate a channel of capacity \(requestedCapacity.map(String.init) ?? "?")"
     case .invalidCapacity:

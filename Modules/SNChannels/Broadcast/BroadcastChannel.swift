@@ -7,7 +7,7 @@ import Synchronization
 /// A send writes the newest slot of the ring, replacing the oldest message
 /// (overwrite-oldest); each receiver reads at its own pace. A receiver that
 /// falls a whole ring behind is told how many messages it missed
-/// (``BroadcastError/lagged``, with ``BroadcastError/missed``) and continues
+/// (``SNChannelError/lagged``, with ``SNChannelError/missed``) and continues
 /// from the oldest message still there, as with tokio's `broadcast`. Each
 /// receiver gets its own copy of each message, so `Element` is copied, not
 /// moved: a class reference or a small value.
@@ -51,54 +51,15 @@ extension SNChannel {
   }
 }
 
-/// Why a broadcast receive failed.
+/// Why a broadcast receive failed: an ``SNChannelError``.
 ///
-/// Compare with the static members (`error == .lagged`); equality looks only
-/// at the kind of failure, not at ``missed``.
-public struct BroadcastError: Error, Hashable, CustomStringConvertible {
-  @usableFromInline
-  enum Code: Hashable, Sendable { case lagged, closed, timedOut, cancelled }
-
-  @usableFromInline let code: Code
-
-  /// For ``lagged``, how many messages this receiver missed; 0 otherwise.
-  public let missed: UInt64
-
-  @usableFromInline
-  init(_ code: Code, missed: UInt64 = 0) {
-    self.code = code
-    self.missed = missed
-  }
-
-  /// The receiver fell a whole ring behind: ``missed`` messages were
-  /// overwritten before it read them. It continues from the oldest message
-  /// still in the ring; the next receive returns it.
-  public static let lagged = BroadcastError(.lagged)
-  /// Every sender is gone and this receiver has read everything sent.
-  public static let closed = BroadcastError(.closed)
-  /// The deadline passed before a message arrived.
-  public static let timedOut = BroadcastError(.timedOut)
-  /// The task was cancelled while waiting; nothing was read.
-  public static let cancelled = BroadcastError(.cancelled)
-
-  /// Whether two errors are the same kind of failure.
-  public static func == (lhs: BroadcastError, rhs: BroadcastError) -> Bool {
-    lhs.code == rhs.code
-  }
-
-  /// Hashes the kind of failure.
-  public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-
-  /// A short description of the failure.
-  public var description: String {
-    switch code {
-    case .lagged: return "lagged: missed \(missed) messages"
-    case .closed: return "channel closed"
-    case .timedOut: return "timed out"
-    case .cancelled: return "cancelled"
-    }
-  }
-}
+/// A broadcast receiver throws the error every receiver throws, so it is a
+/// ``ReceivingEndpoint`` like the others (``Select``, ``ChannelMessages``
+/// and the timeout and async forms serve it); the one broadcast-only case is
+/// ``SNChannelError/lagged``, with ``SNChannelError/missed``. The other cases
+/// it throws: ``SNChannelError/closed``, ``SNChannelError/timedOut`` and
+/// ``SNChannelError/cancelled``.
+public typealias BroadcastError = SNChannelError
 
 /// A snapshot of a broadcast channel's counters (relaxed loads: exact when
 /// the channel is quiet).

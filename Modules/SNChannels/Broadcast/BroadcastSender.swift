@@ -7,7 +7,7 @@ import Synchronization
 /// the oldest message) and wakes waiting receivers. So ``send(_:)`` is the
 /// try, blocking, timeout and async form at once. When the last sender is
 /// dropped, receivers read what is left and then see
-/// ``BroadcastError/closed``.
+/// ``SNChannelError/closed``.
 public struct BroadcastSender<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _BroadcastCore<Element>
 

@@ -61,6 +61,6 @@ extension ReceivingEndpoint where Self: ~Copyable {
 
   /// Async waiters registered on each side of the channel, for tests.
   package var registeredWaiters: (receivers: Int, senders: Int) {
-    receiveWaitPoint.control.registeredWaiters
+    receiveWaitPoint.control?.registeredWaiters ?? (0, 0)
   }
 }

@@ -91,11 +91,11 @@ extension SendingEndpoint where Self: ~Copyable {
 
   /// Async waiters registered on each side of the channel, for tests.
   package var registeredWaiters: (receivers: Int, senders: Int) {
-    sendWaitPoint.control.registeredWaiters
+    sendWaitPoint.control?.registeredWaiters ?? (0, 0)
   }
 
   /// Threads parked (or about to park) on each side of the channel, for tests.
   package var parkedThreads: (receivers: Int, senders: Int) {
-    sendWaitPoint.control.parkedThreads
+    sendWaitPoint.control?.parkedThreads ?? (0, 0)
   }
 }

@@ -1,5 +1,5 @@
-/// A sending endpoint of any channel kind: ``SPSCSender`` and ``MultiSender``
-/// (the sender of MPSC and MPMC channels).
+/// A sending endpoint of any channel kind: ``SPSCSender``, ``MultiSender``
+/// (the sender of MPSC and MPMC channels) and ``RendezvousSender``.
 ///
 /// The kinds differ in their rings; everything above the ring is written
 /// once over this protocol: sends with a timeout or a deadline, async sends,
@@ -62,7 +62,10 @@ public protocol SendingEndpoint: ~Copyable {
 }
 
 /// A receiving endpoint of any channel kind: ``SPSCReceiver``,
-/// ``MPSCReceiver`` and ``MPMCReceiver``.
+/// ``MPSCReceiver``, ``MPMCReceiver``, ``RendezvousReceiver``,
+/// ``OneshotReceiver``, ``BroadcastReceiver`` (a lag is the thrown
+/// ``SNChannelError/lagged``) and ``WatchReceiver`` (a receive is the next
+/// change).
 ///
 /// Everything above the ring is written once over this protocol: receives
 /// with a timeout or a deadline, async and batch receives, the
@@ -99,9 +102,13 @@ public protocol ReceivingEndpoint: ~Copyable {
 
   /// Closes the channel for sending: later sends fail with
   /// ``SNChannelError/closed``; elements already queued can still be received.
+  /// For the kinds with several receivers that each see every message
+  /// (broadcast, latest value) and for rendezvous, it closes this receiver
+  /// only: sends fail once every receiver has closed or been dropped.
   mutating func close()
 
-  /// The channel's counters.
+  /// The channel's counters, in the shape every kind shares (broadcast and
+  /// latest-value receivers have their own richer counters as well).
   var stats: ChannelStats { get }
 
   /// Where a receive that must wait for an element waits, as of now.

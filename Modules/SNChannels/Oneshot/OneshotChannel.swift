@@ -79,6 +79,9 @@ final class _OneshotCore<Element: Sendable>: @unchecked Sendable {
   @usableFromInline let state = Atomic<Int>(0)
   @usableFromInline @exclusivity(unchecked) var value: Element?
   @usableFromInline @exclusivity(unchecked) var waiter: _Waiter?
+  /// The tag `waiter` is fired with (a `Select` arm's index; written with
+  /// `waiter`, under the same ordering).
+  @usableFromInline @exclusivity(unchecked) var waiterTag = 0
   @usableFromInline let strategy: WaitStrategy
 
   @usableFromInline
@@ -97,5 +100,5 @@ final class _OneshotCore<Element: Sendable>: @unchecked Sendable {
 
   /// Fires the receiver's published waiter (the slow path of a send).
   @usableFromInline @inline(never)
-  func wakeReceiver() { _ = waiter?.fire(tag: 0) }
+  func wakeReceiver() { _ = waiter?.fire(tag: waiterTag) }
 }

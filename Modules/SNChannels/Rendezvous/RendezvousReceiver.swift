@@ -8,10 +8,12 @@ import SNAtomics
 /// dropped.
 public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   let core: _RendezvousCore<Element>
+  /// Whether ``close()`` already counted this receiver out.
+  var closed = false
 
   init(_ core: _RendezvousCore<Element>) { self.core = core }
 
-  deinit { core.releaseReceiver() }
+  deinit { if !closed { core.releaseReceiver() } }
 
   /// Another receiver for the same channel.
   ///
@@ -79,7 +81,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
+  func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     let core = core
     core.enterWaiting()
@@ -95,7 +97,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   }
 
   nonisolated(nonsending)
-    private func receiveSuspending(deadline: UInt64?) async throws(SNChannelError) -> Element
+    func receiveSuspending(deadline: UInt64?) async throws(SNChannelError) -> Element
   {
     if Task.isCancelled { throw .cancelled }
     if let element = try tryReceive() { return element }

@@ -105,7 +105,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
     try await sendSuspending(element, deadline: MonotonicClock.deadline(after: timeout))
   }
 
-  private func sendBlocking(_ element: consuming Element, deadline: UInt64?) throws(SendError<
+  func sendBlocking(_ element: consuming Element, deadline: UInt64?) throws(SendError<
     Element
   >) {
     var pending: Element? = element
@@ -140,7 +140,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   }
 
   nonisolated(nonsending)
-    private func sendSuspending(_ element: consuming Element, deadline: UInt64?)
+    func sendSuspending(_ element: consuming Element, deadline: UInt64?)
     async throws(SendError<Element>)
   {
     var pending: Element? = element

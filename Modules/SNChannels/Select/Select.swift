@@ -39,18 +39,38 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 /// }
 /// ```
 ///
-/// Fairness: every call starts its scan at a different receiver (round
-/// robin), so a receiver that always has elements cannot starve the others.
-/// A receiver that is closed and drained drops out of the selection; when
-/// all are, `select` throws ``SNChannelError/closed``.
+/// The forms, one family of overloads per arm shape (see <doc:SelectingOverChannels>):
+///
+/// - ``receive(from:_:)`` and ``receive(from:_:_:)``: wait for two or three
+///   receivers, blocking or async;
+/// - the same with `timeout:`: the timeout arm, ``SNChannelError/timedOut``;
+/// - ``tryReceive(from:_:)`` and ``tryReceive(from:_:_:)``: the default arm,
+///   `nil` when nothing is ready now;
+/// - ``send(_:to:orReceiveFrom:)`` and its `timeout:`, async and ``trySend(_:to:orReceiveFrom:)``
+///   forms: a send arm and a receive arm (crossbeam's
+///   `select! { send(tx, v) -> .., recv(rx) -> .. }`); a send that loses
+///   hands its value back.
+///
+/// Every arm is an endpoint of any kind, each passed `inout`: endpoints are
+/// `~Copyable`, so they cannot sit in an array or an arm value without
+/// being moved. Four or more receivers of one kind go in a ``SelectGroup``.
+///
+/// Fairness: every call starts its scan at a different arm (round robin,
+/// scrambled across callers), so an arm that is always ready cannot starve
+/// the others. An arm that is closed (a receiver closed and drained, a
+/// sender whose receivers are gone) drops out of the selection; when all
+/// have, `select` throws ``SNChannelError/closed``.
 ///
 /// Waiting: the sync forms spin, yield, then park the thread; the async forms
-/// suspend the task. Either way one waiter is registered with every receiver
-/// and the first element (or close) anywhere wakes it.
+/// suspend the task. Either way one waiter is registered with every arm's
+/// channel and the first element, room or close anywhere wakes it. An arm
+/// that is not taken is not touched: nothing is taken from its channel.
 ///
-/// Two or three receivers of any kinds go here; four or more receivers of
-/// one kind go in a ``SelectGroup`` (endpoints are `~Copyable`, so they
-/// cannot sit in an array).
+/// Rendezvous arms: a select's waiting does not count as a waiting receiver,
+/// so a ``RendezvousSender/trySend(_:)`` does not hand its value to it; a
+/// blocking, timed or async send (which offers its value until taken) does.
+/// Likewise a rendezvous send arm succeeds only while a receiver waits in a
+/// blocking, timed or async receive.
 public enum Select {
   /// Receives from `first` or `second`, waiting while both are empty.
   ///
@@ -58,20 +78,60 @@ public enum Select {
   ///   - first: A receiver.
   ///   - second: Another receiver (of any kind and element type).
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``SNChannelError/closed`` once both are closed and drained.
+  /// - Throws: ``SNChannelError/closed`` once both are closed and drained,
+  ///   or an arm's own error (``SNChannelError/lagged`` from a broadcast receiver).
   public static func receive<A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable>(
     from first: inout A, _ second: inout B
   ) throws(SNChannelError) -> Selected2<A.Element, B.Element> {
     var result: Selected2<A.Element, B.Element>?
     try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint]) {
-      (arm) throws(SNChannelError) in
-      switch arm {
-      case 0: result = try first.tryReceive().map { .first($0) }
-      default: result = try second.tryReceive().map { .second($0) }
-      }
-      return result != nil
+      (arm) throws(SNChannelError) in try _take(arm, &first, &second, into: &result)
     }
     return result!
+  }
+
+  /// Receives from `first` or `second`, waiting at most `timeout` while
+  /// both are empty (the timeout arm).
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver (of any kind and element type).
+  ///   - timeout: The longest wait.
+  /// - Returns: The element and which receiver it came from.
+  /// - Throws: ``SNChannelError/timedOut`` (nothing taken),
+  ///   ``SNChannelError/closed`` once both are closed and drained, or an
+  ///   arm's own error.
+  public static func receive<A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable>(
+    from first: inout A, _ second: inout B, timeout: Duration
+  ) throws(SNChannelError) -> Selected2<A.Element, B.Element> {
+    var result: Selected2<A.Element, B.Element>?
+    try _selectBlocking(
+      [first.receiveWaitPoint, second.receiveWaitPoint],
+      deadline: MonotonicClock.deadline(after: timeout)
+    ) { (arm) throws(SNChannelError) in try _take(arm, &first, &second, into: &result) }
+    return result!
+  }
+
+  /// Receives from `first` or `second` if either has an element now (the
+  /// default arm); never waits.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver (of any kind and element type).
+  /// - Returns: The element and which receiver it came from, or `nil` if
+  ///   neither has one now.
+  /// - Throws: ``SNChannelError/closed`` if both are closed and drained, or
+  ///   an arm's own error.
+  public static func tryReceive<
+    A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable
+  >(
+    from first: inout A, _ second: inout B
+  ) throws(SNChannelError) -> Selected2<A.Element, B.Element>? {
+    var result: Selected2<A.Element, B.Element>?
+    _ = try _selectOnce(arms: 2) { (arm) throws(SNChannelError) in
+      try _take(arm, &first, &second, into: &result)
+    }
+    return result
   }
 
   /// Receives from `first`, `second` or `third`, waiting while all are empty.
@@ -81,7 +141,8 @@ public enum Select {
   ///   - second: Another receiver.
   ///   - third: A third receiver.
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``SNChannelError/closed`` once all are closed and drained.
+  /// - Throws: ``SNChannelError/closed`` once all are closed and drained, or
+  ///   an arm's own error.
   public static func receive<
     A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
     C: ReceivingEndpoint & ~Copyable
@@ -90,249 +151,86 @@ public enum Select {
   ) throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element> {
     var result: Selected3<A.Element, B.Element, C.Element>?
     try _selectBlocking([first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint]) {
-      (arm) throws(SNChannelError) in
-      switch arm {
-      case 0: result = try first.tryReceive().map { .first($0) }
-      case 1: result = try second.tryReceive().map { .second($0) }
-      default: result = try third.tryReceive().map { .third($0) }
-      }
-      return result != nil
+      (arm) throws(SNChannelError) in try _take(arm, &first, &second, &third, into: &result)
     }
     return result!
   }
 
-  /// Receives from `first` or `second`, suspending the task while both are
-  /// empty. A cancelled task takes nothing.
-  ///
-  /// - Parameters:
-  ///   - first: A receiver.
-  ///   - second: Another receiver (of any kind and element type).
-  /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``SNChannelError/closed`` once both are closed and drained;
-  ///   ``SNChannelError/cancelled`` if the task is cancelled.
-  nonisolated(nonsending)
-    public static func receive<
-      A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable
-    >(
-      from first: inout A, _ second: inout B
-    ) async throws(SNChannelError) -> Selected2<A.Element, B.Element>
-  {
-    var result: Selected2<A.Element, B.Element>?
-    try await _selectSuspending([first.receiveWaitPoint, second.receiveWaitPoint]) {
-      (arm) throws(SNChannelError) in
-      switch arm {
-      case 0: result = try first.tryReceive().map { .first($0) }
-      default: result = try second.tryReceive().map { .second($0) }
-      }
-      return result != nil
-    }
-    return result!
-  }
-
-  /// Receives from `first`, `second` or `third`, suspending the task while
-  /// all are empty. A cancelled task takes nothing.
+  /// Receives from `first`, `second` or `third`, waiting at most `timeout`
+  /// while all are empty (the timeout arm).
   ///
   /// - Parameters:
   ///   - first: A receiver.
   ///   - second: Another receiver.
   ///   - third: A third receiver.
+  ///   - timeout: The longest wait.
   /// - Returns: The element and which receiver it came from.
-  /// - Throws: ``SNChannelError/closed`` once all are closed and drained;
-  ///   ``SNChannelError/cancelled`` if the task is cancelled.
-  nonisolated(nonsending)
-    public static func receive<
-      A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
-      C: ReceivingEndpoint & ~Copyable
-    >(
-      from first: inout A, _ second: inout B, _ third: inout C
-    ) async throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element>
-  {
+  /// - Throws: ``SNChannelError/timedOut`` (nothing taken),
+  ///   ``SNChannelError/closed`` once all are closed and drained, or an
+  ///   arm's own error.
+  public static func receive<
+    A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
+    C: ReceivingEndpoint & ~Copyable
+  >(
+    from first: inout A, _ second: inout B, _ third: inout C, timeout: Duration
+  ) throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element> {
     var result: Selected3<A.Element, B.Element, C.Element>?
-    try await _selectSuspending([
-      first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint,
-    ]) {
-      (arm) throws(SNChannelError) in
-      switch arm {
-      case 0: result = try first.tryReceive().map { .first($0) }
-      case 1: result = try second.tryReceive().map { .second($0) }
-      default: result = try third.tryReceive().map { .third($0) }
-      }
-      return result != nil
-    }
+    try _selectBlocking(
+      [first.receiveWaitPoint, second.receiveWaitPoint, third.receiveWaitPoint],
+      deadline: MonotonicClock.deadline(after: timeout)
+    ) { (arm) throws(SNChannelError) in try _take(arm, &first, &second, &third, into: &result) }
     return result!
   }
-}
 
-/// Where the next `select` starts its scan: round robin across calls.
-private let selectCursor = Atomic<Int>(0)
-
-/// The next start of a scan: the shared cursor's next value, scrambled.
-///
-/// The cursor is shared by every select in the process, so a select whose
-/// calls alternate with another thread's (or another select's on the same
-/// thread) sees every other value: with the plain value and two arms it
-/// always started at the same arm, and the other starved. A multiplicative
-/// (Fibonacci) hash's high bits form a Weyl sequence, equidistributed over
-/// any arm count whichever subsequence of the cursor a caller sees.
-func _nextSelectStart() -> Int {
-  let value = UInt64(truncatingIfNeeded: selectCursor.wrappingAdd(1, ordering: .relaxed).oldValue)
-  return Int(truncatingIfNeeded: (value &* 0x9E37_79B9_7F4A_7C15) >> 33)
-}
-
-/// One pass over the arms from a rotating start. Returns the arm that
-/// delivered, or `nil` if all open arms are empty; throws `.closed` when
-/// every arm is closed and drained.
-func _scan(
-  _ open: inout [Bool], start: Int, attempt: (Int) throws(SNChannelError) -> Bool
-) throws(SNChannelError) -> Int? {
-  let count = open.count
-  var anyOpen = false
-  for offset in 0..<count {
-    let arm = (start &+ offset) % count
-    guard open[arm] else { continue }
-    do {
-      if try attempt(arm) { return arm }
-      anyOpen = true
-    } catch {
-      if error != .closed { throw error }
-      open[arm] = false
+  /// Receives from `first`, `second` or `third` if any has an element now
+  /// (the default arm); never waits.
+  ///
+  /// - Parameters:
+  ///   - first: A receiver.
+  ///   - second: Another receiver.
+  ///   - third: A third receiver.
+  /// - Returns: The element and which receiver it came from, or `nil` if
+  ///   none has one now.
+  /// - Throws: ``SNChannelError/closed`` if all are closed and drained, or
+  ///   an arm's own error.
+  public static func tryReceive<
+    A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
+    C: ReceivingEndpoint & ~Copyable
+  >(
+    from first: inout A, _ second: inout B, _ third: inout C
+  ) throws(SNChannelError) -> Selected3<A.Element, B.Element, C.Element>? {
+    var result: Selected3<A.Element, B.Element, C.Element>?
+    _ = try _selectOnce(arms: 3) { (arm) throws(SNChannelError) in
+      try _take(arm, &first, &second, &third, into: &result)
     }
+    return result
   }
-  if !anyOpen { throw .closed }
-  return nil
-}
 
-/// Whether an open arm has a send in flight: a slot claimed and not yet
-/// taken (`tail != head`). A selecting waiter must not sleep then: the
-/// element's wake-up may go to another receiver of an MPMC arm (issue 15,
-/// item 1; see `_SlotRing.readyToReceive()`). Called after the waiter is
-/// registered and fenced, so a publish whose notify missed it is seen here.
-func _sendInFlight(_ sources: [EndpointWaitPoint], open: [Bool]) -> Bool {
-  for arm in sources.indices where open[arm] {
-    let control = sources[arm].control
-    if control.tail.pointee.load(ordering: .relaxed)
-      != control.head.pointee.load(ordering: .relaxed)
-    {
-      return true
+  /// One receive attempt of a two-arm select.
+  static func _take<A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable>(
+    _ arm: Int, _ first: inout A, _ second: inout B,
+    into result: inout Selected2<A.Element, B.Element>?
+  ) throws(SNChannelError) -> Bool {
+    switch arm {
+    case 0: result = try first.tryReceive().map { .first($0) }
+    default: result = try second.tryReceive().map { .second($0) }
     }
+    return result != nil
   }
-  return false
-}
 
-/// A waiter that fired from arm `tag` but took its element elsewhere (or
-/// nothing) passes the wake-up on, so another waiter of that arm gets it.
-private func _passOn(_ waiter: _Waiter, chosen: Int?, sources: [EndpointWaitPoint]) {
-  if case .fired(let tag) = waiter.phase, tag >= 0, tag != chosen {
-    let control = sources[tag].control
-    control.receiverEvents.notify(control.fence)
-  }
-}
-
-func _selectBlocking(
-  _ sources: [EndpointWaitPoint], attempt: (Int) throws(SNChannelError) -> Bool
-) throws(SNChannelError) {
-  var open = [Bool](repeating: true, count: sources.count)
-  let start = _nextSelectStart()
-  var backoff = Backoff(strategy: sources[0].control.strategy)
-  let fence = sources[0].control.fence
-  while true {
-    if try _scan(&open, start: start, attempt: attempt) != nil { return }
-    guard backoff.shouldPark else {
-      backoff.snooze()
-      continue
+  /// One receive attempt of a three-arm select.
+  static func _take<
+    A: ReceivingEndpoint & ~Copyable, B: ReceivingEndpoint & ~Copyable,
+    C: ReceivingEndpoint & ~Copyable
+  >(
+    _ arm: Int, _ first: inout A, _ second: inout B, _ third: inout C,
+    into result: inout Selected3<A.Element, B.Element, C.Element>?
+  ) throws(SNChannelError) -> Bool {
+    switch arm {
+    case 0: result = try first.tryReceive().map { .first($0) }
+    case 1: result = try second.tryReceive().map { .second($0) }
+    default: result = try third.tryReceive().map { .third($0) }
     }
-    let parker = Parker(spinCount: 0)
-    let waiter = _Waiter(parker: parker)
-    for arm in sources.indices where open[arm] {
-      sources[arm].control.receiverWaiters.register(waiter, tag: arm)
-    }
-    fence.heavy()
-    var chosen: Int?
-    do {
-      chosen = try _scan(&open, start: start, attempt: attempt)
-    } catch {
-      _ = waiter.fireSelf()
-      for source in sources { source.control.receiverWaiters.deregister(waiter) }
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw error
-    }
-    if chosen == nil, !_sendInFlight(sources, open: open) {
-      while case .waiting = waiter.phase { parker.park() }
-    } else {
-      _ = waiter.fireSelf()
-    }
-    for source in sources { source.control.receiverWaiters.deregister(waiter) }
-    if chosen == nil {
-      do {
-        chosen = try _scan(&open, start: start, attempt: attempt)
-      } catch {
-        _passOn(waiter, chosen: nil, sources: sources)
-        throw error
-      }
-    }
-    // Found nothing after a wake-up, and no send was in flight at the
-    // registration scan: whoever took the element used it.
-    if let chosen {
-      _passOn(waiter, chosen: chosen, sources: sources)
-      return
-    }
-    backoff.reset()
-  }
-}
-
-nonisolated(nonsending)
-  func _selectSuspending(
-    _ sources: [EndpointWaitPoint], attempt: (Int) throws(SNChannelError) -> Bool
-  ) async throws(SNChannelError)
-{
-  var open = [Bool](repeating: true, count: sources.count)
-  let start = _nextSelectStart()
-  let fence = sources[0].control.fence
-  while true {
-    if Task.isCancelled { throw .cancelled }
-    if try _scan(&open, start: start, attempt: attempt) != nil { return }
-    let waiter = _Waiter()
-    for arm in sources.indices where open[arm] {
-      sources[arm].control.receiverWaiters.register(waiter, tag: arm)
-    }
-    fence.heavy()
-    var chosen: Int?
-    do {
-      chosen = try _scan(&open, start: start, attempt: attempt)
-    } catch {
-      _ = waiter.fireSelf()
-      for source in sources { source.control.receiverWaiters.deregister(waiter) }
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw error
-    }
-    let inFlight = chosen == nil && _sendInFlight(sources, open: open)
-    if chosen == nil, !inFlight {
-      await _suspend(waiter, deadline: nil)
-    } else {
-      _ = waiter.fireSelf()
-    }
-    for source in sources { source.control.receiverWaiters.deregister(waiter) }
-    if inFlight { await Task.yield() }
-    if case .cancelled = waiter.phase { throw .cancelled }
-    if chosen == nil, Task.isCancelled {
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw .cancelled
-    }
-    if chosen != nil {
-      _passOn(waiter, chosen: chosen, sources: sources)
-      return
-    }
-    // Woken: the loop's scan takes the element; pass the wake-up on if the
-    // element came from elsewhere.
-    do {
-      if let arm = try _scan(&open, start: start, attempt: attempt) {
-        _passOn(waiter, chosen: arm, sources: sources)
-        return
-      }
-    } catch {
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw error
-    }
-    // Nothing found: whoever took the element used the wake-up.
+    return result != nil
   }
 }

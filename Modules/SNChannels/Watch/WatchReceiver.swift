@@ -11,6 +11,8 @@ import Synchronization
 public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   @usableFromInline let core: _WatchCore<Element>
   @usableFromInline var _seenVersion: UInt64
+  /// Whether ``close()`` already counted this receiver out.
+  @usableFromInline var _closed = false
 
   /// The version of the value this receiver saw last.
   public var seenVersion: UInt64 { _seenVersion }
@@ -21,7 +23,7 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
     self._seenVersion = seen
   }
 
-  deinit { core.receivers.wrappingSubtract(1, ordering: .relaxed) }
+  deinit { if !_closed { core.receivers.wrappingSubtract(1, ordering: .relaxed) } }
 
   /// Another receiver with the same seen version.
   ///
@@ -40,8 +42,8 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// Whether every sender is gone (the value can no longer change).
   public var isClosed: Bool { core.isClosed }
 
-  /// The channel's counters.
-  public var stats: WatchStats { core.stats }
+  /// The channel's counters, latest value's own: version, receivers.
+  public var watchStats: WatchStats { core.stats }
 
   /// Returns the newest value and marks it seen, whether or not it changed.
   ///
@@ -80,7 +82,7 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   @inlinable
   public mutating func receiveChange() throws(SNChannelError) -> Element {
     if let value = try tryReceiveChange() { return value }
-    return try receiveBlocking(deadline: nil)
+    return try _receiveBlocking(deadline: nil)
   }
 
   /// Waits at most `timeout` for a value newer than the one seen last.
@@ -88,8 +90,9 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter timeout: How long to wait.
   /// - Returns: The newest value.
   /// - Throws: ``SNChannelError/timedOut`` or ``SNChannelError/closed``.
+  @inlinable
   public mutating func receiveChange(timeout: Duration) throws(SNChannelError) -> Element {
-    try receiveBlocking(deadline: MonotonicClock.deadline(after: timeout))
+    try receive(timeout: timeout)
   }
 
   /// Waits from async code (suspending the task) for a value newer than the
@@ -101,8 +104,7 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   nonisolated(nonsending)
     public mutating func receiveChange() async throws(SNChannelError) -> Element
   {
-    if !Task.isCancelled, let value = try tryReceiveChange() { return value }
-    return try await receiveSuspending(deadline: nil)
+    try await receive()
   }
 
   /// Waits from async code at most `timeout` for a value newer than the one
@@ -112,60 +114,10 @@ public struct WatchReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// - Returns: The newest value.
   /// - Throws: ``SNChannelError/timedOut``, ``SNChannelError/closed`` or
   ///   ``SNChannelError/cancelled``.
+  @inlinable
   nonisolated(nonsending)
     public mutating func receiveChange(timeout: Duration) async throws(SNChannelError) -> Element
   {
-    try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
-  }
-
-  @usableFromInline
-  mutating func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
-    var backoff = Backoff(strategy: core.strategy)
-    let events = core.signal.events
-    let fence = core.signal.fence
-    // A fine-grained spin first (see `_KindSignal.block`).
-    do {
-      let core = core
-      let seen = _seenVersion
-      _ = _spin(until: { core.ready(seen) }, strategy: core.strategy, long: false)
-    }
-    while true {
-      if let value = try tryReceiveChange() { return value }
-      if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
-      if backoff.shouldPark {
-        let key = events.prepareWait(fence)
-        if core.ready(seenVersion) {
-          events.cancelWait()
-        } else {
-          events.wait(key, deadline: deadline)
-        }
-        backoff.reset()
-      } else {
-        backoff.snooze()
-      }
-    }
-  }
-
-  @usableFromInline
-  nonisolated(nonsending)
-    mutating func receiveSuspending(deadline: UInt64?) async throws(SNChannelError)
-    -> Element
-  {
-    while true {
-      if Task.isCancelled { throw .cancelled }
-      if let value = try tryReceiveChange() { return value }
-      let core = core
-      let seen = seenVersion
-      switch await _awaitReady(
-        core.signal.queue, fence: core.signal.fence, strategy: core.strategy, deadline: deadline,
-        ready: { core.ready(seen) })
-      {
-      case .ready, .woken: continue
-      case .cancelled: throw .cancelled
-      case .timedOut:
-        if let value = try tryReceiveChange() { return value }
-        throw .timedOut
-      }
-    }
+    try await receive(timeout: timeout)
   }
 }
