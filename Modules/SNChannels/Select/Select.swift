@@ -41,12 +41,12 @@ public enum Selected3<First: Sendable, Second: Sendable, Third: Sendable>: Senda
 ///
 /// The forms, one family of overloads per arm shape (see <doc:SelectingOverChannels>):
 ///
-/// - ``receive(from:_:)`` and ``receive(from:_:_:)``: wait for two or three
+/// - `receive(from:_:)` and `receive(from:_:_:)`: wait for two or three
 ///   receivers, blocking or async;
 /// - the same with `timeout:`: the timeout arm, ``SNChannelError/timedOut``;
 /// - ``tryReceive(from:_:)`` and ``tryReceive(from:_:_:)``: the default arm,
 ///   `nil` when nothing is ready now;
-/// - ``send(_:to:orReceiveFrom:)`` and its `timeout:`, async and ``trySend(_:to:orReceiveFrom:)``
+/// - `send(_:to:orReceiveFrom:)` and its `timeout:`, async and ``trySend(_:to:orReceiveFrom:)``
 ///   forms: a send arm and a receive arm (crossbeam's
 ///   `select! { send(tx, v) -> .., recv(rx) -> .. }`); a send that loses
 ///   hands its value back.

@@ -18,7 +18,7 @@ extension WatchReceiver: ReceivingEndpoint {
   public mutating func tryReceive() throws(SNChannelError) -> Element? { try tryReceiveChange() }
 
   /// Waits for a value newer than the one seen last, blocking the thread
-  /// (``receiveChange()``).
+  /// (`receiveChange()`).
   ///
   /// - Returns: The newest value.
   /// - Throws: ``SNChannelError/closed`` if every sender is gone and the
