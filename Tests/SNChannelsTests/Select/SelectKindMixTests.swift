@@ -218,3 +218,25 @@ struct DroppablePair<First: ~Copyable & Sendable, Second: ~Copyable & Sendable>:
     second = nil
   }
 }
+
+/// A ``SelectGroup`` of a new kind: four latest-value receivers, each
+/// delivering its newest change.
+@Suite struct SelectGroupKindTests {
+  @Test func groupOfWatchReceiversDeliversEachChange() throws {
+    let zero = SNChannel<Int>.watch(initial: 0)
+    let one = SNChannel<Int>.watch(initial: 1)
+    let two = SNChannel<Int>.watch(initial: 2)
+    let three = SNChannel<Int>.watch(initial: 3)
+    var group = SelectGroup<WatchReceiver<Int>>()
+    _ = group.append(zero.sender.subscribe())
+    _ = group.append(one.sender.subscribe())
+    _ = group.append(two.sender.subscribe())
+    _ = group.append(three.sender.subscribe())
+    #expect(try group.tryReceive() == nil)
+    two.sender.replace(20)
+    two.sender.replace(21)
+    let (index, value) = try group.receive()
+    #expect(index == 2 && value == 21)
+    #expect(try group.tryReceive() == nil, "the change was seen")
+  }
+}
