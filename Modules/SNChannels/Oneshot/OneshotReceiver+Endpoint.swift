@@ -5,22 +5,6 @@ import Synchronization
 /// a ``Select`` arm, ``ChannelMessages`` (one element, then the end) and
 /// the deadline form come from the shared layer.
 extension OneshotReceiver: ReceivingEndpoint {
-  /// Moves the value into `buffer` if it has been sent; never blocks.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where the value is appended.
-  ///   - maxCount: The most values to take (there is one).
-  /// - Returns: 1 if the value was appended, else 0.
-  /// - Throws: ``SNChannelError/closed`` if the sender was dropped without
-  ///   sending, or the value was received already.
-  public mutating func tryReceive(
-    into buffer: inout [Element], maxCount: Int
-  ) throws(SNChannelError) -> Int {
-    guard maxCount > 0, let element = try tryReceive() else { return 0 }
-    buffer.append(element)
-    return 1
-  }
-
   /// Closes the channel: a later send fails and hands its value back. A
   /// value sent before the close can still be received; otherwise receives
   /// throw ``SNChannelError/closed`` from now on.

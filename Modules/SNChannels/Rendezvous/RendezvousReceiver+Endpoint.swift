@@ -10,22 +10,6 @@ import Synchronization
 /// among them, poll ``tryReceive()`` instead: they take a value a blocking,
 /// timed or async send offers, not one a `trySend` would hand over.
 extension RendezvousReceiver: ReceivingEndpoint {
-  /// Takes the value a sender is offering now, if any, into `buffer`; never
-  /// blocks.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where the value is appended.
-  ///   - maxCount: The most values to take (a rendezvous offers one at a time).
-  /// - Returns: 1 if a value was appended, else 0.
-  /// - Throws: ``SNChannelError/closed`` once every sender is gone.
-  public mutating func tryReceive(
-    into buffer: inout [Element], maxCount: Int
-  ) throws(SNChannelError) -> Int {
-    guard maxCount > 0, let element = try tryReceive() else { return 0 }
-    buffer.append(element)
-    return 1
-  }
-
   /// Closes this receiver: it no longer keeps the channel open for senders
   /// (sends fail with ``SNChannelError/closed`` once every receiver has
   /// closed or been dropped; a send waiting for a taker gets its value back).

@@ -26,24 +26,6 @@ extension WatchReceiver: ReceivingEndpoint {
   @inlinable
   public mutating func receive() throws(SNChannelError) -> Element { try receiveChange() }
 
-  /// Appends the newest value to `buffer` if it changed (at most one: a
-  /// latest-value channel holds no queue); never blocks.
-  ///
-  /// - Parameters:
-  ///   - buffer: Where the value is appended.
-  ///   - maxCount: The most values to take (any value of 1 or more takes
-  ///     the one newest value).
-  /// - Returns: 1 if a changed value was appended, else 0.
-  /// - Throws: ``SNChannelError/closed`` if it has not changed and every
-  ///   sender is gone.
-  public mutating func tryReceive(
-    into buffer: inout [Element], maxCount: Int
-  ) throws(SNChannelError) -> Int {
-    guard maxCount > 0, let value = try tryReceiveChange() else { return 0 }
-    buffer.append(value)
-    return 1
-  }
-
   /// Unsubscribes this receiver: it no longer counts as a receiver, so once
   /// every receiver has closed or been dropped ``WatchSender/send(_:)``
   /// fails with ``SNChannelError/closed``. It can still read the value.
