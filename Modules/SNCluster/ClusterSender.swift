@@ -119,8 +119,8 @@
       // The common case (room on the link) is synchronous and inlined into the
       // caller: no async frame and no executor hop per message (each cost
       // about 5% of the loopback benchmark's CPU). Only a full link awaits.
-      if let link = try _trySend(message, to: route) {
-        try await link.send(message, worker: route.worker)
+      if try !_trySend(message, to: route) {
+        try await links[route.nodeIndex].send(message, worker: route.worker)
       }
     }
 
@@ -135,20 +135,20 @@
     nonisolated(nonsending) public func send(
       _ message: Codec.Message, to route: ClusterRoute
     ) async throws(ClusterSendError<Codec.Message>) {
-      if let link = try _trySend(message, to: route) {
-        try await link.send(message, worker: route.worker)
+      if try !_trySend(message, to: route) {
+        try await links[route.nodeIndex].send(message, worker: route.worker)
       }
     }
 
     /// Checks `route` and queues `message` on its link if there is room.
     ///
-    /// - Returns: `nil` once queued, or the link when it is full (the caller
-    ///   waits in its `send`).
+    /// - Returns: `true` once queued, `false` when the link is full (the
+    ///   caller waits in its `send`).
     /// - Throws: As ``send(_:to:)``.
     @inlinable @inline(__always)
     func _trySend(
       _ message: Codec.Message, to route: ClusterRoute
-    ) throws(ClusterSendError<Codec.Message>) -> _Link<Codec>? {
+    ) throws(ClusterSendError<Codec.Message>) -> Bool {
       guard links.indices.contains(route.nodeIndex) else {
         throw unknownRoute(message, route)
       }
@@ -156,7 +156,7 @@
       guard link.node.id == route.node, route.worker >= 0, route.worker < link.node.workers else {
         throw unknownRoute(message, route)
       }
-      return try link.trySend(message, worker: route.worker) ? nil : link
+      return try link.trySend(message, worker: route.worker)
     }
 
     /// The error for a route that names no node or worker of this sender.

@@ -26,6 +26,11 @@
     /// The batch being filled: frame bytes (header patched when taken) and messages.
     @usableFromInline var openFrame: [UInt8] = []
     @usableFromInline var openMessages: [Message] = []
+    /// How many messages the last sealed batch held: the next open batch
+    /// reserves room for as many, so a batch under load grows its message
+    /// array once instead of doubling about ten times, and a lone message at
+    /// low load does not reserve a full batch.
+    @usableFromInline var lastBatchCount = 0
     /// Sealed and not acknowledged, oldest first (`inflightHead` skips settled
     /// ones); the batches from `writeIndex` on are not written on the current
     /// stream yet. A new stream starts writing at `inflightHead`: it resends
@@ -74,6 +79,7 @@
       if openFrame.isEmpty {
         openFrame.reserveCapacity(configuration.batchBytes + 4096)
         openFrame += repeatElement(0, count: _Wire.batchHeaderBytes)
+        openMessages.reserveCapacity(lastBatchCount)
       }
       let start = openFrame.count
       // The entry header, worker and a length patched below, in one append.
@@ -114,6 +120,7 @@
       var frame: [UInt8] = []
       swap(&frame, &openFrame)
       let count = openMessages.count
+      lastBatchCount = count
       let firstSeq = nextSeq
       nextSeq += UInt64(count)
       _Wire.store(firstSeq, at: 0, in: &frame)
