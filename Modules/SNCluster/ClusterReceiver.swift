@@ -61,21 +61,27 @@
     /// its lane with one batch send (one async call and one gate entry per
     /// worker and frame, not per message). Built in the caller's module
     /// (inlinable), so the codec and the pool's send are specialised for the
-    /// concrete types rather than called through generics.
+    /// concrete types rather than called through generics. Each message is
+    /// decoded from its bytes in the frame, not copied out first.
     @inlinable
     static func _deliverer(pool: WorkerPool<W>, codec: Codec) -> _Deliver {
       let workerCount = pool.workerCount
       return { frame, entries in
         var failures: [_DeliveryFailure] = []
-        var shares = [[W.Message]](repeating: [], count: workerCount)
-        var positions = [[Int]](repeating: [], count: workerCount)
+        // Each share allocated once, at its size.
+        var counts = [Int](repeating: 0, count: workerCount)
+        for entry in entries { counts[entry.worker] += 1 }
+        var shares = counts.map { count in
+          var share: [W.Message] = []
+          share.reserveCapacity(count)
+          return share
+        }
         frame.withUnsafeBytes { bytes in
-          for (position, entry) in entries.enumerated() {
+          for position in entries.indices {
+            let entry = entries[position]
             do {
-              let message = try codec.decode(
-                UnsafeRawBufferPointer(rebasing: bytes[entry.begin..<entry.end]))
-              shares[entry.worker].append(message)
-              positions[entry.worker].append(position)
+              shares[entry.worker].append(
+                try codec.decode(UnsafeRawBufferPointer(rebasing: bytes[entry.begin..<entry.end])))
             } catch {
               failures.append(_DeliveryFailure(position: position, code: 1, detail: "\(error)"))
             }
@@ -85,14 +91,28 @@
           do throws(BatchSubmitError<W.Message>) {
             try await pool.send(contentsOf: shares[worker], toWorker: worker)
           } catch {
-            // The rejected messages are a suffix of this worker's share.
-            for position in positions[worker].suffix(error.rejected.count) {
-              failures.append(
-                _DeliveryFailure(position: position, code: 2, detail: "\(error.reason)"))
-            }
+            failures += _refusals(
+              of: error, worker: worker, entries: entries, decodingFailures: failures)
           }
         }
         return failures
+      }
+    }
+
+    /// The failures for the messages of `worker`'s share that the pool
+    /// refused: a suffix of the share, whose positions are those of the
+    /// worker's entries that decoded (the slow path, so found by a scan).
+    @usableFromInline
+    static func _refusals(
+      of error: BatchSubmitError<W.Message>, worker: Int, entries: [_DeliveryEntry],
+      decodingFailures: [_DeliveryFailure]
+    ) -> [_DeliveryFailure] {
+      let undecoded = Set(decodingFailures.map(\.position))
+      let positions = entries.indices.filter {
+        entries[$0].worker == worker && !undecoded.contains($0)
+      }
+      return positions.suffix(error.rejected.count).map {
+        _DeliveryFailure(position: $0, code: 2, detail: "\(error.reason)")
       }
     }
 
@@ -175,13 +195,23 @@
     var owner: UInt64 = 0
   }
 
-  /// One message of a batch frame to deliver: its worker and where its
-  /// codec bytes are in the frame.
+  /// One message of a batch frame to deliver: its worker, where its codec
+  /// bytes are in the frame, and its sequence number.
   @usableFromInline
+  @frozen
   struct _DeliveryEntry: Sendable {
     @usableFromInline var worker: Int
     @usableFromInline var begin: Int
     @usableFromInline var end: Int
+    @usableFromInline var seq: UInt64
+
+    @inlinable
+    init(worker: Int, begin: Int, end: Int, seq: UInt64) {
+      self.worker = worker
+      self.begin = begin
+      self.end = end
+      self.seq = seq
+    }
   }
 
   /// A message of a batch that was not delivered: its position among the
@@ -248,6 +278,44 @@
       }
     }
 
+    /// The entries of a batch frame from sequence number `start` on, read in
+    /// one pass over the frame's bytes; an entry for a worker the node does
+    /// not have becomes a rejection.
+    ///
+    /// - Throws: ``ClusterError/decodingFailed`` for a truncated frame.
+    static func entries(
+      of frame: [UInt8], count: Int, firstSeq: UInt64, start: UInt64, workerCount: Int,
+      rejections: inout [_Wire.Rejection]
+    ) throws(ClusterError) -> [_DeliveryEntry] {
+      var entries: [_DeliveryEntry] = []
+      entries.reserveCapacity(count)
+      let complete = frame.withUnsafeBytes { bytes in
+        var offset = _Wire.batchHeaderBytes
+        for index in 0..<count {
+          // Header and body both checked against the frame's end before use.
+          guard offset + _Wire.entryHeaderBytes <= bytes.count else { return false }
+          let worker = Int(
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+          let length = Int(
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+          let begin = offset + _Wire.entryHeaderBytes
+          guard length <= bytes.count - begin else { return false }
+          offset = begin + length
+          let seq = firstSeq + UInt64(index)
+          if seq < start { continue }  // delivered before a reconnect
+          guard worker < workerCount else {
+            rejections.append(
+              .init(seq: seq, reason: .workerRejected, detail: "no worker \(worker)"))
+            continue
+          }
+          entries.append(_DeliveryEntry(worker: worker, begin: begin, end: offset, seq: seq))
+        }
+        return true
+      }
+      guard complete else { throw .decodingFailed.with(detail: "truncated batch") }
+      return entries
+    }
+
     /// Delivers one batch frame; returns the ack to send back.
     func deliver(frame: [UInt8], incarnation: UInt64, token: UInt64) async throws -> [UInt8] {
       let firstSeq = try _Wire.read(UInt64.self, at: 0, in: frame)
@@ -258,29 +326,10 @@
       let lastSeq = firstSeq + UInt64(count) - 1
       guard let start = claim(firstSeq, through: lastSeq, incarnation: incarnation, token: token)
       else { throw CancellationError() }
-      var offset = _Wire.batchHeaderBytes
       var rejections: [_Wire.Rejection] = []
-      var entries: [_DeliveryEntry] = []
-      var entrySeqs: [UInt64] = []
-      entries.reserveCapacity(count)
-      entrySeqs.reserveCapacity(count)
-      for index in 0..<count {
-        let seq = firstSeq + UInt64(index)
-        let worker = Int(try _Wire.read(UInt32.self, at: offset, in: frame))
-        let length = Int(try _Wire.read(UInt32.self, at: offset + 4, in: frame))
-        let begin = offset + _Wire.entryHeaderBytes
-        offset = begin + length
-        guard offset <= frame.count else {
-          throw ClusterError.decodingFailed.with(detail: "truncated batch")
-        }
-        if seq < start { continue }  // delivered before a reconnect
-        guard worker < workerCount else {
-          rejections.append(.init(seq: seq, reason: .workerRejected, detail: "no worker \(worker)"))
-          continue
-        }
-        entries.append(_DeliveryEntry(worker: worker, begin: begin, end: offset))
-        entrySeqs.append(seq)
-      }
+      let entries = try Self.entries(
+        of: frame, count: count, firstSeq: firstSeq, start: start, workerCount: workerCount,
+        rejections: &rejections)
       var delivered = entries.count
       if !entries.isEmpty {
         let failures = await deliverBatch(frame, entries)
@@ -288,7 +337,7 @@
         for failure in failures {
           rejections.append(
             .init(
-              seq: entrySeqs[failure.position],
+              seq: entries[failure.position].seq,
               reason: failure.code == 1 ? .decodingFailed : .workerRejected,
               detail: failure.detail))
         }

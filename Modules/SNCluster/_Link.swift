@@ -26,6 +26,11 @@
     /// The batch being filled: frame bytes (header patched when taken) and messages.
     @usableFromInline var openFrame: [UInt8] = []
     @usableFromInline var openMessages: [Message] = []
+    /// How many messages the last sealed batch held: the next open batch
+    /// reserves room for as many, so a batch under load grows its message
+    /// array once instead of doubling about ten times, and a lone message at
+    /// low load does not reserve a full batch.
+    @usableFromInline var lastBatchCount = 0
     /// Sealed and not acknowledged, oldest first (`inflightHead` skips settled
     /// ones); the batches from `writeIndex` on are not written on the current
     /// stream yet. A new stream starts writing at `inflightHead`: it resends
@@ -43,6 +48,10 @@
     var endedGeneration: UInt64 = 0
     var generation: UInt64 = 0
     @usableFromInline var writerWaiter: CheckedContinuation<Void, Never>?
+    /// Whether `writerWaiter` is set. A plain flag for the per-message check:
+    /// `CheckedContinuation` is resilient, so testing its optional goes
+    /// through the runtime's value witnesses.
+    @usableFromInline var writerWaits = false
     var roomWaiters: [CheckedContinuation<Void, Never>] = []
     var settleWaiters: [CheckedContinuation<Void, Never>] = []
     var returned: [UndeliveredMessage<Message>] = []
@@ -50,37 +59,44 @@
 
     /// Encodes `message` for `worker` into the open batch and seals the batch
     /// when full. Inlinable, so that the sender's module specialises it for
-    /// its message type (no generic metadata at run time per message).
+    /// its codec (the codec call is direct; no generic metadata or closure
+    /// context at run time per message).
+    ///
+    /// - Returns: What happened; on `.refused` the reason is in `refusal`, on
+    ///   `.queuedWakingWriter` the writer to resume (after unlocking) in
+    ///   `writer`. Outcome and payloads are apart so the per-message result
+    ///   is a plain tag.
     @inlinable
-    mutating func enqueue(
-      _ message: Message, worker: Int, encode: _Encode<Message>,
-      configuration: ClusterConfiguration
-    ) -> _Enqueue {
-      switch status {
-      case .dead(let reason): return .refused(reason)
-      case .closing: return .refused(.shutDown)
-      case .live: break
+    mutating func enqueue<Codec: ClusterCodec>(
+      _ message: Message, worker: Int, codec: Codec, configuration: ClusterConfiguration,
+      refusal: inout ClusterError?, writer: inout CheckedContinuation<Void, Never>?
+    ) -> _Enqueue where Codec.Message == Message {
+      guard case .live = status else {
+        if case .dead(let reason) = status { refusal = reason } else { refusal = .shutDown }
+        return .refused
       }
       guard unacked < configuration.maximumUnackedMessages else { return .full }
       if openFrame.isEmpty {
         openFrame.reserveCapacity(configuration.batchBytes + 4096)
         openFrame += repeatElement(0, count: _Wire.batchHeaderBytes)
+        openMessages.reserveCapacity(lastBatchCount)
       }
       let start = openFrame.count
-      _Wire.append(UInt32(worker), to: &openFrame)
-      _Wire.append(UInt32(0), to: &openFrame)
+      // The entry header, worker and a length patched below, in one append.
+      _Wire.append(UInt64(UInt32(truncatingIfNeeded: worker)), to: &openFrame)
       do {
-        try encode(message, &openFrame)
+        try codec.encode(message, into: &openFrame)
       } catch {
         openFrame.removeSubrange(start...)
-        return .refused(.encodingFailed.with(detail: "\(error)"))
+        refusal = .encodingFailed.with(detail: "\(error)")
+        return .refused
       }
       let length = openFrame.count - start - _Wire.entryHeaderBytes
       guard length <= configuration.maximumMessageBytes else {
         openFrame.removeSubrange(start...)
-        return .refused(
-          .messageTooLarge.with(
-            detail: "\(length) bytes, limit \(configuration.maximumMessageBytes)"))
+        refusal = .messageTooLarge.with(
+          detail: "\(length) bytes, limit \(configuration.maximumMessageBytes)")
+        return .refused
       }
       _Wire.store(UInt32(length), at: start + 4, in: &openFrame)
       openMessages.append(message)
@@ -91,9 +107,9 @@
       {
         seal()
       }
-      let waiter = writerWaiter
-      writerWaiter = nil
-      return .queued(wakeWriter: waiter)
+      guard writerWaits else { return .queued }
+      writer = takeWriter()
+      return .queuedWakingWriter
     }
 
     /// Seals the open batch: numbers it and queues it in flight.
@@ -104,6 +120,7 @@
       var frame: [UInt8] = []
       swap(&frame, &openFrame)
       let count = openMessages.count
+      lastBatchCount = count
       let firstSeq = nextSeq
       nextSeq += UInt64(count)
       _Wire.store(firstSeq, at: 0, in: &frame)
@@ -111,6 +128,15 @@
       inflight.append(_SentBatch(firstSeq: firstSeq, frame: frame, messages: openMessages))
       openMessages = []
       statistics.batches += 1
+    }
+
+    /// Takes the idle writer's continuation, if it waits.
+    @inlinable
+    mutating func takeWriter() -> CheckedContinuation<Void, Never>? {
+      let writer = writerWaiter
+      writerWaiter = nil
+      writerWaits = false
+      return writer
     }
 
     mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
@@ -129,16 +155,15 @@
     }
   }
 
-  /// The codec's `encode`, specialised in the caller's module.
-  @usableFromInline
-  typealias _Encode<Message> = @Sendable (Message, inout [UInt8]) throws -> Void
-
   /// What `enqueue` did with a message.
   @usableFromInline
+  @frozen
   enum _Enqueue {
-    case queued(wakeWriter: CheckedContinuation<Void, Never>?)
+    case queued
+    /// Queued, and the idle writer must be resumed.
+    case queuedWakingWriter
     case full
-    case refused(ClusterError)
+    case refused
   }
 
   enum _NextFrame {
@@ -153,7 +178,7 @@
   final class _Link<Codec: ClusterCodec>: Sendable {
     @usableFromInline typealias Message = Codec.Message
     @usableFromInline let node: ClusterNode
-    @usableFromInline let encode: _Encode<Codec.Message>
+    @usableFromInline let codec: Codec
     @usableFromInline let configuration: ClusterConfiguration
     let metadata: Metadata
     let fingerprint: UInt64
@@ -161,12 +186,12 @@
     @usableFromInline let state = _Lock(_LinkState<Codec.Message>())
 
     init(
-      node: ClusterNode, encode: @escaping _Encode<Codec.Message>,
+      node: ClusterNode, codec: Codec,
       configuration: ClusterConfiguration, incarnation: UInt64,
       fingerprint: UInt64
     ) throws {
       self.node = node
-      self.encode = encode
+      self.codec = codec
       self.configuration = configuration
       self.fingerprint = fingerprint
       self.metadata = [
@@ -192,20 +217,32 @@
     /// - Throws: ``ClusterSendError`` holding `message` when the link refuses it.
     @inlinable @inline(__always)
     func trySend(_ message: Message, worker: Int) throws(ClusterSendError<Message>) -> Bool {
+      var refusal: ClusterError?
+      var writer: CheckedContinuation<Void, Never>?
       let outcome = state.withLock {
-        $0.enqueue(message, worker: worker, encode: encode, configuration: configuration)
+        $0.enqueue(
+          message, worker: worker, codec: codec, configuration: configuration,
+          refusal: &refusal, writer: &writer)
       }
       switch outcome {
-      case .queued(let waiter):
-        waiter?.resume()
+      case .queued:
         return true
-      case .refused(let reason):
-        throw ClusterSendError(
-          reason: reason,
-          undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
+      case .queuedWakingWriter:
+        writer?.resume()
+        return true
       case .full:
         return false
+      case .refused:
+        throw refused(message, reason: refusal ?? .shutDown)
       }
+    }
+
+    /// The error for a message the link refused (out of line: a slow path).
+    @usableFromInline
+    func refused(_ message: Message, reason: ClusterError) -> ClusterSendError<Message> {
+      ClusterSendError(
+        reason: reason,
+        undelivered: [UndeliveredMessage(message: message, node: node.id, reason: reason)])
     }
 
     /// Encodes `message` into the open batch, waiting while the link is full.
@@ -287,6 +324,7 @@
               }
               if case .closing = state.status { return true }
               state.writerWaiter = continuation
+              state.writerWaits = true
               return false
             }
             if resumeNow { continuation.resume() }
@@ -337,9 +375,7 @@
     func endStream(generation: UInt64) {
       let waiter = state.withLock { state in
         state.endedGeneration = max(state.endedGeneration, generation)
-        let waiter = state.writerWaiter
-        state.writerWaiter = nil
-        return waiter
+        return state.takeWriter()
       }
       waiter?.resume()
     }
@@ -365,8 +401,7 @@
         state.unacked = 0
         state.status = .dead(reason)
         var waiters = state.takeWaiters()
-        if let writer = state.writerWaiter { waiters.append(writer) }
-        state.writerWaiter = nil
+        if let writer = state.takeWriter() { waiters.append(writer) }
         return waiters
       }
       for waiter in waiters { waiter.resume() }
@@ -376,9 +411,7 @@
     func beginClosing() {
       let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
         if case .live = state.status { state.status = .closing }
-        let waiter = state.writerWaiter
-        state.writerWaiter = nil
-        return waiter
+        return state.takeWriter()
       }
       waiter?.resume()
     }

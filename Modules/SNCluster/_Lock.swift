@@ -20,14 +20,21 @@
   @usableFromInline
   final class _Lock<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    @usableFromInline var value: Value
+    /// The value lives behind a pointer, not in a stored `var`: a class's
+    /// stored property passed `inout` gets a dynamic exclusivity check (two
+    /// runtime calls per `withLock`, on the per-message path), which the
+    /// mutex makes redundant: only its holder touches the value.
+    @usableFromInline let value: UnsafeMutablePointer<Value>
 
     init(_ value: Value) {
-      self.value = value
+      self.value = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+      self.value.initialize(to: value)
       pthread_mutex_init(mutex, nil)
     }
 
     deinit {
+      value.deinitialize(count: 1)
+      value.deallocate()
       pthread_mutex_destroy(mutex)
       mutex.deallocate()
     }
@@ -38,7 +45,7 @@
     ) throws(Failure) -> Result {
       pthread_mutex_lock(mutex)
       defer { pthread_mutex_unlock(mutex) }
-      return try body(&value)
+      return try body(&value.pointee)
     }
   }
 #endif

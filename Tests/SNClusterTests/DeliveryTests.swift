@@ -70,6 +70,48 @@
       #expect(await two.stop() == expected[2] ?? ProbeTally())
     }
 
+    @Test func messagesTheNodesPoolRefusesComeBackAndNoOthers() async throws {
+      // A fail-fast pool with 2-slot queues refuses most of each batch: the
+      // refused messages (a suffix of each worker's share) must be exactly the
+      // ones not processed, also when decoding failures sit among them.
+      let router = ClusterRouter(membership: nodes)
+      var configuration = PoolConfiguration()
+      configuration.workerCount = 2
+      configuration.partitioner = .fixed(try router.workerPartitioner(forNode: 1))
+      configuration.worker = WorkerConfiguration().withQueueCapacity(2)
+      configuration.backpressure = .failFast
+      let pool = try WorkerPool(
+        worker: ProbeWorker(nodeID: 1, router: router), configuration: configuration)
+      try pool.start()
+      let poisoned: Set<UInt64> = [3, 500, 1001, 1998]
+      let one = try await LocalNode.start(
+        1, of: nodes, codec: ProbeCodec(failDecoding: poisoned), pool: pool)
+      let two = try await LocalNode.start(2, of: nodes)
+      let sender = try ClusterSender(
+        membership: try senderMembership([(1, one.port, 2), (2, two.port, 3)]), codec: ProbeCodec())
+      let messages = (0..<2000).map { probe(UInt64($0), router: sender.router) }
+      for message in messages { try await sender.send(message, key: message.key) }
+      let error = await #expect(throws: ClusterSendError<ProbeMessage>.self) {
+        try await sender.close()
+      }
+      let undelivered = error?.undelivered ?? []
+      let back = Set(undelivered.map(\.message.id))
+      #expect(back.count == undelivered.count, "a message handed back twice")
+      let poisonedOnOne = Set(
+        messages.filter { $0.node == 1 && poisoned.contains($0.id) }.map(\.id))
+      #expect(!poisonedOnOne.isEmpty)
+      for message in undelivered {
+        let expected: ClusterError =
+          poisoned.contains(message.message.id) ? .decodingFailed : .workerRejected
+        #expect(message.reason == expected && message.node == 1)
+      }
+      #expect(back.isSuperset(of: poisonedOnOne))
+      #expect(back.count > poisonedOnOne.count, "the pool refused nothing: no test")
+      let expected = expectedTallies(messages.filter { !back.contains($0.id) })
+      #expect(await one.stop() == expected[1] ?? ProbeTally())
+      #expect(await two.stop() == expected[2])
+    }
+
     @Test func aCodecThatThrowsOnTheSenderThrowsTheMessageBack() async throws {
       let one = try await LocalNode.start(1, of: nodes)
       let two = try await LocalNode.start(2, of: nodes)

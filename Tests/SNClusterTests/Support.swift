@@ -17,10 +17,10 @@
     static func start(
       _ id: Int, of membership: ClusterMembership, codec: ProbeCodec = ProbeCodec(),
       configuration: ClusterConfiguration = ClusterConfiguration(),
-      interceptors: [any ServerInterceptor] = []
+      interceptors: [any ServerInterceptor] = [], pool: WorkerPool<ProbeWorker>? = nil
     ) async throws -> LocalNode {
       let router = ClusterRouter(membership: membership)
-      let pool = try makeProbePool(router: router, node: id)
+      let pool = try pool ?? makeProbePool(router: router, node: id)
       let receiver = try ClusterReceiver(
         membership: membership, node: id, pool: pool, codec: codec, configuration: configuration,
         listenPort: 0, interceptors: interceptors)

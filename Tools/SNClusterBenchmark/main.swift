@@ -26,21 +26,25 @@
     var payload = 64
     var latencySamples = 20_000
     var rounds = 3
+    /// `bare` or `cluster`: run one side only (for profiling).
+    var only: String?
 
     init() {
       var iterator = CommandLine.arguments.dropFirst().makeIterator()
       while let flag = iterator.next() {
-        let value = iterator.next().flatMap { Int($0.replacingOccurrences(of: "_", with: "")) }
-        switch (flag, value) {
-        case ("--messages", let value?): messages = value
-        case ("--payload", let value?): payload = max(16, value)
-        case ("--latency-samples", let value?): latencySamples = value
-        case ("--rounds", let value?): rounds = max(1, value)
+        let text = iterator.next()
+        let value = text.flatMap { Int($0.replacingOccurrences(of: "_", with: "")) }
+        switch (flag, value, text) {
+        case ("--messages", let value?, _): messages = value
+        case ("--payload", let value?, _): payload = max(16, value)
+        case ("--latency-samples", let value?, _): latencySamples = value
+        case ("--rounds", let value?, _): rounds = max(1, value)
+        case ("--only", _, let side?) where side == "bare" || side == "cluster": only = side
         default:
           FileHandle.standardError.write(
             Data(
-              "usage: SNClusterBenchmark [--messages N] [--payload BYTES] [--latency-samples N] [--rounds N]\n"
-                .utf8))
+              ("usage: SNClusterBenchmark [--messages N] [--payload BYTES] [--latency-samples N] "
+                + "[--rounds N] [--only bare|cluster]\n").utf8))
           exit(2)
         }
       }
@@ -71,7 +75,6 @@
   struct SinkWorker: Worker {
     final class Latencies: Sendable {
       let samples = Mutex<[UInt64]>([])
-      let processed = Atomic<Int>(0)
     }
     let latencies: Latencies
 
@@ -85,7 +88,6 @@
         let elapsed = MonotonicClock.nanoseconds &- envelope.message.sentAt
         latencies.samples.withLock { $0.append(elapsed) }
       }
-      latencies.processed.add(1, ordering: .releasing)
     }
   }
 
@@ -126,12 +128,31 @@
     }
   }
 
+  /// The CPU time this process has used (every thread, user and system):
+  /// the cost of a run, less sensitive to other load than the rate.
+  func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+      getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+      + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+  }
+
+  /// A side's result: messages/s and process CPU nanoseconds per message.
+  struct Rate {
+    var perSecond: Double
+    var cpuNanosPerMessage: Double
+  }
+
   func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
   }
 
   /// Bare grpc-swift: the same bytes in the same frame sizes.
-  func runBare(_ arguments: Arguments, batch: Int) async throws -> Double {
+  func runBare(_ arguments: Arguments, batch: Int) async throws -> Rate {
     let server = GRPCServer(
       transport: .http2NIOPosix(
         address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext,
@@ -148,6 +169,7 @@
     let clock = ContinuousClock()
     var options = CallOptions.defaults
     options.maxRequestMessageBytes = 64 << 20
+    let cpuBefore = processCPUSeconds()
     let elapsed = try await clock.measure {
       let request = StreamingClientRequest<[UInt8]> { writer in
         var sent = 0
@@ -177,16 +199,18 @@
       }
       precondition(received == total * payload, "bare: \(received) bytes of \(total * payload)")
     }
+    let cpu = processCPUSeconds() - cpuBefore
     client.beginGracefulShutdown()
     server.beginGracefulShutdown()
     _ = await connections.result
     _ = await serving.result
-    return Double(total) / seconds(elapsed)
+    return Rate(
+      perSecond: Double(total) / seconds(elapsed), cpuNanosPerMessage: cpu * 1e9 / Double(total))
   }
 
   /// One in-process node and a sender: messages/s until all are acknowledged.
   func runCluster(_ arguments: Arguments, latencyOnly: Bool) async throws -> (
-    Double, SinkWorker.Latencies, [Duration]
+    rate: Rate, batch: Double, latencies: SinkWorker.Latencies, roundTrips: [Duration]
   ) {
     let membership = try ClusterMembership(parsing: "1=127.0.0.1:0/2")
     let router = ClusterRouter(membership: membership)
@@ -206,7 +230,7 @@
     let sender = try ClusterSender(
       membership: try ClusterMembership(parsing: "1=127.0.0.1:\(port)/2"), codec: codec)
     let clock = ContinuousClock()
-    var rate = 0.0
+    var rate = Rate(perSecond: 0, cpuNanosPerMessage: 0)
     var roundTrips: [Duration] = []
     if latencyOnly {
       for id in 0..<UInt64(arguments.latencySamples) {
@@ -218,18 +242,24 @@
       try await sender.close()
     } else {
       let total = UInt64(arguments.messages)
+      let cpuBefore = processCPUSeconds()
       let elapsed = try await clock.measure {
         for id in 0..<total { try await sender.send(Payload(id: id, sentAt: 0), key: id) }
         try await sender.close()
       }
-      rate = Double(total) / seconds(elapsed)
+      rate = Rate(
+        perSecond: Double(total) / seconds(elapsed),
+        cpuNanosPerMessage: (processCPUSeconds() - cpuBefore) * 1e9 / Double(total))
     }
+    let statistics = sender.statistics
     receiver.shutdown()
     _ = await serving.result
     let sum = pool.shutdown().states.reduce(0, &+)
     let expected = latencyOnly ? UInt64(arguments.latencySamples) : UInt64(arguments.messages)
     precondition(sum == expected * (expected - 1) / 2, "cluster: lost or repeated messages")
-    return (rate, latencies, roundTrips)
+    return (
+      rate, Double(statistics.sent) / Double(max(1, statistics.batches)), latencies, roundTrips
+    )
   }
 
   func percentiles(_ values: [UInt64]) -> String {
@@ -246,29 +276,43 @@
   print(
     "SNCluster vs bare grpc-swift, loopback, \(arguments.messages) messages of \(arguments.payload) bytes, "
       + "\(arguments.rounds) rounds (bare frames: \(batch) messages)")
-  var bareRates: [Double] = []
-  var clusterRates: [Double] = []
+  var bareRates: [Rate] = []
+  var clusterRates: [Rate] = []
+  var batches: [Double] = []
   for round in 1...arguments.rounds {
     // Alternate the order so neither side always runs on a warmer machine.
-    if round % 2 == 1 {
-      bareRates.append(try await runBare(arguments, batch: batch))
-      clusterRates.append(try await runCluster(arguments, latencyOnly: false).0)
-    } else {
-      clusterRates.append(try await runCluster(arguments, latencyOnly: false).0)
-      bareRates.append(try await runBare(arguments, batch: batch))
+    for side in round % 2 == 1 ? ["bare", "cluster"] : ["cluster", "bare"]
+    where arguments.only ?? side == side {
+      if side == "bare" {
+        bareRates.append(try await runBare(arguments, batch: batch))
+      } else {
+        let run = try await runCluster(arguments, latencyOnly: false)
+        clusterRates.append(run.rate)
+        batches.append(run.batch)
+      }
     }
+    let bare = bareRates.last ?? Rate(perSecond: .nan, cpuNanosPerMessage: .nan)
+    let cluster = clusterRates.last ?? Rate(perSecond: .nan, cpuNanosPerMessage: .nan)
     print(
       String(
-        format: "round %d: bare %.0f msg/s, cluster %.0f msg/s, ratio %.2f", round,
-        bareRates.last!, clusterRates.last!, clusterRates.last! / bareRates.last!))
+        format:
+          "round %d: bare %.0f msg/s, cluster %.0f msg/s, ratio %.2f; CPU per message: bare %.0f ns, "
+          + "cluster %.0f ns; cluster batches %.0f messages",
+        round, bare.perSecond, cluster.perSecond, cluster.perSecond / bare.perSecond,
+        bare.cpuNanosPerMessage, cluster.cpuNanosPerMessage, batches.last ?? .nan))
   }
-  let bare = bareRates.sorted()[bareRates.count / 2]
-  let cluster = clusterRates.sorted()[clusterRates.count / 2]
+  guard arguments.only == nil else { exit(0) }
+  func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+  let ratios = zip(clusterRates, bareRates).map { $0.perSecond / $1.perSecond }.sorted()
   print(
     String(
-      format: "median: bare %.0f msg/s, cluster %.0f msg/s, ratio %.2f (goal >= 0.80)", bare,
-      cluster, cluster / bare))
-  let (_, latencies, roundTrips) = try await runCluster(arguments, latencyOnly: true)
+      format: "median: bare %.0f msg/s, cluster %.0f msg/s, ratio %.2f (goal >= 0.80); "
+        + "round ratios %.2f-%.2f; CPU per message: bare %.0f ns, cluster %.0f ns",
+      median(bareRates.map(\.perSecond)), median(clusterRates.map(\.perSecond)),
+      median(clusterRates.map(\.perSecond)) / median(bareRates.map(\.perSecond)), ratios.first!,
+      ratios.last!, median(bareRates.map(\.cpuNanosPerMessage)),
+      median(clusterRates.map(\.cpuNanosPerMessage))))
+  let (_, _, latencies, roundTrips) = try await runCluster(arguments, latencyOnly: true)
   print(
     "hop latency (send -> owning worker's handler), \(arguments.latencySamples) messages one at a time:"
   )
