@@ -32,7 +32,7 @@ import json, os, re, subprocess, sys
 
 binary, baseline_path, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 cases = ["spsc", "spsc-batch", "mpsc", "mpsc-batch", "mpmc", "mpmc-batch",
-         "pool-keyed-send", "pool-mesh-send", "pool-shared-drain"]
+         "pool-keyed-send", "pool-keyed-hash-send", "pool-mesh-send", "pool-shared-drain"]
 small, large = 50_000, 150_000
 def tolerance(case):
     return 0.10 if case.startswith("pool-") else 0.02

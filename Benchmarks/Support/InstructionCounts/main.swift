@@ -11,7 +11,7 @@
 //
 // Usage: InstructionCounts CASE MESSAGES
 //   CASE: spsc, spsc-batch, mpsc, mpsc-batch, mpmc, mpmc-batch,
-//         pool-keyed-send, pool-mesh-send, pool-shared-drain
+//         pool-keyed-send, pool-keyed-hash-send, pool-mesh-send, pool-shared-drain
 
 import SNChannels
 import SNPool
@@ -168,6 +168,36 @@ func poolKeyedSend(_ messages: Int) -> UInt64 {
   return pool.shutdown().states.reduce(0, &+)
 }
 
+/// Sums what it is sent and the key hashes that come with it: keyed sends
+/// to it carry the hash (``Worker/receivesKeyHash``), wider lane items.
+struct HashSumWorker: Worker {
+  static var receivesKeyHash: Bool { true }
+
+  func makeState(workerIndex: Int) -> UInt64 { 0 }
+
+  func handleMessage(
+    _ envelope: Envelope<UInt64>, state: inout UInt64, context: inout WorkerContext<Self>
+  ) {
+    state &+= envelope.message
+    if envelope.keyHash == nil { state &+= 1 << 63 }  // every keyed send has one
+  }
+}
+
+/// `pool-keyed-send` for a worker that reads key hashes: the lanes carry
+/// the message and its hash.
+@inline(never)
+func poolKeyedHashSend(_ messages: Int) -> UInt64 {
+  let pool = try! WorkerPool(
+    worker: HashSumWorker(),
+    configuration: PoolConfiguration().withWorkerCount(2)
+      .withWorkerConfiguration(WorkerConfiguration().withQueueCapacity(messages)))
+  var submitter = try! pool.makeSubmitter()
+  for value in 1...UInt64(messages) { try! submitter.send(value, key: value) }
+  _ = consume submitter
+  try! pool.start()
+  return pool.shutdown().states.reduce(0, &+)
+}
+
 /// Worker 0 sends every message to worker 1 over the mesh (stage, flush,
 /// lane), and worker 1 handles them.
 @inline(never)
@@ -196,6 +226,7 @@ case "mpsc-batch": sum = multi(messages, mpmc: false, batched: true)
 case "mpmc": sum = multi(messages, mpmc: true, batched: false)
 case "mpmc-batch": sum = multi(messages, mpmc: true, batched: true)
 case "pool-keyed-send": sum = poolKeyedSend(messages)
+case "pool-keyed-hash-send": sum = poolKeyedHashSend(messages)
 case "pool-mesh-send": sum = poolMeshSend(messages)
 case "pool-shared-drain": sum = poolSharedDrain(messages)
 default:
