@@ -7,30 +7,19 @@ import Synchronization
 /// sending) every receive throws ``SNChannelError/closed``. Dropping the
 /// receiver makes a later send fail and hand its value back.
 public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
-  @usableFromInline let core: _OneshotCore<Element>
+  @usableFromInline let core: _OneshotStorage<Element>
   @usableFromInline var received = false
 
   @usableFromInline
-  init(_ core: _OneshotCore<Element>) { self.core = core }
+  init(_ core: _OneshotStorage<Element>) { self.core = core }
 
-  deinit {
-    // Once the sender is gone (it sent or was dropped) nobody reads
-    // `receiverGone` any more: skip the read-modify-write. The load
-    // acquires: an unreceived value may be freed on this thread (with the
-    // shared object, when this endpoint releases it last), after the
-    // sender's write of it.
-    if received
-      || core.state.load(ordering: .acquiring) & _OneshotCore<Element>.senderGone != 0
-    {
-      return
-    }
-    core.state.bitwiseOr(_OneshotCore<Element>.receiverGone, ordering: .acquiringAndReleasing)
-  }
+  deinit { core.receiverLeaves(received: received) }
 
   /// Whether the value has been sent and not yet received.
   @inlinable
   public var isReady: Bool {
-    !received && core.state.load(ordering: .relaxed) & _OneshotCore<Element>.valueBit != 0
+    !received
+      && core.state.pointee.load(ordering: .relaxed) & _OneshotStorage<Element>.valueBit != 0
   }
 
   /// Receives the value if it has been sent.
@@ -42,12 +31,12 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   @inlinable
   public mutating func tryReceive() throws(SNChannelError) -> Element? {
     if received { throw .closed }
-    let state = core.state.load(ordering: .acquiring)
-    if state & _OneshotCore<Element>.valueBit != 0 {
+    let state = core.state.pointee.load(ordering: .acquiring)
+    if state & _OneshotStorage<Element>.valueBit != 0 {
       received = true
-      return core.value.take()
+      return core.valuePointer.move()
     }
-    if state & _OneshotCore<Element>.senderGone != 0 { throw .closed }
+    if state & _OneshotStorage<Element>.senderGone != 0 { throw .closed }
     return nil
   }
 
@@ -100,21 +89,39 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
 
   // MARK: - Waiting
 
-  /// Publishes `waiter` and sets the waiting bit.
+  /// Publishes `waiter` and sets the waiting bit, unless the sender has
+  /// finished.
   ///
   /// - Returns: Whether to wait (the sender had not finished).
   private func publish(_ waiter: _Waiter) -> Bool {
+    typealias Storage = _OneshotStorage<Element>
+    var old = core.state.pointee.load(ordering: .relaxed)
+    if old & Storage.senderGone != 0 { return false }
+    // The bit is clear (`withdraw` clears it while the sender is active),
+    // so the sender does not read `waiter` now.
+    assert(old & Storage.waitingBit == 0, "a waiter is published once at a time")
     core.waiter = waiter
-    let old = core.state.bitwiseOr(
-      _OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing
-    ).oldValue
-    return old & _OneshotCore<Element>.senderGone == 0
+    while old & Storage.senderGone == 0 {
+      let (exchanged, original) = core.state.pointee.compareExchange(
+        expected: old, desired: old | Storage.waitingBit, ordering: .acquiringAndReleasing)
+      if exchanged { return true }
+      old = original
+    }
+    return false
   }
 
   /// Clears the waiting bit after a wait that ended without a wake-up, so
-  /// the next wait may replace `waiter` (see ``_OneshotCore``).
+  /// the next wait may replace `waiter`; once the sender has finished, the
+  /// bit stays (the sender then reads `waiter`; see ``_OneshotStorage``).
   private func withdraw() {
-    core.state.bitwiseAnd(~_OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing)
+    typealias Storage = _OneshotStorage<Element>
+    var old = core.state.pointee.load(ordering: .relaxed)
+    while old & Storage.senderGone == 0 {
+      let (exchanged, original) = core.state.pointee.compareExchange(
+        expected: old, desired: old & ~Storage.waitingBit, ordering: .acquiringAndReleasing)
+      if exchanged { return }
+      old = original
+    }
   }
 
   @usableFromInline
@@ -130,8 +137,8 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
         spun = true
         _ = _spin(
           until: {
-            core.state.load(ordering: .acquiring)
-              & (_OneshotCore<Element>.valueBit | _OneshotCore<Element>.senderGone) != 0
+            core.state.pointee.load(ordering: .acquiring)
+              & (_OneshotStorage<Element>.valueBit | _OneshotStorage<Element>.senderGone) != 0
           }, strategy: core.strategy, long: false)
         continue
       }

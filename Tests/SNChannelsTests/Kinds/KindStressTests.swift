@@ -124,6 +124,62 @@ import _SNTestSupport
     #expect(tracker.liveCount == 0)
   }
 
+  /// One-shots whose receivers wait with short timeouts while the answer
+  /// comes: a wait that times out as the sender finishes (the sender then
+  /// still reads the receiver's waiter) must not let either side free the
+  /// shared storage under the other; every third receiver gives up after
+  /// its first timeout and is dropped. Every value is received or handed
+  /// back, once; nothing leaks.
+  @Test func oneshotTimeoutsRaceTheSend() throws {
+    let tracker = LifetimeTracker()
+    let count = max(1000, Self.total / 10)
+    let handedBack = JoinedResult(0)
+    var received = 0
+    var dropped = 0
+    do {
+      let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 4)
+      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
+        var sequence = 0
+        while let box = try? rx.receive() {
+          if sequence % 2 == 0 { Backoff.yieldCore() }
+          do throws(SendError<Tracked>) {
+            try box.take().send(tracker.instance(sequence))
+          } catch {
+            handedBack.value += 1
+          }
+          sequence += 1
+        }
+      }
+      var tx = requests.sender
+      for sequence in 0..<count {
+        let channel = SNChannel<Tracked>.oneshot()
+        var reply = channel.receiver
+        try tx.send(MoveBox(channel.sender))
+        while true {
+          do throws(SNChannelError) {
+            let value = try reply.receive(timeout: .microseconds(sequence % 7))
+            #expect(value.payload == sequence)
+            received += 1
+            break
+          } catch {
+            #expect(error == .timedOut)
+            if sequence % 3 == 0 {
+              dropped += 1
+              break  // drops `reply`, maybe while the sender wakes it
+            }
+          }
+        }
+      }
+      tx.close()
+      answerer.join()
+    }
+    // A dropped receiver's value was handed back or freed with the storage.
+    #expect(received + dropped == count)
+    #expect(handedBack.value <= dropped)
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
+  }
+
   /// One sender, three receivers (one slow): each receiver's values
   /// increase strictly, and received + missed covers every message.
   @Test(arguments: [16, 1024])
