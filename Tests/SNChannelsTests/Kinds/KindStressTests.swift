@@ -267,6 +267,60 @@ import _SNTestSupport
     producer.join()
   }
 
+  /// Async receivers of class elements (tracked instances) on a small ring,
+  /// so the sender keeps overwriting slots the receivers copy from: every
+  /// receiver's values increase, received + missed covers every message,
+  /// and every instance is freed once. In release builds the receive is
+  /// inlined here and specialized for the class; before `_copyUnderLock`
+  /// the copy's retain ran after the slot's unlock, racing the sender's
+  /// release of the element it replaced (older values, crashes).
+  @Test func broadcastAsyncReceiversOfClassElements() async throws {
+    let tracker = LifetimeTracker()
+    let count = Self.total
+    let results: [(Int, Int, String?)]
+    do {
+      let channel = try SNChannel<Tracked>.broadcast(capacity: 16)
+      let receivers = (0..<2).map { _ in
+        Task(taking: channel.sender.subscribe()) { rx -> (Int, Int, String?) in
+          var (received, missed, last) = (0, 0, -1)
+          var problem: String?
+          while true {
+            do throws(BroadcastError) {
+              let value = try await rx.receive()
+              if value.payload <= last, problem == nil {
+                problem = "\(value.payload) after \(last)"
+              }
+              last = value.payload
+              received += 1
+            } catch {
+              if error == .closed { break }
+              missed += Int(error.missed)
+            }
+          }
+          if last != count - 1, problem == nil { problem = "ended on \(last)" }
+          return (received, missed, problem)
+        }
+      }
+      let box = MoveBox(channel.sender.clone())
+      let done = consume channel
+      _ = consume done
+      let producer = OSThread.spawn {
+        let sender = box.take()
+        for sequence in 0..<count { try! sender.send(tracker.instance(sequence)) }
+      }
+      var collected: [(Int, Int, String?)] = []
+      for receiver in receivers { collected.append(await receiver.value) }
+      producer.join()
+      results = collected
+    }
+    for (received, missed, problem) in results {
+      #expect(problem == nil)
+      #expect(received + missed == count)
+    }
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
+  }
+
   /// Two senders publish increasing values into one latest-value channel,
   /// two receivers never see a value older than one they saw, and see the
   /// last; every replaced value is freed.
