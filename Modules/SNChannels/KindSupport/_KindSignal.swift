@@ -78,7 +78,8 @@ final class _KindSignal: @unchecked Sendable {
         spun = true
         let succeeded =
           queue.spinLength == .none
-          ? _spinProbe(until: ready) : _spin(until: ready, strategy: strategy, long: false)
+          ? _spinProbe(until: ready, strategy: strategy)
+          : _spin(until: ready, strategy: strategy, long: false)
         queue.recordSpin(succeeded: succeeded)
         continue
       }
@@ -102,13 +103,17 @@ final class _KindSignal: @unchecked Sendable {
     }
   }
 
-  /// The spin of a side where spinning has not paid off lately: a few
-  /// checks, enough to notice when it starts to again.
+  /// The spin of a side where spinning has not paid off lately: half the
+  /// full one (crossbeam's `Backoff` spins about as long, 127 pauses,
+  /// before it yields), enough to notice when it starts to pay off again.
   @inline(__always)
-  func _spinProbe(until ready: () -> Bool) -> Bool {
-    for _ in 0..<4 {
+  func _spinProbe(until ready: () -> Bool, strategy: WaitStrategy) -> Bool {
+    let pauses = 1 << min(strategy.spinExponent, 12)
+    var spun = 0
+    while spun < pauses {
       if ready() { return true }
       for _ in 0..<_asyncSpinStride { Backoff.pause() }
+      spun &+= _asyncSpinStride
     }
     return ready()
   }
