@@ -274,12 +274,21 @@ import _SNTestSupport
   /// inlined here and specialized for the class; before `_copyUnderLock`
   /// the copy's retain ran after the slot's unlock, racing the sender's
   /// release of the element it replaced (older values, crashes).
-  @Test func broadcastAsyncReceiversOfClassElements() async throws {
+  @Test(arguments: [2, 16]) func broadcastAsyncReceiversOfClassElements(capacity: Int)
+    async throws
+  {
+    // Several rounds: each copy is exposed for a few nanoseconds only.
+    for _ in 0..<3 {
+      try await broadcastAsyncReceiversOfClassElementsRound(capacity: capacity)
+    }
+  }
+
+  private func broadcastAsyncReceiversOfClassElementsRound(capacity: Int) async throws {
     let tracker = LifetimeTracker()
     let count = Self.total
     let results: [(Int, Int, String?)]
     do {
-      let channel = try SNChannel<Tracked>.broadcast(capacity: 16)
+      let channel = try SNChannel<Tracked>.broadcast(capacity: capacity)
       let receivers = (0..<2).map { _ in
         Task(taking: channel.sender.subscribe()) { rx -> (Int, Int, String?) in
           var (received, missed, last) = (0, 0, -1)
