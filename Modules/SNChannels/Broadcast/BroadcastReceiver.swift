@@ -52,14 +52,13 @@ public struct BroadcastReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///   ``SNChannelError/closed`` once every sender is gone and everything
   ///   sent was read.
   /// - Complexity: O(1): one slot lock.
+  @inlinable
   public mutating func tryReceive() throws(BroadcastError) -> Element? {
-    // Not @inlinable, nor the receives over it: inlined into another module,
-    // the release stress test (KindStressTests.broadcastEveryReceiverSeesAllOrIsTold,
-    // 1M messages) saw a receiver's cursor go back (an older message after a
-    // newer one) in 4 of 20 runs; compiled here, 0 of 21. The lag path writes
-    // the cursor and then throws a typed error: suspected lost write-back of
-    // `self` across that throw in the caller. To be reduced to a compiler bug
-    // report.
+    // Inlinable again: the receiver whose cursor seemed to go back (an
+    // older message after a newer one, in release builds where this was
+    // inlined into the caller) was not a lost write of `next` but a
+    // use-after-free: specialized for a class element, the copy's retain
+    // was moved after the slot's unlock (see `_copyUnderLock`).
     // The close is loaded before the slot: every send before it is visible.
     let closed = core.isClosed
     switch core.read(next) {

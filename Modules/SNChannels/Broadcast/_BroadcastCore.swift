@@ -15,7 +15,9 @@ import Synchronization
 ///
 /// Memory ordering: the element and `pos` change only under the slot's lock
 /// (acquire on taking, release on leaving), so a receiver that reads `pos ==
-/// next` under the lock also sees that element. Receivers read `pos` without
+/// next` under the lock also sees that element; it copies it before leaving
+/// the lock (``_copyUnderLock(_:)``: the copy's retain must not move past
+/// the unlock, after which a sender may replace and release the element). Receivers read `pos` without
 /// the lock (acquiring) only as a hint: "nothing new yet" before they sleep,
 /// and to skip the lock while polling an empty slot. The close is the last
 /// sender's acquiring-and-releasing decrement of `senders`: a receiver that
@@ -140,7 +142,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     if position(next).pointee.load(ordering: .relaxed) < next { return .empty }
     return withSlotLock(next) { () -> Read in
       let written = position(next).pointee.load(ordering: .relaxed)
-      if written == next { return .element(value(next).pointee!) }
+      if written == next { return .element(_copyUnderLock(value(next).pointee!)) }
       if written < next { return .empty }
       let oldest = tail[0].load(ordering: .relaxed) &- capacity
       return .lagged(newNext: max(next &+ 1, oldest))
@@ -154,7 +156,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
     if position(next).pointee.load(ordering: .relaxed) != next { return .empty }
     return withSlotLock(next) { () -> Read in
       position(next).pointee.load(ordering: .relaxed) == next
-        ? .element(value(next).pointee!) : .empty
+        ? .element(_copyUnderLock(value(next).pointee!)) : .empty
     }
   }
 

@@ -62,30 +62,60 @@ final class _KindSignal: @unchecked Sendable {
     var backoff = Backoff(strategy: strategy)
     let events = events
     var spun = false
+    var yields: UInt32 = 0
     while true {
       if let result = attempt() { return result }
       if let deadline, MonotonicClock.nanoseconds >= deadline { return nil }
       if !spun {
-        // One fine-grained spin first (a check every 4 pauses, 256
-        // pauses): an answer that comes within it is seen at once, where
-        // a Backoff's doubling pauses would notice it late. Short: on a
-        // loaded 2-core machine a long spin keeps the peer off the core.
+        // One fine-grained spin first (a check every 4 pauses): an answer
+        // that comes within it is seen at once, where a Backoff's doubling
+        // pauses would notice it late. Only while spinning pays off on this
+        // side (`_WaiterQueue.spinLength`, shared with the async waits):
+        // on a loaded 2-core machine the peer is often off its core, or
+        // queued behind this thread on the same one, and every pause then
+        // only delays it; a short probe keeps measuring. Then, as
+        // crossbeam's `Backoff` does, a few yields before parking.
         spun = true
-        _ = _spin(until: ready, strategy: strategy, long: false)
+        let succeeded =
+          queue.spinLength == .none
+          ? _spinProbe(until: ready, strategy: strategy)
+          : _spin(until: ready, strategy: strategy, long: false)
+        queue.recordSpin(succeeded: succeeded)
         continue
       }
-      if backoff.shouldPark {
-        let key = events.prepareWait(fence)
-        if ready() {
-          events.cancelWait()
-        } else {
-          events.wait(key, deadline: deadline)
-        }
-        backoff.reset()
-      } else {
+      if !strategy.parks {
         backoff.snooze()
+        continue
       }
+      if yields < strategy.yieldCount {
+        yields &+= 1
+        Backoff.yieldCore()
+        continue
+      }
+      let key = events.prepareWait(fence)
+      if ready() {
+        events.cancelWait()
+      } else {
+        events.wait(key, deadline: deadline)
+      }
+      spun = false
+      yields = 0
     }
+  }
+
+  /// The spin of a side where spinning has not paid off lately: half the
+  /// full one (crossbeam's `Backoff` spins about as long, 127 pauses,
+  /// before it yields), enough to notice when it starts to pay off again.
+  @inline(__always)
+  func _spinProbe(until ready: () -> Bool, strategy: WaitStrategy) -> Bool {
+    let pauses = 1 << min(strategy.spinExponent, 12)
+    var spun = 0
+    while spun < pauses {
+      if ready() { return true }
+      for _ in 0..<_asyncSpinStride { Backoff.pause() }
+      spun &+= _asyncSpinStride
+    }
+    return ready()
   }
 
   /// Suspends the task (after a short spin) until `attempt` returns a

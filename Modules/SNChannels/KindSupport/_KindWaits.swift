@@ -62,7 +62,7 @@ struct _SignalWait {
 /// one-shot channel) instead of a queue: it publishes one ``_Waiter`` that
 /// the sender fires when it finishes.
 @usableFromInline
-protocol _WaiterSlot: AnyObject, Sendable {
+protocol _WaiterSlot: Sendable {
   /// How long to spin and yield before sleeping.
   var strategy: WaitStrategy { get }
   /// Whether an attempt could succeed (or fail for good) now.

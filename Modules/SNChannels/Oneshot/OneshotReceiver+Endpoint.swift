@@ -10,20 +10,16 @@ extension OneshotReceiver: ReceivingEndpoint {
   /// throw ``SNChannelError/closed`` from now on.
   public mutating func close() {
     if received { return }
-    // The same read-modify-write as the deinit's: the sender that sees the
-    // bit takes its value back; a value already in (`valueBit` before the
-    // close) stays this receiver's.
-    let old = core.state.bitwiseOr(
-      _OneshotCore<Element>.receiverGone, ordering: .acquiringAndReleasing
-    ).oldValue
-    if old & _OneshotCore<Element>.valueBit == 0 { received = true }
+    // A value in before the close stays receivable; otherwise nothing will
+    // come (a later send keeps its value), and receives throw.
+    if !core.close() { received = true }
   }
 
   /// The channel's counters: capacity 1, at most one sent and received; the
   /// one-shot kind counts no send errors.
   public var stats: ChannelStats {
-    let state = core.state.load(ordering: .relaxed)
-    let sent: UInt64 = state & _OneshotCore<Element>.valueBit != 0 ? 1 : 0
+    let state = core.state.pointee.load(ordering: .relaxed)
+    let sent: UInt64 = state & _OneshotStorage<Element>.valueBit != 0 ? 1 : 0
     let taken: UInt64 = received && sent == 1 ? 1 : 0
     return ChannelStats(
       capacity: 1, sent: sent, received: taken,
@@ -33,30 +29,4 @@ extension OneshotReceiver: ReceivingEndpoint {
   /// Where a receive that must wait for the value waits, as of now: the
   /// channel's single waiter slot, fired when the sender sends or is dropped.
   public var receiveWaitPoint: EndpointWaitPoint { EndpointWaitPoint(slot: core) }
-}
-
-/// The one-shot channel's waiter slot, for the shared layer's waits and
-/// ``Select``: the same publish and withdraw as the receiver's own waits
-/// (see ``_OneshotCore`` for the ordering argument). Only the one receiver
-/// uses it, one wait at a time, and every select scans the channel between
-/// a withdraw and the next publish, so `waiter` is never replaced while the
-/// sender may read it.
-extension _OneshotCore: _WaiterSlot {
-  @usableFromInline
-  func isReady() -> Bool {
-    state.load(ordering: .acquiring) & (Self.valueBit | Self.senderGone) != 0
-  }
-
-  @usableFromInline
-  func register(_ waiter: _Waiter, tag: Int) -> Bool {
-    self.waiter = waiter
-    waiterTag = tag
-    let old = state.bitwiseOr(Self.waitingBit, ordering: .acquiringAndReleasing).oldValue
-    return old & Self.senderGone == 0
-  }
-
-  @usableFromInline
-  func deregister(_ waiter: _Waiter) {
-    state.bitwiseAnd(~Self.waitingBit, ordering: .acquiringAndReleasing)
-  }
 }

@@ -7,30 +7,19 @@ import Synchronization
 /// sending) every receive throws ``SNChannelError/closed``. Dropping the
 /// receiver makes a later send fail and hand its value back.
 public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
-  @usableFromInline let core: _OneshotCore<Element>
+  @usableFromInline let core: _OneshotStorage<Element>
   @usableFromInline var received = false
 
   @usableFromInline
-  init(_ core: _OneshotCore<Element>) { self.core = core }
+  init(_ core: _OneshotStorage<Element>) { self.core = core }
 
-  deinit {
-    // Once the sender is gone (it sent or was dropped) nobody reads
-    // `receiverGone` any more: skip the read-modify-write. The load
-    // acquires: an unreceived value may be freed on this thread (with the
-    // shared object, when this endpoint releases it last), after the
-    // sender's write of it.
-    if received
-      || core.state.load(ordering: .acquiring) & _OneshotCore<Element>.senderGone != 0
-    {
-      return
-    }
-    core.state.bitwiseOr(_OneshotCore<Element>.receiverGone, ordering: .acquiringAndReleasing)
-  }
+  deinit { core.receiverLeaves(received: received) }
 
   /// Whether the value has been sent and not yet received.
   @inlinable
   public var isReady: Bool {
-    !received && core.state.load(ordering: .relaxed) & _OneshotCore<Element>.valueBit != 0
+    !received
+      && core.state.pointee.load(ordering: .relaxed) & _OneshotStorage<Element>.valueBit != 0
   }
 
   /// Receives the value if it has been sent.
@@ -42,12 +31,12 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
   @inlinable
   public mutating func tryReceive() throws(SNChannelError) -> Element? {
     if received { throw .closed }
-    let state = core.state.load(ordering: .acquiring)
-    if state & _OneshotCore<Element>.valueBit != 0 {
+    let state = core.state.pointee.load(ordering: .acquiring)
+    if state & _OneshotStorage<Element>.valueBit != 0 {
       received = true
-      return core.value.take()
+      return core.valuePointer.move()
     }
-    if state & _OneshotCore<Element>.senderGone != 0 { throw .closed }
+    if state & _OneshotStorage<Element>.senderGone != 0 { throw .closed }
     return nil
   }
 
@@ -100,22 +89,13 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
 
   // MARK: - Waiting
 
-  /// Publishes `waiter` and sets the waiting bit.
-  ///
-  /// - Returns: Whether to wait (the sender had not finished).
-  private func publish(_ waiter: _Waiter) -> Bool {
-    core.waiter = waiter
-    let old = core.state.bitwiseOr(
-      _OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing
-    ).oldValue
-    return old & _OneshotCore<Element>.senderGone == 0
-  }
+  /// Publishes `waiter` in the channel's slot (``_OneshotStorage``'s
+  /// `register`): `false` if the sender has finished.
+  private func publish(_ waiter: _Waiter) -> Bool { core.register(waiter, tag: 0) }
 
-  /// Clears the waiting bit after a wait that ended without a wake-up, so
-  /// the next wait may replace `waiter` (see ``_OneshotCore``).
-  private func withdraw() {
-    core.state.bitwiseAnd(~_OneshotCore<Element>.waitingBit, ordering: .acquiringAndReleasing)
-  }
+  /// Withdraws the published waiter after a wait that ended without a
+  /// wake-up (``_OneshotStorage``'s `deregister`).
+  private func withdraw(_ waiter: _Waiter) { core.deregister(waiter) }
 
   @usableFromInline
   mutating func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
@@ -130,8 +110,8 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
         spun = true
         _ = _spin(
           until: {
-            core.state.load(ordering: .acquiring)
-              & (_OneshotCore<Element>.valueBit | _OneshotCore<Element>.senderGone) != 0
+            core.state.pointee.load(ordering: .acquiring)
+              & (_OneshotStorage<Element>.valueBit | _OneshotStorage<Element>.senderGone) != 0
           }, strategy: core.strategy, long: false)
         continue
       }
@@ -146,7 +126,7 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
           if !parker.park(deadline: deadline) { waiter.expire() }
         }
         if case .timedOut = waiter.phase {
-          withdraw()
+          withdraw(waiter)
           if let element = try tryReceive() { return element }
           throw .timedOut
         }
@@ -167,11 +147,11 @@ public struct OneshotReceiver<Element: Sendable>: ~Copyable, Sendable {
       switch waiter.phase {
       case .fired: continue
       case .timedOut:
-        withdraw()
+        withdraw(waiter)
         if let element = try tryReceive() { return element }
         throw .timedOut
       case .cancelled, .waiting:
-        withdraw()
+        withdraw(waiter)
         throw .cancelled
       }
     }

@@ -6,26 +6,22 @@ import Synchronization
 /// Sending consumes the sender, so a second send does not compile. Dropping
 /// it without sending closes the channel: the receiver then sees
 /// ``SNChannelError/closed``.
+@frozen
 public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
-  @usableFromInline let core: _OneshotCore<Element>
+  @usableFromInline let core: _OneshotStorage<Element>
 
   @usableFromInline
-  init(_ core: _OneshotCore<Element>) { self.core = core }
+  init(_ core: _OneshotStorage<Element>) { self.core = core }
 
-  deinit {
-    // After a send the sender's own earlier read-modify-write set
-    // `senderGone`; this thread reads it back (coherence), so the drop
-    // costs a load, not a second read-modify-write.
-    if core.state.load(ordering: .relaxed) & _OneshotCore<Element>.senderGone == 0 {
-      _ = core.finishSending(with: 0)
-    }
-  }
+  // Dropped unsent (a send discards `self`): the receiver sees the close.
+  deinit { _ = core.finishSending(with: 0) }
 
   /// Whether the receiver is gone, so a send would fail: a producer can
   /// skip computing a value nobody will read.
   @inlinable
   public var isClosed: Bool {
-    core.state.load(ordering: .relaxed) & _OneshotCore<Element>.receiverGone != 0
+    core.state.pointee.load(ordering: .relaxed)
+      & (_OneshotStorage<Element>.receiverGone | _OneshotStorage<Element>.closedBit) != 0
   }
 
   /// Sends the value and wakes the receiver if it waits. Never blocks.
@@ -37,16 +33,10 @@ public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
   @inlinable
   public consuming func send(_ element: consuming Element) throws(SendError<Element>) {
     let core = core
-    if core.state.load(ordering: .relaxed) & _OneshotCore<Element>.receiverGone != 0 {
-      throw SendError(reason: .closed, element: element)
-    }
-    core.value = element
-    let old = core.finishSending(with: _OneshotCore<Element>.valueBit)
-    if old & _OneshotCore<Element>.receiverGone != 0 {
-      // The receiver left before the value went in and never looks at it:
-      // the value is the sender's again.
-      let element = core.value.take()!
-      throw SendError(reason: .closed, element: element)
+    discard self
+    core.valuePointer.initialize(to: element)
+    if let back = core.finishSending(with: _OneshotStorage<Element>.valueBit) {
+      throw SendError(reason: .closed, element: back)
     }
   }
 }

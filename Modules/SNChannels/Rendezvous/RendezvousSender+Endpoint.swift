@@ -33,8 +33,8 @@ extension RendezvousSender: SendingEndpoint {
   public var isClosed: Bool { core.receiversGone.load(ordering: .acquiring) }
 
   /// Where a send that waits for a receiver waits, as of now: the senders'
-  /// signal, until a receiver waits with the slot free, or every receiver is
-  /// gone. (The count of waiting receivers is read under the channel's
+  /// signal, until a receiver waits with the committed slot free (a
+  /// ``trySend(_:)`` would hand it the value), or every receiver is gone. (The count of waiting receivers is read under the channel's
   /// lock: a wait's predicate, off the hot path.)
   public var sendWaitPoint: EndpointWaitPoint {
     let core = core
@@ -44,7 +44,7 @@ extension RendezvousSender: SendingEndpoint {
         countSendError: { core.countFailure($0) }
       ) {
         core.receiversGone.load(ordering: .acquiring)
-          || core.lock.withLock { core.waiting > 0 && core.slot == nil }
+          || core.lock.withLock { core.waiting.load(ordering: .relaxed) > 0 && core.committed == nil }
       })
   }
 

@@ -3,88 +3,114 @@ import Synchronization
 
 /// The shared state of a rendezvous (zero-capacity) channel.
 ///
-/// One slot, under a lock, and a count of *waiting* receivers: receivers
-/// inside a blocking or async receive that found the slot empty.
+/// Two slots, under a lock, and a count of *waiting* receivers: receivers
+/// inside a blocking or async receive that found nothing to take.
 ///
-/// - A sender that finds the slot free and a waiting receiver counted puts
-///   its element in, marks it *committed* and takes one count: that
-///   receiver now owes the element a home, so the send is complete at once
+/// - A sender that finds a waiting receiver counted and the *committed*
+///   slot free puts its element there and takes one count: that receiver
+///   now owes the element a home, so the send is complete at once
 ///   (crossbeam's zero-capacity channel hands to a blocked receiver the
 ///   same way). A committed element is never taken back.
-/// - A sender that finds no waiting receiver puts its element in with a
-///   ticket (1, 2, 3, ...) and waits until a receiver has taken that ticket
-///   (`taken`); if its wait ends first (deadline, cancellation, receivers
-///   gone), it takes the element back under the lock: received or handed
-///   back, never both, never lost.
+/// - A sender that finds no waiting receiver (or the committed slot full)
+///   puts its element in the *offer* slot with a ticket (1, 2, 3, ...) and
+///   waits until a receiver has taken that ticket (`taken`); if its wait
+///   ends first (deadline, cancellation, receivers gone), it takes the
+///   element back under the lock: received or handed back, never both,
+///   never lost.
+/// - Two slots, so that a sender can offer its next element while the
+///   element it handed off is still on its way to the receiver: each
+///   receiver turn then takes two, where one slot made every hand-off cost
+///   a wait on both sides (crossbeam lets every blocked sender register
+///   its element for the same reason). Receivers take the committed
+///   element first: from one sender it is the older of the two (a sender
+///   offers again only after its offer was taken).
 /// - A receiver that takes a committed element while waiting uses its own
 ///   count for it; one that takes it without waiting (`tryReceive`) gives
-///   the count back. A waiting receiver that leaves without an element
+///   the count back. A waiting receiver that takes an offered element gives
+///   its count back in the same critical section. A waiting receiver that leaves without an element
 ///   (deadline, cancellation) takes one count back if there is one; if there
 ///   is none, its count went to a committed element, which is then in the
-///   slot, and it takes that element and returns it (the receive succeeded
-///   just as it gave up).
+///   committed slot, and it takes that element and returns it (the receive
+///   succeeded just as it gave up).
+///
+/// `waiting` is an atomic so that a receiver counts itself in without the
+/// lock (one read-modify-write); every decrement happens under the lock,
+/// so a lock holder that sees a count can take it: concurrent increments
+/// only add to it. A count not yet visible to a sender only means the
+/// sender offers where it could have committed; a receiver always sees
+/// its own increment.
 ///
 /// Memory ordering: every plain field below is read and written under
 /// `lock` (acquire on taking, release on leaving), so a receiver that takes
-/// the slot sees the element the sender wrote, and a sender that sees
+/// a slot sees the element the sender wrote, and a sender that sees
 /// `taken >= ticket` under the lock knows its element was received. The
-/// atomics `offered`, `takenTicket`, `sendersGone` and `receiversGone`
-/// mirror those fields (stored inside the lock) so that waiters poll them
-/// without taking the lock; they are hints, except `takenTicket`, which only
-/// grows and is stored after the take, so seeing a ticket there is final.
-/// The wake-ups (``_KindSignal/notifyAll()``) run after the lock is
-/// released; a waiter re-checks its condition after counting itself in, so
-/// a change made before the notify is never missed.
+/// atomics `available`, `offerBusy`, `takenTicket`, `sendersGone` and
+/// `receiversGone` mirror those fields (stored inside the lock) so that
+/// waiters poll them without taking the lock; they are hints, except
+/// `takenTicket`, which only grows and is stored after the take, so seeing
+/// a ticket there is final. The wake-ups (``_KindSignal/notifyAll()``) run
+/// after the lock is released; a waiter re-checks its condition after
+/// counting itself in, so a change made before the notify is never missed.
 final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   let lock = _KindLock()
   let strategy: WaitStrategy
-  /// "The slot holds an element, or every sender is gone."
+  /// "A slot holds an element, or every sender is gone."
   let receiverSignal = _KindSignal()
-  /// "An element was taken, the slot is free, or every receiver is gone."
+  /// "An element was taken, the offer slot is free, a receiver started
+  /// waiting, or every receiver is gone."
   let senderSignal = _KindSignal()
 
   // Under `lock`.
-  var slot: Element?
-  var committed = false
-  var slotTicket: UInt64 = 0
+  var committed: Element?
+  var offer: Element?
+  var offerTicket: UInt64 = 0
   var lastTicket: UInt64 = 0
   var taken: UInt64 = 0
   var received: UInt64 = 0
-  var waiting = 0
   var senders = 1
   var receivers = 1
   var errors = SendErrorCounts()
 
   // Mirrors for polling without the lock (see above).
-  let offered = Atomic<Bool>(false)
+  /// Elements in the two slots.
+  let available = Atomic<Int>(0)
+  /// Waiting receivers not yet served (see above).
+  let waiting = Atomic<Int>(0)
+  let offerBusy = Atomic<Bool>(false)
   let takenTicket = Atomic<UInt64>(0)
   let sendersGone = Atomic<Bool>(false)
   let receiversGone = Atomic<Bool>(false)
 
   init(strategy: WaitStrategy) { self.strategy = strategy }
 
-  enum Place { case handedOff, placed(UInt64), busy, closed }
+  /// How a ``place(_:needReceiver:)`` went (not generic, see
+  /// ``_RendezvousPlace``).
+  typealias Place = _RendezvousPlace
 
-  /// Puts `pending` into the free slot: committed to a waiting receiver if
-  /// one is counted (`.handedOff`: done), else with a ticket to wait on
-  /// (`.placed`), unless `needReceiver` (then `.busy`). On `.busy` and
-  /// `.closed`, `pending` keeps the element.
+  /// Mirrors the slots' fill into `available` (under `lock`).
+  private func publishAvailable() {
+    available.store((committed == nil ? 0 : 1) + (offer == nil ? 0 : 1), ordering: .relaxed)
+  }
+
+  /// Commits `pending` to a waiting receiver if one is counted and the
+  /// committed slot is free (`.handedOff`: done), else puts it in the free
+  /// offer slot with a ticket to wait on (`.placed`), unless `needReceiver`
+  /// (then `.busy`). On `.busy` and `.closed`, `pending` keeps the element.
   func place(_ pending: inout Element?, needReceiver: Bool) -> Place {
     let result = lock.withLock { () -> Place in
       if receivers == 0 { return .closed }
-      guard slot == nil else { return .busy }
-      if waiting > 0 {
-        waiting -= 1
-        committed = true
-        slot = pending.take()
-        offered.store(true, ordering: .relaxed)
+      if committed == nil, waiting.load(ordering: .relaxed) > 0 {
+        waiting.wrappingSubtract(1, ordering: .relaxed)
+        committed = pending.take()
+        publishAvailable()
         return .handedOff
       }
-      if needReceiver { return .busy }
+      if needReceiver || offer != nil { return .busy }
       lastTicket &+= 1
-      slot = pending.take()
-      slotTicket = lastTicket
-      offered.store(true, ordering: .relaxed)
+      offer = pending.take()
+      offerTicket = lastTicket
+      offerBusy.store(true, ordering: .relaxed)
+      publishAvailable()
       return .placed(lastTicket)
     }
     switch result {
@@ -95,16 +121,18 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   }
 
   /// Whether the element with `ticket` was taken; if not, takes it back
-  /// out of the slot (and frees the slot for other senders).
+  /// out of the offer slot (and frees the slot for other senders).
   func settle(_ ticket: UInt64, failure: SNChannelError.Code) -> Element? {
     // Taken tickets only grow: seeing ours taken is final, no lock needed.
     if takenTicket.load(ordering: .acquiring) >= ticket { return nil }
     let element = lock.withLock { () -> Element? in
       if taken >= ticket { return nil }
-      assert(slotTicket == ticket && !committed, "an untaken element stays in the slot")
+      assert(offerTicket == ticket && offer != nil, "an untaken offer stays in its slot")
       count(failure)
-      offered.store(false, ordering: .relaxed)
-      return slot.take()
+      let element = offer.take()
+      offerBusy.store(false, ordering: .relaxed)
+      publishAvailable()
+      return element
     }
     if element != nil { senderSignal.notifyAll() }
     return element
@@ -131,23 +159,33 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   enum Take { case element(Element), empty, closed }
 
-  /// Takes the slot's element. `waiting`: the caller is a counted waiting
-  /// receiver; `usedCount` then tells whether its count went to a
-  /// committed element (the caller must not give it back).
+  /// Takes the committed element, else the offered one. `waiting`: the
+  /// caller is a counted waiting receiver; `usedCount` then tells whether
+  /// its count went to a committed element (the caller must not give it
+  /// back).
   func take(waiting isWaiting: Bool, usedCount: inout Bool) -> Take {
-    // Polling an empty slot does not take the lock.
-    if !offered.load(ordering: .relaxed), !sendersGone.load(ordering: .relaxed) { return .empty }
+    // Polling empty slots does not take the lock.
+    if available.load(ordering: .relaxed) == 0, !sendersGone.load(ordering: .relaxed) {
+      return .empty
+    }
     let result = lock.withLock { () -> Take in
-      if let element = slot.take() {
-        if committed {
-          committed = false
-          if isWaiting { usedCount = true } else { waiting += 1 }
-        } else {
-          taken = slotTicket
-          takenTicket.store(taken, ordering: .releasing)
-        }
+      if let element = committed.take() {
+        if isWaiting { usedCount = true } else { waiting.wrappingAdd(1, ordering: .relaxed) }
         received &+= 1
-        offered.store(false, ordering: .relaxed)
+        publishAvailable()
+        return .element(element)
+      }
+      if let element = offer.take() {
+        if isWaiting {
+          // Its count is given back here, not in a second critical section.
+          waiting.wrappingSubtract(1, ordering: .relaxed)
+          usedCount = true
+        }
+        taken = offerTicket
+        takenTicket.store(taken, ordering: .releasing)
+        offerBusy.store(false, ordering: .relaxed)
+        received &+= 1
+        publishAvailable()
         return .element(element)
       }
       return senders == 0 ? .closed : .empty
@@ -157,34 +195,33 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   }
 
   var canTake: Bool {
-    offered.load(ordering: .acquiring) || sendersGone.load(ordering: .acquiring)
+    available.load(ordering: .acquiring) > 0 || sendersGone.load(ordering: .acquiring)
   }
   var slotFree: Bool {
-    !offered.load(ordering: .acquiring) || receiversGone.load(ordering: .acquiring)
+    !offerBusy.load(ordering: .acquiring) || receiversGone.load(ordering: .acquiring)
   }
 
   /// Counts the caller in as a waiting receiver.
   func enterWaiting() {
-    lock.withLock { waiting += 1 }
-    // A sender waiting for a free slot with no receiver counted may now
-    // hand off: let it re-check.
+    waiting.wrappingAdd(1, ordering: .relaxed)
+    // A sender waiting for a free slot may now hand off: let it re-check.
     senderSignal.notifyAll()
   }
 
   /// Counts a waiting receiver out that leaves without an element; if its
   /// count went to a committed element, returns that element (it is in
-  /// the slot: the receive succeeded after all).
+  /// the committed slot: the receive succeeded after all).
   func leaveWaiting() -> Element? {
     let element = lock.withLock { () -> Element? in
-      if waiting > 0 {
-        waiting -= 1
+      if waiting.load(ordering: .relaxed) > 0 {
+        waiting.wrappingSubtract(1, ordering: .relaxed)
         return nil
       }
-      assert(committed && slot != nil, "a used count stands for a committed element")
-      committed = false
+      assert(committed != nil, "a used count stands for a committed element")
       received &+= 1
-      offered.store(false, ordering: .relaxed)
-      return slot.take()
+      let element = committed.take()
+      publishAvailable()
+      return element
     }
     if element != nil { senderSignal.notifyAll() }
     return element
@@ -192,7 +229,9 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   /// Counts a waiting receiver out after it took an element with its count
   /// unused.
-  func leaveWaitingAfterTake() { lock.withLock { waiting -= 1 } }
+  func leaveWaitingAfterTake() {
+    lock.withLock { _ = waiting.wrappingSubtract(1, ordering: .relaxed) }
+  }
 
   func retainSender() { lock.withLock { senders += 1 } }
   func retainReceiver() { lock.withLock { receivers += 1 } }
@@ -223,3 +262,8 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
     }
   }
 }
+
+/// How a rendezvous send's placement went. Outside the generic core on
+/// purpose: nested in it, every use in the (unspecialized) blocking paths
+/// looked up its generic metadata at run time.
+enum _RendezvousPlace { case handedOff, placed(UInt64), busy, closed }

@@ -112,7 +112,9 @@ final class _WatchCore<Element: Sendable>: @unchecked Sendable {
 
   @inlinable
   func snapshot() -> (Element, UInt64) {
-    lock.withLock { (value, version.load(ordering: .relaxed)) }
+    // Copied inside the lock: a replace releases the old value after it
+    // (see `_copyUnderLock`).
+    lock.withLock { (_copyUnderLock(value), version.load(ordering: .relaxed)) }
   }
 
   @inlinable

@@ -124,6 +124,124 @@ import _SNTestSupport
     #expect(tracker.liveCount == 0)
   }
 
+  /// A receiver's `close()` races the answering thread's send: each value
+  /// is either received (the send came first) or handed back to the
+  /// sender (the close came first), never both, never lost; the storage is
+  /// freed once, by whichever side leaves second. Every fourth receiver is
+  /// dropped right after the close, so the sender often finishes on
+  /// storage whose receiver is gone. Failed on the merge of the one-shot's
+  /// raw storage with `close()` as a `receiverGone` bit: the sender then
+  /// freed the storage the closed receiver still used.
+  @Test func oneshotCloseRacesTheSend() throws {
+    let tracker = LifetimeTracker()
+    let count = max(1000, Self.total / 10)
+    let handedBack = JoinedResult(0)
+    let handedBackKept = JoinedResult(0)  // of receivers not dropped
+    let answered = RelaxedCounter()
+    var received = 0
+    do {
+      let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 64)
+      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
+        var sequence = 0
+        while let box = try? rx.receive() {
+          do throws(SendError<Tracked>) {
+            try box.take().send(tracker.instance(sequence))
+          } catch {
+            #expect(error.reason == .closed)
+            #expect(error.element.payload == sequence)
+            handedBack.value += 1
+            if sequence % 4 != 3 { handedBackKept.value += 1 }
+          }
+          answered.add()
+          sequence += 1
+        }
+      }
+      var tx = requests.sender
+      for sequence in 0..<count {
+        let channel = SNChannel<Tracked>.oneshot()
+        var reply = channel.receiver
+        try tx.send(MoveBox(channel.sender))
+        // Open the window a little wider on some rounds.
+        for _ in 0..<(sequence % 7) * 50 { Backoff.pause() }
+        reply.close()
+        if sequence % 2 == 0 {
+          // Keep the closed receiver alive until the send has finished: the
+          // sender then finishes on storage whose receiver still uses it.
+          while answered.value < UInt64(sequence + 1) { Backoff.pause() }
+        }
+        if sequence % 4 == 3 { continue }  // drops `reply` right after the close
+        if let value = try? reply.tryReceive() {
+          #expect(value.payload == sequence)
+          received += 1
+        }
+      }
+      tx.close()
+      answerer.join()
+    }
+    // A kept receiver's value is received or handed back, exactly one; a
+    // dropped receiver's is handed back or dropped with the storage.
+    #expect(received + handedBackKept.value == count - count / 4)
+    #expect(handedBack.value - handedBackKept.value <= count / 4)
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
+  }
+
+  /// One-shots whose receivers wait with short timeouts while the answer
+  /// comes: a wait that times out as the sender finishes (the sender then
+  /// still reads the receiver's waiter) must not let either side free the
+  /// shared storage under the other; every third receiver gives up after
+  /// its first timeout and is dropped. Every value is received or handed
+  /// back, once; nothing leaks.
+  @Test func oneshotTimeoutsRaceTheSend() throws {
+    let tracker = LifetimeTracker()
+    let count = max(1000, Self.total / 10)
+    let handedBack = JoinedResult(0)
+    var received = 0
+    var dropped = 0
+    do {
+      let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 4)
+      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
+        var sequence = 0
+        while let box = try? rx.receive() {
+          if sequence % 2 == 0 { Backoff.yieldCore() }
+          do throws(SendError<Tracked>) {
+            try box.take().send(tracker.instance(sequence))
+          } catch {
+            handedBack.value += 1
+          }
+          sequence += 1
+        }
+      }
+      var tx = requests.sender
+      for sequence in 0..<count {
+        let channel = SNChannel<Tracked>.oneshot()
+        var reply = channel.receiver
+        try tx.send(MoveBox(channel.sender))
+        while true {
+          do throws(SNChannelError) {
+            let value = try reply.receive(timeout: .microseconds(sequence % 7))
+            #expect(value.payload == sequence)
+            received += 1
+            break
+          } catch {
+            #expect(error == .timedOut)
+            if sequence % 3 == 0 {
+              dropped += 1
+              break  // drops `reply`, maybe while the sender wakes it
+            }
+          }
+        }
+      }
+      tx.close()
+      answerer.join()
+    }
+    // A dropped receiver's value was handed back or freed with the storage.
+    #expect(received + dropped == count)
+    #expect(handedBack.value <= dropped)
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
+  }
+
   /// One sender, three receivers (one slow): each receiver's values
   /// increase strictly, and received + missed covers every message.
   @Test(arguments: [16, 1024])
@@ -209,6 +327,69 @@ import _SNTestSupport
       #expect(received + missed == count)
     }
     producer.join()
+  }
+
+  /// Async receivers of class elements (tracked instances) on a small ring,
+  /// so the sender keeps overwriting slots the receivers copy from: every
+  /// receiver's values increase, received + missed covers every message,
+  /// and every instance is freed once. In release builds the receive is
+  /// inlined here and specialized for the class; before `_copyUnderLock`
+  /// the copy's retain ran after the slot's unlock, racing the sender's
+  /// release of the element it replaced (older values, crashes).
+  @Test(arguments: [2, 16]) func broadcastAsyncReceiversOfClassElements(capacity: Int)
+    async throws
+  {
+    // Several rounds: each copy is exposed for a few nanoseconds only.
+    for _ in 0..<3 {
+      try await broadcastAsyncReceiversOfClassElementsRound(capacity: capacity)
+    }
+  }
+
+  private func broadcastAsyncReceiversOfClassElementsRound(capacity: Int) async throws {
+    let tracker = LifetimeTracker()
+    let count = Self.total
+    let results: [(Int, Int, String?)]
+    do {
+      let channel = try SNChannel<Tracked>.broadcast(capacity: capacity)
+      let receivers = (0..<2).map { _ in
+        Task(taking: channel.sender.subscribe()) { rx -> (Int, Int, String?) in
+          var (received, missed, last) = (0, 0, -1)
+          var problem: String?
+          while true {
+            do throws(BroadcastError) {
+              let value = try await rx.receive()
+              if value.payload <= last, problem == nil {
+                problem = "\(value.payload) after \(last)"
+              }
+              last = value.payload
+              received += 1
+            } catch {
+              if error == .closed { break }
+              missed += Int(error.missed)
+            }
+          }
+          if last != count - 1, problem == nil { problem = "ended on \(last)" }
+          return (received, missed, problem)
+        }
+      }
+      let box = MoveBox(channel.sender.clone())
+      let done = consume channel
+      _ = consume done
+      let producer = OSThread.spawn {
+        let sender = box.take()
+        for sequence in 0..<count { try! sender.send(tracker.instance(sequence)) }
+      }
+      var collected: [(Int, Int, String?)] = []
+      for receiver in receivers { collected.append(await receiver.value) }
+      producer.join()
+      results = collected
+    }
+    for (received, missed, problem) in results {
+      #expect(problem == nil)
+      #expect(received + missed == count)
+    }
+    #expect(tracker.createdCount == count)
+    #expect(tracker.liveCount == 0)
   }
 
   /// Two senders publish increasing values into one latest-value channel,
