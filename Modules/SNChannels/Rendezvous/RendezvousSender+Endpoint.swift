@@ -44,7 +44,9 @@ extension RendezvousSender: SendingEndpoint {
         countSendError: { core.countFailure($0) }
       ) {
         core.receiversGone.load(ordering: .acquiring)
-          || core.lock.withLock { core.waiting.load(ordering: .relaxed) > 0 && core.committed == nil }
+          || core.lock.withLock {
+            core.waiting.load(ordering: .relaxed) > 0 && core.committed == nil
+          }
       })
   }
 
