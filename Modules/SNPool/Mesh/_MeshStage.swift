@@ -20,8 +20,8 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   @usableFromInline let workerCount: Int
   @usableFromInline let stageCapacity: Int
   @usableFromInline let maxBacklog: Int
-  /// The stages' slots and counts.
-  @usableFromInline let storage: _MeshStageStorage<Message>
+  /// The stages' slots and counts, one stage per destination.
+  @usableFromInline let storage: _LaneStageStorage<Message>
   /// Messages held back per destination while its lane and stage are full.
   @exclusivity(unchecked) @usableFromInline var overflow: [[Message]]
   /// Where each overflow's unsent messages begin (taken from the front
@@ -55,7 +55,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     workerCount = lanes.workerCount
     stageCapacity = lanes.configuration.stageCapacity
     maxBacklog = lanes.configuration.maxBacklog
-    storage = _MeshStageStorage(workerCount: workerCount, stageCapacity: stageCapacity)
+    storage = _LaneStageStorage(laneCount: workerCount, stageCapacity: stageCapacity)
     overflow = Array(repeating: [], count: workerCount)
     overflowHead = Array(repeating: 0, count: workerCount)
     self.doorbells = doorbells
@@ -63,7 +63,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     self.partitioner = partitioner
   }
 
-  /// `workerCount × stageCapacity` slots (see ``_MeshStageStorage``).
+  /// `workerCount × stageCapacity` slots (see ``_LaneStageStorage``).
   @inlinable var slots: UnsafeMutablePointer<Message> { storage.slots }
   /// Staged messages per destination.
   @inlinable var counts: UnsafeMutablePointer<Int> { storage.counts }
@@ -141,15 +141,12 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     while counts[destination] > 0 {
       let count = counts[destination]
       lanes.inflight.wrappingAdd(count, ordering: .sequentiallyConsistent)
-      let sent = lanes.publish(
-        from: me, to: destination, UnsafeMutableBufferPointer(start: base, count: count))
+      let sent = storage.publish(destination, into: lanes.sender(from: me, to: destination))
       if sent < count {
         lanes.inflight.wrappingSubtract(count - sent, ordering: .sequentiallyConsistent)
       }
       if sent == 0 { break }
       published += sent
-      base.deinitialize(count: sent)
-      base.moveInitialize(from: base + sent, count: count - sent)
       var refill = count - sent
       let waiting = held(destination)
       if waiting > 0 {
@@ -228,33 +225,5 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     }
     unsent = 0
     return rest
-  }
-}
-
-/// The stages of one worker's side of the mesh: `workerCount ×
-/// stageCapacity` message slots, destination `d` using
-/// `d * stageCapacity ..< d * stageCapacity + counts[d]`, and the counts.
-/// Owned by one `_MeshStage`; freeing it drops the staged messages.
-@usableFromInline
-struct _MeshStageStorage<Message: Sendable>: ~Copyable {
-  @usableFromInline let slots: UnsafeMutablePointer<Message>
-  @usableFromInline let counts: UnsafeMutablePointer<Int>
-  let workerCount: Int
-  let stageCapacity: Int
-
-  init(workerCount: Int, stageCapacity: Int) {
-    self.workerCount = workerCount
-    self.stageCapacity = stageCapacity
-    slots = .allocate(capacity: workerCount * stageCapacity)
-    counts = .allocate(capacity: workerCount)
-    counts.initialize(repeating: 0, count: workerCount)
-  }
-
-  deinit {
-    for destination in 0..<workerCount {
-      (slots + destination * stageCapacity).deinitialize(count: counts[destination])
-    }
-    counts.deallocate()
-    slots.deallocate()
   }
 }
