@@ -48,19 +48,6 @@ final class _MeshStorage<Message: Sendable>: @unchecked Sendable {
     senders + (from * workerCount + to)
   }
 
-  /// Hands up to `maxCount` messages of lane `from → to` to `body`; called
-  /// only by worker `to`.
-  @inlinable
-  func receive(
-    from: Int, to: Int, maxCount: Int, _ body: (consuming Message) -> Bool
-  ) -> Int {
-    do {
-      return try receivers[from * workerCount + to].tryReceive(maxCount: maxCount, body)
-    } catch {
-      return 0
-    }
-  }
-
   /// Whether any lane into worker `to` holds a message; called only by `to`.
   @inlinable
   func hasInbound(to: Int) -> Bool {
