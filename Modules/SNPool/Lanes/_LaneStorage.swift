@@ -130,6 +130,36 @@ struct _LaneStageStorage<Element: Sendable>: ~Copyable {
     slots.deallocate()
   }
 
+  /// How many elements `lane`'s stage holds.
+  @inlinable @inline(__always)
+  func count(_ lane: Int) -> Int { counts[lane] }
+
+  /// Appends `element` to `lane`'s stage, which holds `count` elements and
+  /// has room for one more.
+  @inlinable @inline(__always)
+  func stage(_ element: consuming Element, lane: Int, count: Int) {
+    (slots + lane * stageCapacity + count).initialize(to: element)
+    counts[lane] = count &+ 1
+  }
+
+  /// Appends copies of `elements` to `lane`'s stage, which has room for them.
+  @inlinable
+  func stage(contentsOf elements: ArraySlice<Element>, lane: Int) {
+    let count = counts[lane]
+    let base = slots + lane * stageCapacity + count
+    elements.withUnsafeBufferPointer { elements in
+      for index in elements.indices { (base + index).initialize(to: elements[index]) }
+    }
+    counts[lane] = count + elements.count
+  }
+
+  /// Moves `lane`'s staged elements out, in order, to the end of `rest`.
+  func take(_ lane: Int, into rest: inout [Element]) {
+    let base = slots + lane * stageCapacity
+    for index in 0..<counts[lane] { rest.append((base + index).move()) }
+    counts[lane] = 0
+  }
+
   /// The batched flush: publishes as much of `lane`'s stage as `sender`'s
   /// ring takes now (a prefix, one index store for all of it), drops the
   /// published slots and moves the rest to the stage's front. Never waits.

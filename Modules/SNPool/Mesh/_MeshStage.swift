@@ -63,11 +63,6 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     self.partitioner = partitioner
   }
 
-  /// `workerCount × stageCapacity` slots (see ``_LaneStageStorage``).
-  @inlinable var slots: UnsafeMutablePointer<Message> { storage.slots }
-  /// Staged messages per destination.
-  @inlinable var counts: UnsafeMutablePointer<Int> { storage.counts }
-
   /// Stages `message` for `destination` (the hot path: one store, one
   /// count); flushes the stage when it fills.
   @inlinable @inline(__always)
@@ -76,10 +71,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
       try sendRare(message, to: destination)
       return
     }
-    let count = counts[destination]
+    let count = storage.count(destination)
     if _fastPath(count < stageCapacity) {
-      (slots + destination * stageCapacity + count).initialize(to: message)
-      counts[destination] = count &+ 1
+      storage.stage(message, lane: destination, count: count)
       unsent &+= 1
       if count &+ 1 == stageCapacity { flush(destination) }
       return
@@ -91,10 +85,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// has room; `false` leaves everything else to ``send(_:to:)``.
   @inlinable @inline(__always)
   func tryStage(_ message: Message, to destination: Int) -> Bool {
-    let count = counts[destination]
+    let count = storage.count(destination)
     guard _fastPath(!isClosed && destination != me && count < stageCapacity) else { return false }
-    (slots + destination * stageCapacity + count).initialize(to: message)
-    counts[destination] = count &+ 1
+    storage.stage(message, lane: destination, count: count)
     unsent &+= 1
     if count &+ 1 == stageCapacity { flush(destination) }
     return true
@@ -114,10 +107,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     _ message: consuming Message, to destination: Int
   ) throws(SubmitError<Message>) {
     flush(destination)
-    let count = counts[destination]
+    let count = storage.count(destination)
     if count < stageCapacity {
-      (slots + destination * stageCapacity + count).initialize(to: message)
-      counts[destination] = count + 1
+      storage.stage(message, lane: destination, count: count)
       unsent += 1
       return
     }
@@ -136,10 +128,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// counts a published message as gone.
   @inlinable
   func flush(_ destination: Int) {
-    let base = slots + destination * stageCapacity
     var published = 0
-    while counts[destination] > 0 {
-      let count = counts[destination]
+    while storage.count(destination) > 0 {
+      let count = storage.count(destination)
       lanes.inflight.wrappingAdd(count, ordering: .sequentiallyConsistent)
       let sent = storage.publish(destination, into: lanes.sender(from: me, to: destination))
       if sent < count {
@@ -147,20 +138,13 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
       }
       if sent == 0 { break }
       published += sent
-      var refill = count - sent
       let waiting = held(destination)
       if waiting > 0 {
-        let take = min(stageCapacity - refill, waiting)
+        let take = min(stageCapacity - (count - sent), waiting)
         let head = overflowHead[destination]
-        overflow[destination].withUnsafeBufferPointer { waitingMessages in
-          for index in 0..<take {
-            (base + refill + index).initialize(to: waitingMessages[head + index])
-          }
-        }
+        storage.stage(contentsOf: overflow[destination][head..<head + take], lane: destination)
         takeFromOverflow(destination, take)
-        refill += take
       }
-      counts[destination] = refill
       if sent < count { break }  // the lane is full
     }
     if published > 0 {
@@ -196,7 +180,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   @inlinable
   func flushAll() {
     guard unsent > 0 else { return }
-    for destination in 0..<workerCount where counts[destination] > 0 {
+    for destination in 0..<workerCount where storage.count(destination) > 0 {
       flush(destination)
     }
   }
@@ -216,9 +200,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     var rest = selfQueue
     selfQueue = []
     for destination in 0..<workerCount {
-      let base = slots + destination * stageCapacity
-      for index in 0..<counts[destination] { rest.append((base + index).move()) }
-      counts[destination] = 0
+      storage.take(destination, into: &rest)
       rest += overflow[destination][overflowHead[destination]...]
       overflow[destination] = []
       overflowHead[destination] = 0
