@@ -29,8 +29,13 @@ import SNChannels
 //   kind; the worker polls it first in each round (`_drainSharedQueue`).
 //
 // Now the submitter's and the mesh's lanes are rows of `_LaneStorage`, and
-// the mesh's stages are `_LaneStageStorage`, whose `publish` is the batched
-// flush (the mesh adds its shutdown accounting and overflow around it).
+// the mesh's stages are `_LaneStageStorage` (stage, refill, the batched
+// flush `publish`, take), the mesh adding its shutdown accounting and
+// overflow around them. A worker reads both kinds of lane through one
+// intake (`_Intake.swift`). The shared queue is not read through it: its
+// batch is moved into the context (`WorkerContext.batch`) so that a
+// handler's own receives get the rest of it in order, so its reader needs
+// the context itself, which the intake's handler already holds.
 
 /// A row of the pool's lanes: `count` SPSC lanes, made together, whose
 /// sending ends and (until handed off) receiving ends it owns. Freeing it
