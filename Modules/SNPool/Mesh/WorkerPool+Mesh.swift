@@ -73,12 +73,14 @@ extension WorkerPool {
     var fromLanes = 0
     var failed = false
     for source in 0..<mesh.workerCount where source != index {
-      fromLanes += mesh.lanes.receive(from: source, to: index, maxCount: batchSize) { message in
-        if _handle(Envelope(message), index, &state, &context, &recorder) { return true }
+      let (taken, stops) = _drainIntakeLane(
+        _MeshIntakeLane(mesh.lanes, from: source, to: index), openBatchLane: -1, direct: false,
+        batchSize: batchSize, &recorder, &state, &context)
+      fromLanes += taken
+      if stops {
         failed = true
-        return false
+        break
       }
-      if failed { break }
     }
     mesh.owed += fromLanes
     var local = 0

@@ -20,8 +20,8 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   @usableFromInline let workerCount: Int
   @usableFromInline let stageCapacity: Int
   @usableFromInline let maxBacklog: Int
-  /// The stages' slots and counts.
-  @usableFromInline let storage: _MeshStageStorage<Message>
+  /// The stages' slots and counts, one stage per destination.
+  @usableFromInline let storage: _LaneStageStorage<Message>
   /// Messages held back per destination while its lane and stage are full.
   @exclusivity(unchecked) @usableFromInline var overflow: [[Message]]
   /// Where each overflow's unsent messages begin (taken from the front
@@ -55,18 +55,13 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     workerCount = lanes.workerCount
     stageCapacity = lanes.configuration.stageCapacity
     maxBacklog = lanes.configuration.maxBacklog
-    storage = _MeshStageStorage(workerCount: workerCount, stageCapacity: stageCapacity)
+    storage = _LaneStageStorage(laneCount: workerCount, stageCapacity: stageCapacity)
     overflow = Array(repeating: [], count: workerCount)
     overflowHead = Array(repeating: 0, count: workerCount)
     self.doorbells = doorbells
     self.fence = fence
     self.partitioner = partitioner
   }
-
-  /// `workerCount × stageCapacity` slots (see ``_MeshStageStorage``).
-  @inlinable var slots: UnsafeMutablePointer<Message> { storage.slots }
-  /// Staged messages per destination.
-  @inlinable var counts: UnsafeMutablePointer<Int> { storage.counts }
 
   /// Stages `message` for `destination` (the hot path: one store, one
   /// count); flushes the stage when it fills.
@@ -76,10 +71,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
       try sendRare(message, to: destination)
       return
     }
-    let count = counts[destination]
+    let count = storage.count(destination)
     if _fastPath(count < stageCapacity) {
-      (slots + destination * stageCapacity + count).initialize(to: message)
-      counts[destination] = count &+ 1
+      storage.stage(message, lane: destination, count: count)
       unsent &+= 1
       if count &+ 1 == stageCapacity { flush(destination) }
       return
@@ -91,10 +85,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// has room; `false` leaves everything else to ``send(_:to:)``.
   @inlinable @inline(__always)
   func tryStage(_ message: Message, to destination: Int) -> Bool {
-    let count = counts[destination]
+    let count = storage.count(destination)
     guard _fastPath(!isClosed && destination != me && count < stageCapacity) else { return false }
-    (slots + destination * stageCapacity + count).initialize(to: message)
-    counts[destination] = count &+ 1
+    storage.stage(message, lane: destination, count: count)
     unsent &+= 1
     if count &+ 1 == stageCapacity { flush(destination) }
     return true
@@ -114,10 +107,9 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     _ message: consuming Message, to destination: Int
   ) throws(SubmitError<Message>) {
     flush(destination)
-    let count = counts[destination]
+    let count = storage.count(destination)
     if count < stageCapacity {
-      (slots + destination * stageCapacity + count).initialize(to: message)
-      counts[destination] = count + 1
+      storage.stage(message, lane: destination, count: count)
       unsent += 1
       return
     }
@@ -136,34 +128,23 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   /// counts a published message as gone.
   @inlinable
   func flush(_ destination: Int) {
-    let base = slots + destination * stageCapacity
     var published = 0
-    while counts[destination] > 0 {
-      let count = counts[destination]
+    while storage.count(destination) > 0 {
+      let count = storage.count(destination)
       lanes.inflight.wrappingAdd(count, ordering: .sequentiallyConsistent)
-      let sent = lanes.publish(
-        from: me, to: destination, UnsafeMutableBufferPointer(start: base, count: count))
+      let sent = storage.publish(destination, into: lanes.sender(from: me, to: destination))
       if sent < count {
         lanes.inflight.wrappingSubtract(count - sent, ordering: .sequentiallyConsistent)
       }
       if sent == 0 { break }
       published += sent
-      base.deinitialize(count: sent)
-      base.moveInitialize(from: base + sent, count: count - sent)
-      var refill = count - sent
       let waiting = held(destination)
       if waiting > 0 {
-        let take = min(stageCapacity - refill, waiting)
+        let take = min(stageCapacity - (count - sent), waiting)
         let head = overflowHead[destination]
-        overflow[destination].withUnsafeBufferPointer { waitingMessages in
-          for index in 0..<take {
-            (base + refill + index).initialize(to: waitingMessages[head + index])
-          }
-        }
+        storage.stage(contentsOf: overflow[destination][head..<head + take], lane: destination)
         takeFromOverflow(destination, take)
-        refill += take
       }
-      counts[destination] = refill
       if sent < count { break }  // the lane is full
     }
     if published > 0 {
@@ -199,7 +180,7 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
   @inlinable
   func flushAll() {
     guard unsent > 0 else { return }
-    for destination in 0..<workerCount where counts[destination] > 0 {
+    for destination in 0..<workerCount where storage.count(destination) > 0 {
       flush(destination)
     }
   }
@@ -219,42 +200,12 @@ final class _MeshStage<Message: Sendable>: @unchecked Sendable {
     var rest = selfQueue
     selfQueue = []
     for destination in 0..<workerCount {
-      let base = slots + destination * stageCapacity
-      for index in 0..<counts[destination] { rest.append((base + index).move()) }
-      counts[destination] = 0
+      storage.take(destination, into: &rest)
       rest += overflow[destination][overflowHead[destination]...]
       overflow[destination] = []
       overflowHead[destination] = 0
     }
     unsent = 0
     return rest
-  }
-}
-
-/// The stages of one worker's side of the mesh: `workerCount ×
-/// stageCapacity` message slots, destination `d` using
-/// `d * stageCapacity ..< d * stageCapacity + counts[d]`, and the counts.
-/// Owned by one `_MeshStage`; freeing it drops the staged messages.
-@usableFromInline
-struct _MeshStageStorage<Message: Sendable>: ~Copyable {
-  @usableFromInline let slots: UnsafeMutablePointer<Message>
-  @usableFromInline let counts: UnsafeMutablePointer<Int>
-  let workerCount: Int
-  let stageCapacity: Int
-
-  init(workerCount: Int, stageCapacity: Int) {
-    self.workerCount = workerCount
-    self.stageCapacity = stageCapacity
-    slots = .allocate(capacity: workerCount * stageCapacity)
-    counts = .allocate(capacity: workerCount)
-    counts.initialize(repeating: 0, count: workerCount)
-  }
-
-  deinit {
-    for destination in 0..<workerCount {
-      (slots + destination * stageCapacity).deinitialize(count: counts[destination])
-    }
-    counts.deallocate()
-    slots.deallocate()
   }
 }

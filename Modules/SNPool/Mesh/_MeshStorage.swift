@@ -16,8 +16,8 @@ import Synchronization
 @usableFromInline
 final class _MeshStorage<Message: Sendable>: @unchecked Sendable {
   @usableFromInline let workerCount: Int
-  @usableFromInline let senders: UnsafeMutablePointer<SPSCSender<Message>>
-  @usableFromInline let receivers: UnsafeMutablePointer<SPSCReceiver<Message>>
+  /// The `workerCount × workerCount` lanes (the pool's one lane type).
+  @usableFromInline let row: _LaneStorage<Message>
   /// Workers that are not yet passive (see `WorkerPool+Mesh.swift`).
   @usableFromInline let active: Atomic<Int>
   /// Messages published to a lane whose handling is not finished yet.
@@ -27,64 +27,25 @@ final class _MeshStorage<Message: Sendable>: @unchecked Sendable {
   init(workerCount: Int, configuration: MeshConfiguration) throws(PoolConfigurationError) {
     self.workerCount = workerCount
     self.configuration = configuration
-    let lanes = workerCount * workerCount
-    senders = .allocate(capacity: lanes)
-    receivers = .allocate(capacity: lanes)
-    for lane in 0..<lanes {
-      let channel: SPSCChannel<Message>
-      do {
-        channel = try SNChannel<Message>.spsc(
-          capacity: lane / workerCount == lane % workerCount ? 1 : configuration.laneCapacity)
-      } catch {
-        // Unreachable after validation; clean up what was made.
-        senders.deinitialize(count: lane)
-        receivers.deinitialize(count: lane)
-        senders.deallocate()
-        receivers.deallocate()
-        throw .invalidMeshConfiguration.with(detail: "laneCapacity: \(error)")
+    do throws(SNChannelError) {
+      row = try _LaneStorage<Message>(count: workerCount * workerCount) { lane in
+        lane / workerCount == lane % workerCount ? 1 : configuration.laneCapacity
       }
-      let sender = channel.sender
-      let receiver = channel.receiver
-      (senders + lane).initialize(to: sender)
-      (receivers + lane).initialize(to: receiver)
+    } catch {
+      // Unreachable after validation (only memory can run out).
+      throw .invalidMeshConfiguration.with(detail: "laneCapacity: \(error)")
     }
     active = Atomic(workerCount)
     inflight = Atomic(0)
   }
 
-  deinit {
-    let lanes = workerCount * workerCount
-    senders.deinitialize(count: lanes)
-    receivers.deinitialize(count: lanes)
-    senders.deallocate()
-    receivers.deallocate()
-  }
+  @inlinable var senders: UnsafeMutablePointer<SPSCSender<Message>> { row.senders }
+  @inlinable var receivers: UnsafeMutablePointer<SPSCReceiver<Message>> { row.receivers }
 
-  /// Publishes up to `count` messages from `stage` on lane `from → to`;
-  /// called only by worker `from`.
-  ///
-  /// - Returns: How many were published (a prefix), copied into the lane;
-  ///   the caller deinitialises them in its stage.
+  /// The sender of lane `from → to`; used only by worker `from`.
   @inlinable
-  func publish(from: Int, to: Int, _ stage: UnsafeMutableBufferPointer<Message>) -> Int {
-    do {
-      return try senders[from * workerCount + to].trySend(contentsOf: stage)
-    } catch {
-      return 0  // receivers close only in deinit: not reachable while sending
-    }
-  }
-
-  /// Hands up to `maxCount` messages of lane `from → to` to `body`; called
-  /// only by worker `to`.
-  @inlinable
-  func receive(
-    from: Int, to: Int, maxCount: Int, _ body: (consuming Message) -> Bool
-  ) -> Int {
-    do {
-      return try receivers[from * workerCount + to].tryReceive(maxCount: maxCount, body)
-    } catch {
-      return 0
-    }
+  func sender(from: Int, to: Int) -> UnsafeMutablePointer<SPSCSender<Message>> {
+    senders + (from * workerCount + to)
   }
 
   /// Whether any lane into worker `to` holds a message; called only by `to`.

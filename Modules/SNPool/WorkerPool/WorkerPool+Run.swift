@@ -190,10 +190,9 @@ extension WorkerPool {
     return fromLanes
   }
 
-  /// Handles up to a batch of one side of `lane` where the items lie in
-  /// the ring (no copy into an array first); the lane's head moves once per
-  /// batch. A handler that receives more messages itself commits the batch
-  /// first (`WorkerContext.openBatchLane`), which ends it here.
+  /// Handles up to a batch of one side of `lane` through the intake's
+  /// batch loop (`_drainIntakeLane`: in place, the head moved once per
+  /// batch, ended early when a handler receives more messages itself).
   ///
   /// - Returns: How many were taken, or `nil` if a handler's failure stops
   ///   the pool.
@@ -202,26 +201,10 @@ extension WorkerPool {
     _ lane: _Lane<W.Message>, _ laneIndex: Int, direct isDirect: Bool,
     _ loop: inout _RunLoop<W.Message>, _ state: inout W.State, _ context: inout WorkerContext<W>
   ) -> Int? {
-    let limit = lane.readable(direct: isDirect, upTo: loop.batchSize)
-    guard limit > 0 else { return 0 }
-    context.openBatchLane = laneIndex
-    context.openBatchDirect = isDirect
-    var taken = 0
-    var failed = false
-    while taken < limit {
-      let envelope = lane.moveOut(direct: isDirect, at: taken)
-      taken += 1
-      context.openBatchTaken = taken
-      if !_handle(envelope, loop.index, &state, &context, &loop.recorder) {
-        failed = true
-        break
-      }
-      if context.openBatchLane < 0 { break }  // a handler committed the batch
-    }
-    if context.openBatchLane >= 0 {
-      lane.commit(direct: isDirect, taken)
-      context.openBatchLane = -1
-    }
+    let (taken, failed) = _drainIntakeLane(
+      _SubmitterIntakeLane(lane, direct: isDirect), openBatchLane: laneIndex, direct: isDirect,
+      batchSize: loop.batchSize, &loop.recorder, &state, &context)
+    guard taken > 0 else { return 0 }
     let counters = context.counters
     counters.received.addFromOwner(UInt64(taken))
     counters.fromLanes.addFromOwner(UInt64(taken))

@@ -21,20 +21,20 @@ final class _SubmitterBusyStorage: @unchecked Sendable {
   }
 }
 
-/// A submitter's raw memory, per worker: the senders of its keyed and
-/// direct lanes, the lane kind it used last, the worker's doorbell and the
-/// word a send watches to decide whether to ring it; and the pool's intake
-/// words it reads (owned by the pool's `_IntakeStorage`, which the
-/// submitter's pool reference keeps alive). Owned by one ``Submitter``;
-/// freeing it drops the senders, which closes the lanes.
+/// A submitter's raw memory, per worker: its two rows of lanes (keyed and
+/// direct, see `_LaneStorage`), the lane kind it used last, the worker's
+/// doorbell and the word a send watches to decide whether to ring it; and
+/// the pool's intake words it reads (owned by the pool's `_IntakeStorage`,
+/// which the submitter's pool reference keeps alive). Owned by one
+/// ``Submitter``; freeing it drops the senders, which closes the lanes.
 @usableFromInline
 struct _SubmitterStorage<Message: Sendable>: ~Copyable {
   @usableFromInline let workerCount: Int
   /// Per worker, the keyed lane (message and key hash) and the direct lane
   /// (the bare message: direct sends, and keyed ones when the worker does
-  /// not read key hashes).
-  @usableFromInline let lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<Message>>>
-  @usableFromInline let directLanes: UnsafeMutablePointer<SPSCSender<Message>>
+  /// not read key hashes). Their receiving ends belong to the workers.
+  @usableFromInline let keyedRow: _LaneStorage<_LaneItem<Message>>
+  @usableFromInline let directRow: _LaneStorage<Message>
   /// Per worker, the lane this submitter used last (`_LaneKind`). Sending
   /// by the other one first waits until the worker drained this one, so
   /// the worker sees one submitter's messages in the order sent.
@@ -53,6 +53,11 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
   /// `alwaysCheck` word, which sends every send through the out-of-line check.
   @usableFromInline let intakeWatch: UnsafeMutablePointer<Atomic<Int>>
 
+  /// The senders of the keyed lanes, one per worker.
+  @inlinable var lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<Message>>> { keyedRow.senders }
+  /// The senders of the direct lanes, one per worker.
+  @inlinable var directLanes: UnsafeMutablePointer<SPSCSender<Message>> { directRow.senders }
+
   /// Makes a lane pair to each of `slots`, appending the worker's ends to
   /// `receivers`. The keyed lanes get `keyedCapacity` (1 when the worker
   /// does not read key hashes: they then carry nothing).
@@ -65,32 +70,15 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
   ) throws(SNChannelError) {
     let count = slots.count
     workerCount = count
-    lanes = .allocate(capacity: count)
-    directLanes = .allocate(capacity: count)
-    for index in 0..<count {
-      let keyed: SPSCChannel<_LaneItem<Message>>
-      do throws(SNChannelError) {
-        keyed = try SNChannel<_LaneItem<Message>>.spsc(
-          capacity: keyedCapacity, waitStrategy: strategy)
-      } catch {
-        Self.free(lanes, directLanes, made: index)
-        throw error
-      }
-      let direct: SPSCChannel<Message>
-      do throws(SNChannelError) {
-        direct = try SNChannel<Message>.spsc(capacity: capacity, waitStrategy: strategy)
-      } catch {
-        Self.free(lanes, directLanes, made: index)
-        throw error
-      }
-      let keyedSender = keyed.sender
-      let keyedReceiver = keyed.receiver
-      let directSender = direct.sender
-      let directReceiver = direct.receiver
-      (lanes + index).initialize(to: consume keyedSender)
-      (directLanes + index).initialize(to: consume directSender)
-      receivers.append(_Lane(keyed: consume keyedReceiver, direct: consume directReceiver))
+    var keyedRow = try _LaneStorage<_LaneItem<Message>>(
+      count: count, capacity: { _ in keyedCapacity }, strategy: strategy)
+    var directRow = try _LaneStorage<Message>(
+      count: count, capacity: { _ in capacity }, strategy: strategy)
+    keyedRow.handOffReceivers(pairedWith: &directRow) { keyed, direct in
+      receivers.append(_Lane(keyed: keyed, direct: direct))
     }
+    self.keyedRow = keyedRow
+    self.directRow = directRow
     laneKinds = .allocate(capacity: count)
     laneKinds.initialize(repeating: _LaneKind.unused, count: count)
     doorbells = .allocate(capacity: count)
@@ -104,18 +92,7 @@ struct _SubmitterStorage<Message: Sendable>: ~Copyable {
     intakeWatch = asymmetric && !stamps ? intake.closed : intake.alwaysCheck
   }
 
-  private static func free(
-    _ lanes: UnsafeMutablePointer<SPSCSender<_LaneItem<Message>>>,
-    _ directLanes: UnsafeMutablePointer<SPSCSender<Message>>, made: Int
-  ) {
-    lanes.deinitialize(count: made)
-    lanes.deallocate()
-    directLanes.deinitialize(count: made)
-    directLanes.deallocate()
-  }
-
   deinit {
-    Self.free(lanes, directLanes, made: workerCount)
     laneKinds.deallocate()
     doorbells.deallocate()
     doorbellWatches.deallocate()
