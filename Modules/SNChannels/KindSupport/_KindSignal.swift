@@ -56,6 +56,7 @@ final class _KindSignal: @unchecked Sendable {
   ///   - ready: Whether `attempt` could succeed now (checked after counting
   ///     in, before sleeping).
   /// - Returns: The attempt's result, or `nil` if the deadline passed.
+  @usableFromInline
   func block<Result>(
     strategy: WaitStrategy, deadline: UInt64?, attempt: () -> Result?, ready: () -> Bool
   ) -> Result? {

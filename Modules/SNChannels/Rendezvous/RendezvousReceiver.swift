@@ -7,7 +7,7 @@ import SNAtomics
 /// it a value. The channel closes for senders when the last receiver is
 /// dropped.
 public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
-  let core: _RendezvousCore<Element>
+  @usableFromInline let core: _RendezvousCore<Element>
   /// Whether ``close()`` already counted this receiver out.
   var closed = false
 
@@ -30,6 +30,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Returns: The value, or `nil` if no sender is offering one.
   /// - Throws: ``SNChannelError/closed`` once every sender is gone.
+  @inlinable
   public func tryReceive() throws(SNChannelError) -> Element? {
     var unused = false
     switch core.take(waiting: false, usedCount: &unused) {
@@ -44,6 +45,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   ///
   /// - Returns: The value.
   /// - Throws: ``SNChannelError/closed`` once every sender is gone.
+  @inlinable
   public func receive() throws(SNChannelError) -> Element {
     try receiveBlocking(deadline: nil)
   }
@@ -81,6 +83,7 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
     try await receiveSuspending(deadline: MonotonicClock.deadline(after: timeout))
   }
 
+  @inlinable
   func receiveBlocking(deadline: UInt64?) throws(SNChannelError) -> Element {
     if let element = try tryReceive() { return element }
     let core = core
@@ -123,7 +126,8 @@ public struct RendezvousReceiver<Element: Sendable>: ~Copyable, Sendable {
   /// unless a committed element used it; after none (closed, deadline,
   /// cancellation), takes the committed element its count stands for, if
   /// any (see ``_RendezvousCore``).
-  private static func finish(
+  @inlinable
+  static func finish(
     _ core: _RendezvousCore<Element>, _ outcome: _RendezvousCore<Element>.Take?,
     usedCount: Bool, failure: SNChannelError
   ) throws(SNChannelError) -> Element {

@@ -8,7 +8,7 @@ import SNAtomics
 /// value back in ``SendError``. The channel closes for receivers when the
 /// last sender is dropped.
 public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
-  let core: _RendezvousCore<Element>
+  @usableFromInline let core: _RendezvousCore<Element>
 
   init(_ core: _RendezvousCore<Element>) { self.core = core }
 
@@ -40,6 +40,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Throws: ``SendError`` holding `element`: ``SNChannelError/full`` if no
   ///   receiver was waiting (or another send holds the slot),
   ///   ``SNChannelError/closed`` if every receiver is gone.
+  @inlinable
   public func trySend(_ element: consuming Element) throws(SendError<Element>) {
     var pending: Element? = element
     let core = core
@@ -60,6 +61,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
   /// - Parameter element: The value.
   /// - Throws: ``SendError`` with ``SNChannelError/closed``, holding `element`,
   ///   if every receiver is gone before one takes it.
+  @inlinable
   public func send(_ element: consuming Element) throws(SendError<Element>) {
     try sendBlocking(element, deadline: nil)
   }
@@ -105,6 +107,7 @@ public struct RendezvousSender<Element: Sendable>: ~Copyable, Sendable {
     try await sendSuspending(element, deadline: MonotonicClock.deadline(after: timeout))
   }
 
+  @inlinable
   func sendBlocking(_ element: consuming Element, deadline: UInt64?) throws(SendError<
     Element
   >) {

@@ -51,44 +51,46 @@ import Synchronization
 /// a ticket there is final. The wake-ups (``_KindSignal/notifyAll()``) run
 /// after the lock is released; a waiter re-checks its condition after
 /// counting itself in, so a change made before the notify is never missed.
+@usableFromInline
 final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
-  let lock = _KindLock()
-  let strategy: WaitStrategy
+  @usableFromInline let lock = _KindLock()
+  @usableFromInline let strategy: WaitStrategy
   /// "A slot holds an element, or every sender is gone."
-  let receiverSignal = _KindSignal()
+  @usableFromInline let receiverSignal = _KindSignal()
   /// "An element was taken, the offer slot is free, a receiver started
   /// waiting, or every receiver is gone."
-  let senderSignal = _KindSignal()
+  @usableFromInline let senderSignal = _KindSignal()
 
   // Under `lock`.
-  var committed: Element?
-  var offer: Element?
-  var offerTicket: UInt64 = 0
-  var lastTicket: UInt64 = 0
-  var taken: UInt64 = 0
-  var received: UInt64 = 0
-  var senders = 1
-  var receivers = 1
-  var errors = SendErrorCounts()
+  @usableFromInline var committed: Element?
+  @usableFromInline var offer: Element?
+  @usableFromInline var offerTicket: UInt64 = 0
+  @usableFromInline var lastTicket: UInt64 = 0
+  @usableFromInline var taken: UInt64 = 0
+  @usableFromInline var received: UInt64 = 0
+  @usableFromInline var senders = 1
+  @usableFromInline var receivers = 1
+  @usableFromInline var errors = SendErrorCounts()
 
   // Mirrors for polling without the lock (see above).
   /// Elements in the two slots.
-  let available = Atomic<Int>(0)
+  @usableFromInline let available = Atomic<Int>(0)
   /// Waiting receivers not yet served (see above).
-  let waiting = Atomic<Int>(0)
-  let offerBusy = Atomic<Bool>(false)
-  let takenTicket = Atomic<UInt64>(0)
-  let sendersGone = Atomic<Bool>(false)
-  let receiversGone = Atomic<Bool>(false)
+  @usableFromInline let waiting = Atomic<Int>(0)
+  @usableFromInline let offerBusy = Atomic<Bool>(false)
+  @usableFromInline let takenTicket = Atomic<UInt64>(0)
+  @usableFromInline let sendersGone = Atomic<Bool>(false)
+  @usableFromInline let receiversGone = Atomic<Bool>(false)
 
   init(strategy: WaitStrategy) { self.strategy = strategy }
 
   /// How a ``place(_:needReceiver:)`` went (not generic, see
   /// ``_RendezvousPlace``).
-  typealias Place = _RendezvousPlace
+  @usableFromInline typealias Place = _RendezvousPlace
 
   /// Mirrors the slots' fill into `available` (under `lock`).
-  private func publishAvailable() {
+  @inlinable
+  func publishAvailable() {
     available.store((committed == nil ? 0 : 1) + (offer == nil ? 0 : 1), ordering: .relaxed)
   }
 
@@ -96,6 +98,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   /// committed slot is free (`.handedOff`: done), else puts it in the free
   /// offer slot with a ticket to wait on (`.placed`), unless `needReceiver`
   /// (then `.busy`). On `.busy` and `.closed`, `pending` keeps the element.
+  @inlinable
   func place(_ pending: inout Element?, needReceiver: Bool) -> Place {
     let result = lock.withLock { () -> Place in
       if receivers == 0 { return .closed }
@@ -122,6 +125,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   /// Whether the element with `ticket` was taken; if not, takes it back
   /// out of the offer slot (and frees the slot for other senders).
+  @inlinable
   func settle(_ ticket: UInt64, failure: SNChannelError.Code) -> Element? {
     // Taken tickets only grow: seeing ours taken is final, no lock needed.
     if takenTicket.load(ordering: .acquiring) >= ticket { return nil }
@@ -140,15 +144,18 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   /// Whether a send's wait for its taker is over: taken, or no receiver
   /// left (a lock-free poll; ``settle(_:failure:)`` decides under the lock).
+  @inlinable
   func handOffOver(_ ticket: UInt64) -> Bool {
     takenTicket.load(ordering: .acquiring) >= ticket || receiversGone.load(ordering: .acquiring)
   }
 
+  @inlinable
   func countFailure(_ code: SNChannelError.Code) { lock.withLock { count(code) } }
 
   /// Counts a failed send (under `lock`); a cancelled one is not a
   /// ``SendErrorCounts`` reason.
-  private func count(_ code: SNChannelError.Code) {
+  @inlinable
+  func count(_ code: SNChannelError.Code) {
     switch code {
     case .closed: errors.closed &+= 1
     case .full: errors.full &+= 1
@@ -157,12 +164,15 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
     }
   }
 
+  @usableFromInline
+  @frozen
   enum Take { case element(Element), empty, closed }
 
   /// Takes the committed element, else the offered one. `waiting`: the
   /// caller is a counted waiting receiver; `usedCount` then tells whether
   /// its count went to a committed element (the caller must not give it
   /// back).
+  @inlinable
   func take(waiting isWaiting: Bool, usedCount: inout Bool) -> Take {
     // Polling empty slots does not take the lock.
     if available.load(ordering: .relaxed) == 0, !sendersGone.load(ordering: .relaxed) {
@@ -194,14 +204,17 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
     return result
   }
 
+  @inlinable
   var canTake: Bool {
     available.load(ordering: .acquiring) > 0 || sendersGone.load(ordering: .acquiring)
   }
+  @inlinable
   var slotFree: Bool {
     !offerBusy.load(ordering: .acquiring) || receiversGone.load(ordering: .acquiring)
   }
 
   /// Counts the caller in as a waiting receiver.
+  @inlinable
   func enterWaiting() {
     waiting.wrappingAdd(1, ordering: .relaxed)
     // A sender waiting for a free slot may now hand off: let it re-check.
@@ -211,6 +224,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   /// Counts a waiting receiver out that leaves without an element; if its
   /// count went to a committed element, returns that element (it is in
   /// the committed slot: the receive succeeded after all).
+  @inlinable
   func leaveWaiting() -> Element? {
     let element = lock.withLock { () -> Element? in
       if waiting.load(ordering: .relaxed) > 0 {
@@ -229,6 +243,7 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 
   /// Counts a waiting receiver out after it took an element with its count
   /// unused.
+  @inlinable
   func leaveWaitingAfterTake() {
     lock.withLock { _ = waiting.wrappingSubtract(1, ordering: .relaxed) }
   }
@@ -266,4 +281,6 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
 /// How a rendezvous send's placement went. Outside the generic core on
 /// purpose: nested in it, every use in the (unspecialized) blocking paths
 /// looked up its generic metadata at run time.
+@usableFromInline
+@frozen
 enum _RendezvousPlace { case handedOff, placed(UInt64), busy, closed }
