@@ -83,6 +83,34 @@ import _SNTestSupport
     #expect(exactlyOnceProblem(logs: logs, producers: 2, perProducer: perProducer) == nil)
   }
 
+  /// Starts the thread that answers the one-shot tests: it takes each
+  /// sender from `requests` in order and sends it `tracker.instance(n)`,
+  /// `n` the sender's position. A send the receiver refused hands its value
+  /// back (checked here) and runs `handedBack(n)` on that thread; `answered`
+  /// counts every finished send; `beforeSend(n)` runs first.
+  private static func answerOneshots(
+    _ requests: consuming SPSCReceiver<MoveBox<OneshotSender<Tracked>>>,
+    tracker: LifetimeTracker, answered: RelaxedCounter? = nil,
+    beforeSend: @escaping @Sendable (Int) -> Void = { _ in },
+    handedBack: @escaping @Sendable (Int) -> Void
+  ) -> OSThread {
+    OSThread.spawn(taking: requests) { rx in
+      var sequence = 0
+      while let box = try? rx.receive() {
+        beforeSend(sequence)
+        do throws(SendError<Tracked>) {
+          try box.take().send(tracker.instance(sequence))
+        } catch {
+          #expect(error.reason == .closed)
+          #expect(error.element.payload == sequence)
+          handedBack(sequence)
+        }
+        answered?.add()
+        sequence += 1
+      }
+    }
+  }
+
   /// One-shots answered on another thread: every value arrives once; a
   /// quarter of the receivers are dropped before the answer, and those
   /// values come back to the answering thread. Nothing leaks.
@@ -93,18 +121,8 @@ import _SNTestSupport
     var received = 0
     do {
       let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 64)
-      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
-        var sequence = 0
-        while let box = try? rx.receive() {
-          do throws(SendError<Tracked>) {
-            try box.take().send(tracker.instance(sequence))
-          } catch {
-            #expect(error.reason == .closed)
-            #expect(error.element.payload == sequence)
-            handedBack.value += 1
-          }
-          sequence += 1
-        }
+      let answerer = Self.answerOneshots(requests.receiver, tracker: tracker) { _ in
+        handedBack.value += 1
       }
       var tx = requests.sender
       for sequence in 0..<count {
@@ -141,20 +159,11 @@ import _SNTestSupport
     var received = 0
     do {
       let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 64)
-      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
-        var sequence = 0
-        while let box = try? rx.receive() {
-          do throws(SendError<Tracked>) {
-            try box.take().send(tracker.instance(sequence))
-          } catch {
-            #expect(error.reason == .closed)
-            #expect(error.element.payload == sequence)
-            handedBack.value += 1
-            if sequence % 4 != 3 { handedBackKept.value += 1 }
-          }
-          answered.add()
-          sequence += 1
-        }
+      let answerer = Self.answerOneshots(
+        requests.receiver, tracker: tracker, answered: answered
+      ) { sequence in
+        handedBack.value += 1
+        if sequence % 4 != 3 { handedBackKept.value += 1 }
       }
       var tx = requests.sender
       for sequence in 0..<count {
@@ -200,18 +209,10 @@ import _SNTestSupport
     var dropped = 0
     do {
       let requests = try SNChannel<MoveBox<OneshotSender<Tracked>>>.spsc(capacity: 4)
-      let answerer = OSThread.spawn(taking: requests.receiver) { rx in
-        var sequence = 0
-        while let box = try? rx.receive() {
-          if sequence % 2 == 0 { Backoff.yieldCore() }
-          do throws(SendError<Tracked>) {
-            try box.take().send(tracker.instance(sequence))
-          } catch {
-            handedBack.value += 1
-          }
-          sequence += 1
-        }
-      }
+      let answerer = Self.answerOneshots(
+        requests.receiver, tracker: tracker,
+        beforeSend: { sequence in if sequence % 2 == 0 { Backoff.yieldCore() } }
+      ) { _ in handedBack.value += 1 }
       var tx = requests.sender
       for sequence in 0..<count {
         let channel = SNChannel<Tracked>.oneshot()
