@@ -187,9 +187,15 @@ import _SNTestSupport
     switch kind {
     case .spsc:
       let channel = try SNChannel<UInt64>.spsc(capacity: 2)
+      let timedOut = Counter()
       let producer = spawnThread(taking: channel.sender) { tx in
         for value in 0..<count {
           if value % 64 == 0 { sleepThread(microseconds: 100) }
+          // The pauses above open timeout windows only if the receiver is
+          // quick enough to wait in them (under ThreadSanitizer on a busy
+          // host it was not, and no receive timed out). Halfway, hold the
+          // next element back until one has.
+          if value == count / 2 { eventuallyOnThread { timedOut.value > 0 } }
           try! tx.send(UInt64(value))
         }
       }
@@ -201,6 +207,7 @@ import _SNTestSupport
           if error == .closed { break }
           #expect(error == .timedOut)
           timeouts += 1
+          timedOut.add()
         }
       }
       await producer.join()
@@ -258,12 +265,16 @@ import _SNTestSupport
     let count = AsyncStressSize.underThreadSanitizer ? 2_000 : 20_000
     let channel = try SNChannel<UInt64>.mpsc(capacity: 2)
     let log = JoinedResult<[UInt64]>([])
+    let timedOut = Counter()
     let consumer = spawnThread(taking: channel.receiver) { rx in
       var received = 0
       while let value = try? rx.receive() {
         log.value.append(value)
         received += 1
         if received % 64 == 0 { sleepThread(microseconds: 100) }
+        // As in `timeoutsRacingWithSendsLoseNothing`: halfway, take
+        // nothing more until a send has timed out.
+        if received == count / 2 { eventuallyOnThread { timedOut.value > 0 } }
       }
     }
     var tx = channel.sender
@@ -278,6 +289,7 @@ import _SNTestSupport
           #expect(error.reason == .timedOut)
           pending = error.element
           timeouts += 1
+          timedOut.add()
         }
       }
     }

@@ -16,6 +16,18 @@ func eventually(_ condition: () -> Bool) async -> Bool {
   return true
 }
 
+/// ``eventually(_:)`` for an OS thread: sleeps 100 µs at a time until
+/// `condition` holds or about 60 s pass, and returns whether it held.
+@discardableResult
+func eventuallyOnThread(_ condition: () -> Bool) -> Bool {
+  let deadline = MonotonicClock.deadline(after: .seconds(60))
+  while !condition() {
+    if MonotonicClock.nanoseconds > deadline { return false }
+    sleepThread(microseconds: 100)
+  }
+  return true
+}
+
 /// An OS thread that async code can wait for without blocking a
 /// cooperative thread: the thread signals its end through a channel the
 /// task awaits, and only then is it joined (a join that returns at once).
