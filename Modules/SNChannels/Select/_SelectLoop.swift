@@ -82,6 +82,29 @@ private func _deregister(_ waiter: _Waiter, _ sources: [EndpointWaitPoint]) {
   for source in sources { source.deregister(waiter) }
 }
 
+/// Registers `waiter` with every open arm, fences, and scans again: the
+/// scan sees any element published before the registration, and a later
+/// publish sees the waiter. If the scan throws, the waiter is withdrawn
+/// (fired by itself, deregistered, any wake-up it caught passed on) before
+/// the error goes up.
+///
+/// - Returns: The arm that delivered, or `nil`: the caller waits.
+private func _registerAndScan(
+  _ waiter: _Waiter, _ sources: [EndpointWaitPoint], _ open: inout [Bool], start: Int,
+  attempt: (Int) throws(SNChannelError) -> Bool
+) throws(SNChannelError) -> Int? {
+  _register(waiter, sources, open: open)
+  sources[0].fence.heavy()
+  do {
+    return try _scan(&open, start: start, attempt: attempt)
+  } catch {
+    _ = waiter.fireSelf()
+    _deregister(waiter, sources)
+    _passOn(waiter, chosen: nil, sources: sources)
+    throw error
+  }
+}
+
 /// Waits on a thread until an arm delivers: throws `.closed` once every
 /// arm is closed, `.timedOut` once the monotonic `deadline` passes, or an
 /// arm's own error.
@@ -92,7 +115,6 @@ func _selectBlocking(
   var open = [Bool](repeating: true, count: sources.count)
   let start = _nextSelectStart()
   var backoff = Backoff(strategy: sources[0].strategy)
-  let fence = sources[0].fence
   while true {
     if try _scan(&open, start: start, attempt: attempt) != nil { return }
     if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
@@ -102,17 +124,7 @@ func _selectBlocking(
     }
     let parker = Parker(spinCount: 0)
     let waiter = _Waiter(parker: parker)
-    _register(waiter, sources, open: open)
-    fence.heavy()
-    var chosen: Int?
-    do {
-      chosen = try _scan(&open, start: start, attempt: attempt)
-    } catch {
-      _ = waiter.fireSelf()
-      _deregister(waiter, sources)
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw error
-    }
+    var chosen = try _registerAndScan(waiter, sources, &open, start: start, attempt: attempt)
     if chosen == nil, !_mustNotSleep(sources, open: open) {
       while case .waiting = waiter.phase {
         if !parker.park(deadline: deadline) { waiter.expire() }
@@ -152,23 +164,12 @@ nonisolated(nonsending)
 {
   var open = [Bool](repeating: true, count: sources.count)
   let start = _nextSelectStart()
-  let fence = sources[0].fence
   while true {
     if Task.isCancelled { throw .cancelled }
     if try _scan(&open, start: start, attempt: attempt) != nil { return }
     if let deadline, MonotonicClock.nanoseconds >= deadline { throw .timedOut }
     let waiter = _Waiter()
-    _register(waiter, sources, open: open)
-    fence.heavy()
-    var chosen: Int?
-    do {
-      chosen = try _scan(&open, start: start, attempt: attempt)
-    } catch {
-      _ = waiter.fireSelf()
-      _deregister(waiter, sources)
-      _passOn(waiter, chosen: nil, sources: sources)
-      throw error
-    }
+    let chosen = try _registerAndScan(waiter, sources, &open, start: start, attempt: attempt)
     let inFlight = chosen == nil && _mustNotSleep(sources, open: open)
     if chosen == nil, !inFlight {
       await _suspend(waiter, deadline: deadline)
