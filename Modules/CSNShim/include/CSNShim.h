@@ -63,6 +63,17 @@ static inline void csn_compiler_order(const void *stored, void *loaded) {
   __asm__ __volatile__("" : "+m"(*(long *)loaded) : "m"(*(const long *)stored));
 }
 
+/// A barrier for Swift's reference-counting optimizer, not for memory: an
+/// opaque call (an empty `asm volatile` with a memory clobber; it emits no
+/// instruction), which the optimizer must assume may release any object.
+/// So a retain issued before it stays before it. Without it, the optimizer
+/// sank the retain of an element copied into a channel's slot below the
+/// atomic store that publishes the slot: the receiver could take and free
+/// the element before that retain ran. See `_referenceBarrier(for:)`.
+static inline void csn_reference_barrier(void) {
+  __asm__ __volatile__("" ::: "memory");
+}
+
 /// A full hardware fence (`mfence` on x86).
 static inline void csn_full_fence(void) {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);

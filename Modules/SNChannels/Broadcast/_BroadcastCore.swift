@@ -120,6 +120,7 @@ final class _BroadcastCore<Element: Sendable>: @unchecked Sendable {
       guard slotPosition.pointee.load(ordering: .relaxed) < claimed else { return incoming.take() }
       let old = value(claimed).pointee.take()
       value(claimed).pointee = incoming.take()
+      _referenceBarrier(for: Element.self)
       slotPosition.pointee.store(claimed, ordering: .releasing)
       return old
     }

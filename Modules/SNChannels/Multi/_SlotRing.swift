@@ -127,6 +127,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
             _DebugSchedule.reach(.sendClaimed, control)
           #endif
           value(position).initialize(to: element)
+          _referenceBarrier(for: Element.self)
           sequence.pointee.store(position &+ 1, ordering: .releasing)
           receiverEvents.notify(fence)
           return .sent
@@ -186,6 +187,7 @@ final class _SlotRing<Element: Sendable>: @unchecked Sendable {
     var index = elements.startIndex
     for offset in 0..<count {
       value(position &+ offset).initialize(to: elements[index])
+      _referenceBarrier(for: Element.self)
       sequence(position &+ offset).pointee.store(position &+ offset &+ 1, ordering: .releasing)
       elements.formIndex(after: &index)
     }

@@ -35,6 +35,7 @@ public struct OneshotSender<Element: Sendable>: ~Copyable, Sendable {
     let core = core
     discard self
     core.valuePointer.initialize(to: element)
+    _referenceBarrier(for: Element.self)
     if let back = core.finishSending(with: _OneshotStorage<Element>.valueBit) {
       throw SendError(reason: .closed, element: back)
     }

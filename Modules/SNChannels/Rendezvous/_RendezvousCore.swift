@@ -100,6 +100,9 @@ final class _RendezvousCore<Element: Sendable>: @unchecked Sendable {
   /// (then `.busy`). On `.busy` and `.closed`, `pending` keeps the element.
   @inlinable
   func place(_ pending: inout Element?, needReceiver: Bool) -> Place {
+    // The element is moved from here on: any retain its caller made for it
+    // must stay before the unlock that hands it over.
+    _referenceBarrier(for: Element.self)
     let result = lock.withLock { () -> Place in
       if receivers == 0 { return .closed }
       if committed == nil, waiting.load(ordering: .relaxed) > 0 {

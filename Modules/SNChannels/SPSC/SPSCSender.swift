@@ -111,6 +111,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
       if position &- cachedHead > mask { return .full(element) }
     }
     (buffer + (position & mask)).initialize(to: element)
+    _referenceBarrier(for: Element.self)
     tail = position &+ 1
     sharedTail.pointee.store(position &+ 1, ordering: .releasing)
     return .sent
@@ -177,6 +178,7 @@ public struct SPSCSender<Element: Sendable>: SendingEndpoint, ~Copyable, @unchec
       (buffer + ((position &+ offset) & mask)).initialize(to: elements[index])
       elements.formIndex(after: &index)
     }
+    _referenceBarrier(for: Element.self)
     tail = position &+ count
     sharedTail.pointee.store(position &+ count, ordering: .releasing)
     notifyReceivers()

@@ -103,6 +103,7 @@ final class _WatchCore<Element: Sendable>: @unchecked Sendable {
     let old = lock.withLock { () -> Element in
       let old = value
       value = incoming.take()!
+      _referenceBarrier(for: Element.self)
       version.store(version.load(ordering: .relaxed) &+ 1, ordering: .releasing)
       return old
     }
