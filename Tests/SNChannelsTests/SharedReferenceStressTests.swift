@@ -57,17 +57,11 @@ import _SNTestSupport
       let channel = try SNChannel<Tracked>.mpmc(capacity: capacity)
       let tx = channel.sender
       let rx = channel.receiver
-      var threads: [OSThread] = []
+      var threads = Self.spawnProducers(
+        tx, producers: producers, count: count, path: path, tracker: tracker)
       for result in logs {
         threads.append(
           OSThread.spawn(taking: rx.clone()) { mine in result.value = Self.consume(&mine) })
-      }
-      for producer in 0..<producers {
-        threads.append(
-          OSThread.spawn(taking: tx.clone()) { mine in
-            Self.produce(
-              into: &mine, producer: producer, count: count, path: path, tracker: tracker)
-          })
       }
       tx.close()
       _ = consume rx
@@ -88,14 +82,8 @@ import _SNTestSupport
     do {
       let channel = try SNChannel<Tracked>.mpsc(capacity: 8)
       let tx = channel.sender
-      var threads: [OSThread] = []
-      for producer in 0..<producers {
-        threads.append(
-          OSThread.spawn(taking: tx.clone()) { mine in
-            Self.produce(
-              into: &mine, producer: producer, count: count, path: path, tracker: tracker)
-          })
-      }
+      let threads = Self.spawnProducers(
+        tx, producers: producers, count: count, path: path, tracker: tracker)
       tx.close()
       var rx = channel.receiver
       log = Self.consume(&rx)
@@ -104,6 +92,19 @@ import _SNTestSupport
     #expect(exactlyOnceProblem(logs: [log], producers: producers, perProducer: count) == nil)
     #expect(tracker.createdCount == producers * count)
     #expect(tracker.liveCount == 0)
+  }
+
+  /// Starts `producers` threads, each with its own clone of `tx`, each
+  /// running ``produce(into:producer:count:path:tracker:)``.
+  static func spawnProducers(
+    _ tx: borrowing MultiSender<Tracked>, producers: Int, count: Int, path: SendPath,
+    tracker: LifetimeTracker
+  ) -> [OSThread] {
+    (0..<producers).map { producer in
+      OSThread.spawn(taking: tx.clone()) { mine in
+        Self.produce(into: &mine, producer: producer, count: count, path: path, tracker: tracker)
+      }
+    }
   }
 
   /// Sends `count` tracked elements tagged `producer << 32 | sequence`,
