@@ -1,7 +1,9 @@
+import SNAtomics
+
 /// Copies a value that a spin lock guards, so that the copy (a retain, for
 /// a class reference) is made before the lock is released.
 ///
-/// Why a function that is never inlined: where the kinds' hot paths are
+/// Why this needs care: where the kinds' hot paths are
 /// inlined into the caller's module and specialized for a class element,
 /// the optimizer's ARC code motion sank the retain of the copied reference
 /// below the lock word's releasing store (objdump of the release build:
@@ -11,21 +13,19 @@
 /// held, so the late retain touched freed memory: receivers of
 /// `BroadcastChannel<Tracked>` read values older than ones they had
 /// already received, or crashed in `swift_retain`
-/// (`KindStressTests.broadcastAsyncReceiversOfClassElements`). Inside an
-/// opaque call, the retain stays before the store that follows the call.
-/// Trivial types have no retain to move and are copied inline.
+/// (`KindStressTests.broadcastAsyncReceiversOfClassElements`).
+///
+/// The copy is followed by `_referenceBarrier(for:)`, the point every
+/// sender also uses before its publishing store: no retain moves past it,
+/// so the retain stays inside the lock. For trivial types the barrier is
+/// nothing. (This used to be a copy in an `@inline(never) @_optimize(none)`
+/// function, one call per receive, for the same reason.)
 ///
 /// - Parameter value: The value, borrowed under the caller's lock.
 /// - Returns: A copy the caller owns.
 @inlinable @inline(__always)
 func _copyUnderLock<T>(_ value: borrowing T) -> T {
-  if _isPOD(T.self) { return copy value }
-  return _copyOutOfLine(value)
+  let copied = copy value
+  _referenceBarrier(for: T.self)
+  return copied
 }
-
-/// The out-of-line copy of ``_copyUnderLock(_:)``. Not optimized either:
-/// function signature optimization turned its owned result into a
-/// borrowed one (`Tf4n_g`), which moved the retain back to the caller,
-/// after the unlock.
-@inlinable @inline(never) @_optimize(none)
-func _copyOutOfLine<T>(_ value: borrowing T) -> T { copy value }
